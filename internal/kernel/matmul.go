@@ -1,0 +1,164 @@
+package kernel
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+)
+
+// Matrix is a weight matrix W with K rows (inputs) and N columns (outputs),
+// packed for MatMul. It is read-only after construction and safe for
+// concurrent use.
+type Matrix struct {
+	K, N int
+	// data holds W in panels of panelWidth columns: panel p is a K×panelWidth
+	// row-major block holding columns p*panelWidth ... (p+1)*panelWidth-1,
+	// zero-padded past N.
+	data []float32
+}
+
+const panelWidth = 32
+
+// NewMatrix packs a weight stored as Hugging Face stores a Linear layer:
+// out rows of in values each (W[o][i] at w[o*in+i]). The product
+// MatMul(dst, x, m, W) then computes dst = x·Wᵀ, i.e. dst[r][o] = Σ_i x[r][i]·w[o][i].
+func NewMatrix(w []float32, out, in int) *Matrix {
+	if len(w) < out*in {
+		panic(fmt.Sprintf("kernel.NewMatrix: %d values for a %d×%d matrix", len(w), out, in))
+	}
+	return newMatrix(out, in, func(o, i int) float32 { return w[o*in+i] })
+}
+
+// NewMatrixBF16 is NewMatrix for weights stored as bfloat16 bit patterns.
+func NewMatrixBF16(w []uint16, out, in int) *Matrix {
+	if len(w) < out*in {
+		panic(fmt.Sprintf("kernel.NewMatrixBF16: %d values for a %d×%d matrix", len(w), out, in))
+	}
+	return newMatrix(out, in, func(o, i int) float32 { return BF16ToFloat32(w[o*in+i]) })
+}
+
+func newMatrix(out, in int, at func(o, i int) float32) *Matrix {
+	panels := (out + panelWidth - 1) / panelWidth
+	m := &Matrix{K: in, N: out, data: make([]float32, panels*in*panelWidth)}
+	for p := 0; p < panels; p++ {
+		block := m.data[p*in*panelWidth : (p+1)*in*panelWidth]
+		for c := 0; c < panelWidth; c++ {
+			o := p*panelWidth + c
+			if o >= out {
+				break
+			}
+			for i := 0; i < in; i++ {
+				block[i*panelWidth+c] = at(o, i)
+			}
+		}
+	}
+	return m
+}
+
+// At returns W[k][n] (the weight from input k to output n).
+func (w *Matrix) At(k, n int) float32 {
+	p, c := n/panelWidth, n%panelWidth
+	return w.data[p*w.K*panelWidth+k*panelWidth+c]
+}
+
+// Bytes returns the memory the packed matrix occupies.
+func (w *Matrix) Bytes() int { return 4 * len(w.data) }
+
+// MatMul computes dst[r*N+n] = Σ_k x[r*K+k]·W[k][n] for r < m, n < N, with
+// the terms added in order of k starting from zero and each product rounded
+// to float32 before it is added. The work is shared among the goroutines of
+// the package's pool; the result does not depend on how it is shared.
+func MatMul(dst, x []float32, m int, w *Matrix) {
+	if m == 0 {
+		return
+	}
+	if len(x) < m*w.K || len(dst) < m*w.N {
+		panic(fmt.Sprintf("kernel.MatMul: x has %d values, dst %d, for %d rows of %d×%d", len(x), len(dst), m, w.K, w.N))
+	}
+	panels := (w.N + panelWidth - 1) / panelWidth
+	flops := 2 * m * w.K * w.N
+	workers := Threads()
+	if flops < 1<<17 || workers == 1 {
+		matmulPanels(dst, x, m, w, 0, panels)
+		return
+	}
+	if workers > panels {
+		workers = panels
+	}
+	Parallel(workers, func(t int) {
+		p0, p1 := t*panels/workers, (t+1)*panels/workers
+		matmulPanels(dst, x, m, w, p0, p1)
+	})
+}
+
+// matmulPanels computes the output columns of panels [p0, p1) for all rows.
+func matmulPanels(dst, x []float32, m int, w *Matrix, p0, p1 int) {
+	matmulImpl(dst, x, m, w, p0, p1)
+}
+
+func matmulGeneric(dst, x []float32, m int, w *Matrix, p0, p1 int) {
+	K, N := w.K, w.N
+	var acc [panelWidth]float32
+	for p := p0; p < p1; p++ {
+		block := w.data[p*K*panelWidth : (p+1)*K*panelWidth]
+		cols := min(panelWidth, N-p*panelWidth)
+		for r := 0; r < m; r++ {
+			acc = [panelWidth]float32{}
+			xr := x[r*K : r*K+K]
+			for k, xv := range xr {
+				wk := block[k*panelWidth : k*panelWidth+panelWidth]
+				for c := range acc {
+					acc[c] += float32(xv * wk[c])
+				}
+			}
+			copy(dst[r*N+p*panelWidth:r*N+p*panelWidth+cols], acc[:cols])
+		}
+	}
+}
+
+// BF16ToFloat32 converts a bfloat16 bit pattern to float32 (exactly).
+func BF16ToFloat32(b uint16) float32 {
+	return float32frombits(uint32(b) << 16)
+}
+
+var (
+	threadsMu sync.Mutex
+	threads   = runtime.GOMAXPROCS(0)
+)
+
+// SetThreads sets how many goroutines MatMul and Parallel use (at least 1).
+// It returns the previous value. Results never depend on it.
+func SetThreads(n int) int {
+	threadsMu.Lock()
+	defer threadsMu.Unlock()
+	old := threads
+	threads = max(n, 1)
+	return old
+}
+
+// Threads returns the number of goroutines the kernels use.
+func Threads() int {
+	threadsMu.Lock()
+	defer threadsMu.Unlock()
+	return threads
+}
+
+// Parallel runs f(0) ... f(n-1) concurrently and waits for all of them.
+func Parallel(n int, f func(t int)) {
+	if n <= 1 {
+		if n == 1 {
+			f(0)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	wg.Add(n - 1)
+	for t := 1; t < n; t++ {
+		go func(t int) {
+			defer wg.Done()
+			f(t)
+		}(t)
+	}
+	f(0)
+	wg.Wait()
+}
