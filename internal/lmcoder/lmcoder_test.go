@@ -1,0 +1,79 @@
+package lmcoder
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/lmzip/lmzip/internal/kernel"
+	"github.com/lmzip/lmzip/internal/model"
+	"github.com/lmzip/lmzip/internal/testutil"
+)
+
+func TestCostOfFreq(t *testing.T) {
+	for _, f := range []uint32{1, 2, 3, 1000, 1 << 20, 123456789, 1<<28 - 1, 1 << 28} {
+		want := -math.Log2(float64(f)/(1<<28)) * 65536
+		if got := float64(CostOfFreq(f)); math.Abs(got-want) > 2 {
+			t.Errorf("CostOfFreq(%d) = %g, want %g", f, got, want)
+		}
+	}
+}
+
+func tinyModel(t *testing.T) model.Model {
+	m, err := model.LoadDir(testutil.Shared(t, "testdata", "archs", "llama"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestGroupRoundTrip codes segments of different lengths as one group and
+// decodes them in lockstep, with several thread counts.
+func TestGroupRoundTrip(t *testing.T) {
+	m := tinyModel(t)
+	r := rand.New(rand.NewPCG(7, 7))
+	c := New(m, 0)
+	lengths := []int{64, 1, 0, 37, 64, 5}
+	segs := make([][]int32, len(lengths))
+	group := make([][]Sym, len(lengths))
+	var bits uint64
+	for i, n := range lengths {
+		segs[i] = make([]int32, n)
+		for j := range segs[i] {
+			segs[i][j] = int32(r.IntN(m.Config().VocabSize))
+		}
+		syms, err := c.Analyze(segs[i], nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range syms {
+			bits += s.Cost()
+		}
+		group[i] = syms
+	}
+	stream := Encode(nil, group)
+	ideal := float64(bits) / 65536 / 8
+	if float64(len(stream)) > ideal*1.005+12 {
+		t.Fatalf("stream %d bytes, ideal %.1f", len(stream), ideal)
+	}
+	for _, threads := range []int{1, 2, 3} {
+		old := kernel.SetThreads(threads)
+		got, err := New(m, 0).Decode(stream, lengths)
+		kernel.SetThreads(old)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range segs {
+			for j := range segs[i] {
+				if got[i][j] != segs[i][j] {
+					t.Fatalf("threads %d: segment %d token %d: %d, want %d", threads, i, j, got[i][j], segs[i][j])
+				}
+			}
+		}
+	}
+	// Corruption is detected.
+	stream[len(stream)-1] ^= 1
+	if _, err := New(m, 0).Decode(stream, lengths); err == nil {
+		t.Fatal("corrupt stream decoded without error")
+	}
+}
