@@ -1,0 +1,232 @@
+// Package lm bundles what lmzip needs of a language model: the network, its
+// tokenizer, the token that starts every segment, and an identity (name and
+// hash of the weights, config and tokenizer) that archives record.
+package lm
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/lmzip/lmzip/internal/model"
+	"github.com/lmzip/lmzip/internal/safetensors"
+	"github.com/lmzip/lmzip/internal/tokenizer"
+	"github.com/lmzip/lmzip/models"
+)
+
+// LM is a loaded language model with its tokenizer. It is safe for
+// concurrent use.
+type LM struct {
+	// Name is the model's name: an embedded model's name, or the base
+	// name of its directory.
+	Name string
+	// Hash is the SHA-256 of config.json, tokenizer.json and the weights
+	// files (each preceded by its length), in that order.
+	Hash [32]byte
+	// Model is the network.
+	Model model.Model
+	// Tokenizer maps bytes to tokens and back.
+	Tokenizer *tokenizer.Tokenizer
+	// Start is the token that begins every segment (the model's BOS token,
+	// <|endoftext|> for GPT-2-style models).
+	Start int32
+	// Context is the number of positions the model attends to.
+	Context int
+}
+
+// ID returns the short form of Hash that archives record.
+func (l *LM) ID() [8]byte {
+	var id [8]byte
+	copy(id[:], l.Hash[:8])
+	return id
+}
+
+// Config returns the network's configuration.
+func (l *LM) Config() *model.Config { return l.Model.Config() }
+
+var (
+	cacheMu sync.Mutex
+	cache   = map[string]*LM{}
+)
+
+// Load returns the model named by spec: "base", "small", "lmzip-base",
+// "lmzip-small" (the embedded models) or the path of a Hugging Face model
+// directory. Loaded models are cached for the life of the process.
+func Load(spec string) (*LM, error) {
+	if spec == "" {
+		spec = models.Default
+	}
+	key := spec
+	if name, ok := models.Canonical(spec); ok && !isDir(spec) {
+		key = "embedded:" + name
+	} else {
+		abs, err := filepath.Abs(spec)
+		if err != nil {
+			return nil, err
+		}
+		key = "dir:" + abs
+	}
+	cacheMu.Lock()
+	defer cacheMu.Unlock()
+	if l := cache[key]; l != nil {
+		return l, nil
+	}
+	var l *LM
+	var err error
+	if name, ok := strings.CutPrefix(key, "embedded:"); ok {
+		l, err = loadEmbedded(name)
+	} else {
+		l, err = loadDir(spec)
+	}
+	if err != nil {
+		return nil, err
+	}
+	cache[key] = l
+	return l, nil
+}
+
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}
+
+func loadEmbedded(name string) (*LM, error) {
+	f, ok := models.Get(name)
+	if !ok {
+		return nil, fmt.Errorf("no embedded model %q (embedded: %s)", name, strings.Join(models.Names(), ", "))
+	}
+	st, err := safetensors.Parse(f.Weights)
+	if err != nil {
+		return nil, fmt.Errorf("embedded model %s: %w", name, err)
+	}
+	set, err := safetensors.NewSet(st)
+	if err != nil {
+		return nil, err
+	}
+	h := newHasher()
+	h.add(f.Config)
+	h.add(f.Tokenizer)
+	h.add(f.Weights)
+	return build(name, f.Config, f.Tokenizer, set, h.sum())
+}
+
+func loadDir(dir string) (*LM, error) {
+	cfg, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", dir, err)
+	}
+	tok, err := os.ReadFile(filepath.Join(dir, "tokenizer.json"))
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", dir, err)
+	}
+	set, err := safetensors.OpenDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", dir, err)
+	}
+	defer set.Close()
+	h := newHasher()
+	h.add(cfg)
+	h.add(tok)
+	if err := hashWeights(h, dir); err != nil {
+		return nil, err
+	}
+	abs, _ := filepath.Abs(dir)
+	return build(filepath.Base(abs), cfg, tok, set, h.sum())
+}
+
+// hashWeights adds the weights files of dir to h: model.safetensors, or the
+// index and its shards in name order.
+func hashWeights(h *hasher, dir string) error {
+	files := []string{"model.safetensors"}
+	if _, err := os.Stat(filepath.Join(dir, files[0])); err != nil {
+		files = []string{"model.safetensors.index.json"}
+		shards, _ := filepath.Glob(filepath.Join(dir, "*.safetensors"))
+		sort.Strings(shards)
+		for _, s := range shards {
+			files = append(files, filepath.Base(s))
+		}
+	}
+	for _, name := range files {
+		f, err := os.Open(filepath.Join(dir, name))
+		if err != nil {
+			return err
+		}
+		st, err := f.Stat()
+		if err == nil {
+			h.addLen(st.Size())
+			_, err = io.Copy(h.h, f)
+		}
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func build(name string, cfgJSON, tokJSON []byte, set *safetensors.Set, hash [32]byte) (*LM, error) {
+	m, err := model.New(cfgJSON, set)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", name, err)
+	}
+	tok, err := tokenizer.Load(tokJSON)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: tokenizer.json: %w", name, err)
+	}
+	c := m.Config()
+	if tok.VocabSize() > c.VocabSize {
+		return nil, fmt.Errorf("model %s: the tokenizer has %d tokens but the model only %d", name, tok.VocabSize(), c.VocabSize)
+	}
+	start, err := startToken(cfgJSON, tok)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", name, err)
+	}
+	return &LM{Name: name, Hash: hash, Model: m, Tokenizer: tok, Start: start, Context: c.MaxPositions}, nil
+}
+
+// startToken picks the token that starts each segment: config.json's
+// bos_token_id, else the tokenizer's <|endoftext|>.
+func startToken(cfgJSON []byte, tok *tokenizer.Tokenizer) (int32, error) {
+	var c struct {
+		BOS *int32 `json:"bos_token_id"`
+	}
+	if json.Unmarshal(cfgJSON, &c) == nil && c.BOS != nil && *c.BOS >= 0 && int(*c.BOS) < tok.VocabSize() {
+		return *c.BOS, nil
+	}
+	if id, ok := tok.TokenID("<|endoftext|>"); ok {
+		return id, nil
+	}
+	return 0, fmt.Errorf("no start token: config.json has no bos_token_id and the tokenizer no <|endoftext|>")
+}
+
+type hasher struct {
+	h interface {
+		io.Writer
+		Sum([]byte) []byte
+	}
+}
+
+func newHasher() *hasher { return &hasher{h: sha256.New()} }
+
+func (h *hasher) addLen(n int64) {
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], uint64(n))
+	h.h.Write(b[:])
+}
+
+func (h *hasher) add(b []byte) {
+	h.addLen(int64(len(b)))
+	h.h.Write(b)
+}
+
+func (h *hasher) sum() (s [32]byte) {
+	copy(s[:], h.h.Sum(nil))
+	return s
+}
