@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/lmzip/lmzip"
+	"github.com/lmzip/lmzip/internal/kernel"
+)
+
+func init() {
+	register(&command{
+		name:    "bench",
+		summary: "measure compression ratio and speed on files",
+		usage:   "[-m MODEL[,MODEL...]] [-T N] FILE...",
+		help: `Compresses and decompresses each FILE in memory with each model, checks
+the round trip, and prints the size, bits per byte and speed in tokens per
+second in each direction. Nothing is written to disk.
+
+Examples:
+  lmzip bench examples/compressor/AStudyInScarlet.txt
+  lmzip bench -m small,base -T 2 book.txt
+`,
+		run: runBench,
+	})
+}
+
+func runBench(args []string) int {
+	c := commands["bench"]
+	fs := &flagSet{}
+	modelList := "base"
+	threads := 0
+	fs.stringVar(&modelList, 'm', "model", "MODELS", "comma-separated models (default base)")
+	fs.intVar(&threads, 'T', "threads", "N", "threads (default: all cores)")
+	files, code, ok := parseFlags(c, fs, args)
+	if !ok {
+		return code
+	}
+	if len(files) == 0 {
+		return usageError("bench needs at least one file")
+	}
+	if threads > 0 {
+		lmzip.SetThreads(threads)
+	}
+	fmt.Printf("kernels: %s, threads: %d\n", kernel.Implementation(), kernel.Threads())
+	fmt.Printf("%-12s %-20s %10s %9s %10s %7s %7s %12s %12s\n", "model", "file", "bytes", "tokens", "archive", "%", "bpb", "comp tok/s", "decomp tok/s")
+	exit := exitOK
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			report(name, err)
+			exit = exitError
+			continue
+		}
+		for _, m := range strings.Split(modelList, ",") {
+			if err := benchOne(name, data, m); err != nil {
+				report(name, err)
+				exit = exitError
+			}
+		}
+	}
+	return exit
+}
+
+func benchOne(name string, data []byte, model string) error {
+	var buf bytes.Buffer
+	w, err := lmzip.NewWriter(&buf, &lmzip.Options{Model: model}) // loads the model before timing
+	if err != nil {
+		return err
+	}
+	if _, err := lmzip.NewReader(bytes.NewReader(emptyArchive(model)), nil); err != nil {
+		return err
+	}
+	t0 := time.Now()
+	w.Write(data)
+	if err := w.Close(); err != nil {
+		return err
+	}
+	tc := time.Since(t0)
+	st := w.Stats()
+	t1 := time.Now()
+	back, err := lmzip.Decompress(buf.Bytes(), nil)
+	if err != nil {
+		return err
+	}
+	td := time.Since(t1)
+	if !bytes.Equal(back, data) {
+		return fmt.Errorf("round trip differs")
+	}
+	n := float64(len(data))
+	fmt.Printf("%-12s %-20s %10d %9d %10d %6.2f%% %7.3f %12.0f %12.0f\n", w.Model(), filepath.Base(name), len(data), st.Tokens, buf.Len(),
+		100*float64(buf.Len())/max(n, 1), 8*float64(buf.Len())/max(n, 1), float64(st.Tokens)/tc.Seconds(), float64(st.Tokens)/td.Seconds())
+	return nil
+}
+
+// emptyArchive returns the archive of empty input, used to load a model
+// before timing.
+func emptyArchive(model string) []byte {
+	b, _ := lmzip.Compress(nil, &lmzip.Options{Model: model})
+	return b
+}

@@ -1,0 +1,389 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/lmzip/lmzip"
+)
+
+// fileOptions are the flags shared by compress, decompress and test.
+type fileOptions struct {
+	model    string
+	output   string
+	stdout   bool
+	force    bool
+	keep     bool
+	remove   bool
+	quiet    bool
+	verbose  bool
+	threads  int
+	noProg   bool
+	segment  int
+	group    int
+	coders   string
+	suffix   string
+	isDecomp bool
+}
+
+func (o *fileOptions) register(fs *flagSet, compress bool) {
+	fs.stringVar(&o.model, 'm', "model", "MODEL", "base (default), small, or a Hugging Face model directory")
+	fs.stringVar(&o.output, 'o', "output", "FILE", "write to FILE (one input only; - for standard output)")
+	fs.boolVar(&o.stdout, 'c', "stdout", "write to standard output, keep the input")
+	fs.boolVar(&o.force, 'f', "force", "overwrite existing files; write compressed data to a terminal")
+	fs.boolVar(&o.keep, 'k', "keep", "keep the input file (the default)")
+	fs.boolVar(&o.remove, 0, "rm", "remove the input file after success")
+	fs.boolVar(&o.quiet, 'q', "quiet", "print nothing but errors")
+	fs.boolVar(&o.verbose, 'v', "verbose", "print a line per file even when not on a terminal")
+	fs.intVar(&o.threads, 'T', "threads", "N", "use N threads (default: all cores)")
+	fs.boolVar(&o.noProg, 0, "no-progress", "do not draw a progress bar")
+	fs.stringVar(&o.suffix, 'S', "suffix", "SUF", "archive suffix (default .lmz)")
+	if compress {
+		fs.intVar(&o.segment, 0, "segment", "N", "tokens per segment (default: the model's context)")
+		fs.intVar(&o.group, 0, "group", "N", "segments per block, decoded in lockstep (default 16)")
+		fs.stringVar(&o.coders, 0, "coders", "LIST", "coders a segment may use: lm,cm,raw (default all)")
+	}
+}
+
+func init() {
+	register(&command{
+		name:    "compress",
+		aliases: []string{"c", "z"},
+		summary: "compress files (the default command)",
+		usage:   "[flags] [FILE...]",
+		help: `Compresses each FILE to FILE.lmz with a language model and keeps FILE.
+With no FILE, or FILE "-", reads standard input and writes standard output.
+
+The text is cut into segments of the model's context (1024 tokens); each is
+coded by the model or, where it predicts worse (tables, code, binary data),
+by a context-mixing coder or stored, so no input grows by more than a few
+bytes. Windows line ends are normalised and restored exactly.
+
+Examples:
+  lmzip compress book.txt            book.txt.lmz
+  lmzip -m small -k *.txt            the smaller model, several files
+  lmzip -c book.txt > book.lmz       to standard output
+  lmzip compress -o out.lmz -        standard input to out.lmz
+`,
+		run: runCompress,
+	})
+	register(&command{
+		name:    "decompress",
+		aliases: []string{"d", "x", "unzip"},
+		summary: "restore files from .lmz archives",
+		usage:   "[flags] [FILE.lmz...]",
+		help: `Restores each FILE.lmz to FILE and keeps the archive. The model named in the
+archive is loaded (the built-in ones need nothing); for an archive made with
+a model directory, give the same directory with -m. The original's checksum
+is verified; on any error no output file is left behind.
+
+Examples:
+  lmzip decompress book.txt.lmz      book.txt
+  lmzip -d -c book.txt.lmz | less    to standard output
+`,
+		run: func(args []string) int { return runDecompress(args, false) },
+	})
+	register(&command{
+		name:    "test",
+		aliases: []string{"t"},
+		summary: "check that archives decompress correctly",
+		usage:   "[flags] FILE.lmz...",
+		help: `Decompresses each archive without writing anything and checks the
+original's checksum. Exit status 0 means every archive is intact.
+`,
+		run: func(args []string) int { return runDecompress(args, true) },
+	})
+}
+
+func (o *fileOptions) apply() {
+	if o.threads > 0 {
+		lmzip.SetThreads(o.threads)
+	}
+	if o.suffix == "" {
+		o.suffix = ".lmz"
+	}
+}
+
+func runCompress(args []string) int {
+	c := commands["compress"]
+	var o fileOptions
+	fs := &flagSet{}
+	o.register(fs, true)
+	files, code, ok := parseFlags(c, fs, args)
+	if !ok {
+		return code
+	}
+	o.apply()
+	if len(files) == 0 {
+		files = []string{"-"}
+	}
+	if o.output != "" && len(files) > 1 {
+		return usageError("-o takes one input file, not %d", len(files))
+	}
+	opt := &lmzip.Options{Model: o.model, SegmentTokens: o.segment, GroupSegments: o.group}
+	if o.coders != "" {
+		opt.Coders = strings.Split(o.coders, ",")
+	}
+	exit := exitOK
+	for _, f := range files {
+		if err := compressFile(f, &o, opt); err != nil {
+			report(f, err)
+			exit = exitError
+			if errors.Is(err, errUsage) {
+				return exitUsage
+			}
+		}
+	}
+	return exit
+}
+
+var errUsage = errors.New("usage")
+
+// target decides where the output of processing name goes: "-" for
+// standard output, or a file path.
+func (o *fileOptions) target(name string, compress bool) (string, error) {
+	switch {
+	case o.output != "":
+		return o.output, nil
+	case o.stdout || name == "-":
+		return "-", nil
+	case compress:
+		if strings.HasSuffix(name, o.suffix) && !o.force {
+			return "", fmt.Errorf("already has the %s suffix (use -f to compress it again)", o.suffix)
+		}
+		return name + o.suffix, nil
+	}
+	base, ok := strings.CutSuffix(name, o.suffix)
+	if !ok || base == "" {
+		return "", fmt.Errorf("unknown suffix (expected %s); use -o or -c to name the output", o.suffix)
+	}
+	return base, nil
+}
+
+// openInput opens name ("-" for standard input) and returns its size when
+// known.
+func openInput(name string) (io.ReadCloser, int64, os.FileInfo, error) {
+	if name == "-" {
+		return io.NopCloser(os.Stdin), 0, nil, nil
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, nil, err
+	}
+	if st.IsDir() {
+		f.Close()
+		return nil, 0, nil, errors.New("is a directory")
+	}
+	if !st.Mode().IsRegular() {
+		return f, 0, st, nil
+	}
+	return f, st.Size(), st, nil
+}
+
+// output is where a command writes: standard output or an atomic file.
+type output struct {
+	w    *bufio.Writer
+	file *atomicFile
+}
+
+func openOutput(path string, force bool, in os.FileInfo) (*output, error) {
+	if path == "-" {
+		return &output{w: bufio.NewWriterSize(os.Stdout, 1<<16)}, nil
+	}
+	var mode os.FileMode = 0o644
+	if in != nil {
+		mode = in.Mode().Perm()
+	}
+	f, err := createAtomic(path, force, mode)
+	if err != nil {
+		return nil, err
+	}
+	return &output{w: bufio.NewWriterSize(f, 1<<16), file: f}, nil
+}
+
+func (o *output) Write(p []byte) (int, error) { return o.w.Write(p) }
+
+// finish flushes and commits the output, preserving the input's times.
+func (o *output) finish(force bool, in os.FileInfo) error {
+	if err := o.w.Flush(); err != nil {
+		o.abort()
+		return err
+	}
+	if o.file == nil {
+		return nil
+	}
+	if err := o.file.commit(force); err != nil {
+		return err
+	}
+	if in != nil {
+		os.Chtimes(o.file.final, in.ModTime(), in.ModTime())
+	}
+	return nil
+}
+
+func (o *output) abort() {
+	if o.file != nil {
+		o.file.abort()
+	}
+}
+
+func compressFile(name string, o *fileOptions, opt *lmzip.Options) error {
+	dest, err := o.target(name, true)
+	if err != nil {
+		return err
+	}
+	if dest == "-" && isTerminal(os.Stdout) && !o.force {
+		return fmt.Errorf("compressed data not written to a terminal (use -f to force, or redirect)")
+	}
+	in, size, st, err := openInput(name)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := openOutput(dest, o.force, st)
+	if err != nil {
+		return err
+	}
+	bar := newProgress("compress "+displayName(name), size, !o.noProg && !o.quiet)
+	opts := *opt
+	opts.Progress = bar.update
+	start := time.Now()
+	w, err := lmzip.NewWriter(out, &opts)
+	if err != nil {
+		out.abort()
+		return err
+	}
+	_, err = io.Copy(w, in)
+	if err == nil {
+		err = w.Close()
+	}
+	bar.finish()
+	if err == nil {
+		err = out.finish(o.force, st)
+	} else {
+		out.abort()
+	}
+	if err != nil {
+		return err
+	}
+	s := w.Stats()
+	if o.verbose || (!o.quiet && isTerminal(os.Stderr)) {
+		pct, bpb := 0.0, 0.0
+		if s.In > 0 {
+			pct = 100 * float64(s.Out) / float64(s.In)
+			bpb = 8 * float64(s.Out) / float64(s.In)
+		}
+		el := time.Since(start)
+		fmt.Fprintf(os.Stderr, "%s: %d -> %d bytes (%.2f%%, %.3f bits/byte), %s, %d tokens in %.1fs (%.0f tokens/s)\n",
+			displayName(name), s.In, s.Out, pct, bpb, w.Model(), s.Tokens, el.Seconds(), float64(s.Tokens)/el.Seconds())
+	}
+	if o.remove && name != "-" && dest != "-" {
+		return os.Remove(name)
+	}
+	return nil
+}
+
+func displayName(name string) string {
+	if name == "-" {
+		return "(stdin)"
+	}
+	return name
+}
+
+func runDecompress(args []string, testOnly bool) int {
+	c := commands["decompress"]
+	if testOnly {
+		c = commands["test"]
+	}
+	var o fileOptions
+	fs := &flagSet{}
+	o.register(fs, false)
+	files, code, ok := parseFlags(c, fs, args)
+	if !ok {
+		return code
+	}
+	o.apply()
+	if len(files) == 0 {
+		files = []string{"-"}
+	}
+	if o.output != "" && len(files) > 1 {
+		return usageError("-o takes one input file, not %d", len(files))
+	}
+	exit := exitOK
+	for _, f := range files {
+		if err := decompressFile(f, &o, testOnly); err != nil {
+			report(f, err)
+			exit = exitError
+		}
+	}
+	return exit
+}
+
+func decompressFile(name string, o *fileOptions, testOnly bool) error {
+	dest := ""
+	if !testOnly {
+		var err error
+		if dest, err = o.target(name, false); err != nil {
+			return err
+		}
+	}
+	in, size, st, err := openInput(name)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	label := "decompress "
+	if testOnly {
+		label = "test "
+	}
+	bar := newProgress(label+displayName(name), size, !o.noProg && !o.quiet)
+	start := time.Now()
+	r, err := lmzip.NewReader(in, &lmzip.ReaderOptions{Model: o.model, Progress: bar.update})
+	if err != nil {
+		return err
+	}
+	var w io.Writer = io.Discard
+	var out *output
+	if !testOnly {
+		if out, err = openOutput(dest, o.force, st); err != nil {
+			return err
+		}
+		w = out
+	}
+	n, err := r.WriteTo(w)
+	bar.finish()
+	if out != nil {
+		if err == nil {
+			err = out.finish(o.force, st)
+		} else {
+			out.abort()
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if o.verbose || (!o.quiet && isTerminal(os.Stderr)) {
+		what := "OK"
+		if !testOnly {
+			what = fmt.Sprintf("%d bytes", n)
+			if dest != "-" {
+				what += " to " + dest
+			}
+		}
+		fmt.Fprintf(os.Stderr, "%s: %s (%.1fs)\n", displayName(name), what, time.Since(start).Seconds())
+	}
+	if o.remove && !testOnly && name != "-" && dest != "-" {
+		return os.Remove(name)
+	}
+	return nil
+}

@@ -1,0 +1,491 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/lmzip/lmzip/internal/kernel"
+	"github.com/lmzip/lmzip/internal/lm"
+	"github.com/lmzip/lmzip/internal/seed"
+	"github.com/lmzip/lmzip/internal/tokenizer"
+	"github.com/lmzip/lmzip/models"
+)
+
+// The seed's nine pipeline stages (ijm/LLM-compression), under the seed's
+// names and with its flags. Each reads standard input and writes standard
+// output unless told otherwise, so they pipe:
+//
+//	lmzip tokensOfStr -i F.txt | lmzip modelToInx -w 1023 | lmzip rangeEncode |
+//	lmzip binOfRange -o F.bin
+//	lmzip binToRange -i F.bin | lmzip rangeDecode | lmzip modelOfInx -w 1023 |
+//	lmzip tokensToStr -o F.decomp.txt
+
+// seedDefaults are the seed's argparse defaults.
+const (
+	seedWindow    = 1020
+	seedTopN      = 128
+	seedPrecision = 32
+)
+
+// seedArgs are the seed's shared flags (arguments.py).
+type seedArgs struct {
+	in, out   string
+	name      string
+	window    int // -1: not given
+	topN      int // -1: not given
+	stopAt    int
+	comment   *string
+	precision int
+	format    string
+	limit     int
+	cooldown  string
+	quiet     bool
+}
+
+func (a *seedArgs) register(fs *flagSet) {
+	a.window, a.topN, a.precision = -1, -1, seedPrecision
+	fs.stringVar(&a.in, 'i', "infile", "FILE", "input file (default: standard input)")
+	fs.stringVar(&a.out, 'o', "outfile", "FILE", "output file (default: standard output)")
+	fs.stringVar(&a.name, 'n', "name", "MODEL", "model: base, small, or a Hugging Face directory (default: the JSON's modelName, else "+models.Default+")")
+	fs.intVar(&a.window, 'w', "window", "N", fmt.Sprintf("context window in tokens (default: the JSON's contextwindow, else %d)", seedWindow))
+	fs.intVar(&a.topN, 't', "topN", "K", fmt.Sprintf("K of the top-K list (default: the JSON's topN, else %d)", seedTopN))
+	fs.intVar(&a.stopAt, 's', "stopat", "N", "handle only the first N tokens")
+	fs.specs = append(fs.specs, &flagSpec{short: 'c', long: "comment", arg: "TEXT", usage: "comment (tokensOfData: the prompt)",
+		set: func(v string) error { a.comment = &v; return nil }})
+	fs.intVar(&a.precision, 'p', "precision", "BITS", "rANS precision in bits, 1..32 (default 32)")
+	fs.stringVar(&a.format, 'f', "format", "FMT", "figure format (accepted and ignored)")
+	fs.intVar(&a.limit, 'l', "limit", "N", "threads for the model (the seed's torch thread limit)")
+	fs.stringVar(&a.cooldown, 0, "cooldown", "SECS", "accepted and ignored: lmzip does not sleep between passes (-cd)")
+	fs.boolVar(&a.quiet, 'q', "quiet", "no progress on standard error")
+}
+
+// seedCommand registers one stage.
+func seedCommand(name, summary, help string, run func(a *seedArgs) error) {
+	c := &command{name: name, summary: summary, usage: "[-i IN] [-o OUT] [flags]", help: help}
+	c.run = func(args []string) int {
+		// The seed's -cd is one short flag of two letters.
+		args = append([]string(nil), args...)
+		for i, s := range args {
+			if s == "--" {
+				break
+			}
+			if s == "-cd" {
+				args[i] = "--cooldown"
+			}
+		}
+		a := &seedArgs{}
+		fs := &flagSet{}
+		a.register(fs)
+		rest, code, ok := parseFlags(c, fs, args)
+		if !ok {
+			return code
+		}
+		if len(rest) > 0 {
+			return usageError("%s: unexpected argument %q (use -i and -o)", name, rest[0])
+		}
+		if a.limit > 0 {
+			kernel.SetThreads(a.limit)
+		}
+		if err := run(a); err != nil {
+			fmt.Fprintf(os.Stderr, "lmzip %s: %v\n", name, err)
+			return exitError
+		}
+		return exitOK
+	}
+	register(c)
+}
+
+func (a *seedArgs) read() ([]byte, error) {
+	if a.in == "" || a.in == "-" {
+		return io.ReadAll(os.Stdin)
+	}
+	return os.ReadFile(a.in)
+}
+
+func (a *seedArgs) write(b []byte) error {
+	if a.out == "" || a.out == "-" {
+		_, err := os.Stdout.Write(b)
+		return err
+	}
+	return os.WriteFile(a.out, b, 0o644)
+}
+
+func (a *seedArgs) readJSON() (*seed.Object, error) {
+	b, err := a.read()
+	if err != nil {
+		return nil, err
+	}
+	o, err := seed.ReadJSON(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", a.inName(), err)
+	}
+	return o, nil
+}
+
+func (a *seedArgs) inName() string {
+	if a.in == "" || a.in == "-" {
+		return "standard input"
+	}
+	return a.in
+}
+
+func (a *seedArgs) writeJSON(o *seed.Object) error {
+	b, err := seed.WriteJSON(o)
+	if err != nil {
+		return err
+	}
+	return a.write(b)
+}
+
+// modelSpec picks the model: -n, else the JSON's modelName, else the
+// default model.
+func (a *seedArgs) modelSpec(o *seed.Object) string {
+	if a.name != "" {
+		if o != nil {
+			if js, ok := o.Str("modelName"); ok && js != a.name {
+				fmt.Fprintf(os.Stderr, "lmzip: warning: the JSON names model %q; using -n %q\n", js, a.name)
+			}
+		}
+		return a.name
+	}
+	if o != nil {
+		if js, ok := o.Str("modelName"); ok && js != "" {
+			return js
+		}
+		fmt.Fprintf(os.Stderr, "lmzip: warning: the JSON names no model; using %s (give -n)\n", models.Default)
+	}
+	return models.Default
+}
+
+func (a *seedArgs) intOr(flag int, o *seed.Object, key string, def int) int {
+	if flag >= 0 {
+		return flag
+	}
+	if o != nil {
+		if v, err := o.Int(key); err == nil && v > 0 && v < 1<<30 {
+			return int(v)
+		}
+	}
+	return def
+}
+
+// loadTokenizer loads only the tokenizer of a model spec: an embedded
+// model, or a directory with a tokenizer.json (no weights needed).
+func loadTokenizer(spec string) (*tokenizer.Tokenizer, error) {
+	if st, err := os.Stat(spec); err == nil && st.IsDir() {
+		b, err := os.ReadFile(filepath.Join(spec, "tokenizer.json"))
+		if err != nil {
+			return nil, err
+		}
+		return tokenizer.Load(b)
+	}
+	if f, ok := models.Get(spec); ok {
+		return tokenizer.Load(f.Tokenizer)
+	}
+	return nil, fmt.Errorf("no model %q: give -n base, small or a Hugging Face model directory", spec)
+}
+
+func loadModel(spec string) (*lm.LM, error) {
+	l, err := lm.Load(spec)
+	if err != nil {
+		return nil, fmt.Errorf("%w (give -n base, small or a Hugging Face model directory)", err)
+	}
+	return l, nil
+}
+
+// stageProgress reports progress on standard error: a redrawn line on a
+// terminal, a line every 15 seconds otherwise.
+func stageProgress(label string, quiet bool) func(done, total int) {
+	if quiet {
+		return nil
+	}
+	start := time.Now()
+	last := time.Time{}
+	tty := isTerminal(os.Stderr)
+	return func(done, total int) {
+		now := time.Now()
+		final := done >= total
+		if !final && now.Sub(last) < 200*time.Millisecond || !tty && !final && now.Sub(last) < 15*time.Second {
+			return
+		}
+		if last.IsZero() && !tty && !final {
+			last = now
+			return
+		}
+		last = now
+		rate := float64(done) / max(now.Sub(start).Seconds(), 1e-9)
+		line := fmt.Sprintf("%s: %d/%d tokens, %.0f tokens/s", label, done, total, rate)
+		if tty {
+			fmt.Fprintf(os.Stderr, "\r\x1b[K%s", line)
+			if final {
+				fmt.Fprintln(os.Stderr)
+			}
+		} else {
+			fmt.Fprintln(os.Stderr, line)
+		}
+	}
+}
+
+func init() {
+	seedCommand("tokensOfStr", "seed stage 1: text to a token list (JSON)", `Reads text and writes the seed's toksout JSON:
+{"modelName", "vocabSize", "comment", "tokenList": [[id, -1, 0], ...]}.
+The text is tokenized with the tokenizer's default encode (added tokens such
+as <|endoftext|> become their ids). -n may name a directory that holds only a
+tokenizer.json (e.g. GPT-2's, to reproduce the seed's gpt2 token lists).
+
+Example:
+  lmzip tokensOfStr -i F.txt -o F.toksout.json
+`, runTokensOfStr)
+	seedCommand("modelToInx", "seed stage 2: tokens to ranks under the model (JSON)", `Replaces each token (after the first) by its rank in the model's top-K list
+(-t, default 128), [id, rank, prob]; a token outside the list stays a literal
+[id, -1, 0]. The model is -n, else the JSON's modelName. The context is a
+sliding window of at most -w tokens kept with a KV cache: it holds between
+w/2 and w tokens (rebuilt from the last w/2 tokens when full). Ties in the
+top-K order go to the lower token id. prob is rounded to 1e-6.
+
+Example:
+  lmzip modelToInx -w 1023 -i F.toksout.json -o F.ttout.json
+`, runModelToInx)
+	seedCommand("rangeEncode", "seed stage 3: ranks to rANS words (JSON)", `Codes the ranks and literals with the seed's static order-0 rANS coder
+(precision -p, default 32) and writes the rangedout JSON.
+`, runRangeEncode)
+	seedCommand("binOfRange", "seed stage 4: rANS JSON to the .bin file", `Writes the seed's .bin layout. Where the seed crashes (no count equal to 1)
+lmzip stores every count; the seed's binToRange reads that file unchanged.
+`, runBinOfRange)
+	seedCommand("binToRange", "seed stage 5: the .bin file to rANS JSON", `Reads a .bin file and writes the rangedin JSON.
+`, runBinToRange)
+	seedCommand("rangeDecode", "seed stage 6: rANS JSON to ranks (JSON)", `Decodes the rANS words and writes the ttin JSON: literals [id, -1, 0.0] and
+ranks [0, rank, 0.0].
+`, runRangeDecode)
+	seedCommand("modelOfInx", "seed stage 7: ranks back to tokens under the model (JSON)", `Replaces each rank by the token at that rank of the model's top-K list, with
+the same model (-n, else the JSON's modelName, else `+models.Default+`), window (-w,
+else the JSON's contextwindow, else 1020) and K (-t, else the JSON's topN,
+else 128) as modelToInx. The first entry is never predicted.
+
+Example:
+  lmzip modelOfInx -w 1023 -i F.ttin.json -o F.toksin.json
+`, runModelOfInx)
+	seedCommand("tokensToStr", "seed stage 8: tokens to text", `Writes the bytes of the tokens of a JSON token list.
+`, runTokensToStr)
+	seedCommand("tokensOfData", "seed generation input: bytes to ranks (JSON)", `Turns each input byte into two ranks, low nibble first, after the prompt
+(-c) as literal tokens. Piped through modelOfInx and tokensToStr it
+generates text:
+
+  head -c 18 /dev/zero | lmzip tokensOfData -c 'Complete a long poem about green trees.' |
+    lmzip modelOfInx -w 128 | lmzip tokensToStr
+`, runTokensOfData)
+}
+
+func runTokensOfStr(a *seedArgs) error {
+	spec := a.name
+	if spec == "" {
+		spec = models.Default
+	}
+	tok, err := loadTokenizer(spec)
+	if err != nil {
+		return err
+	}
+	text, err := a.read()
+	if err != nil {
+		return err
+	}
+	ids := tok.EncodeWithSpecial(text)
+	return a.writeJSON(seed.TokensOfStr(spec, tok.VocabSize(), a.comment, ids, a.stopAt))
+}
+
+func runModelToInx(a *seedArgs) error {
+	in, err := a.readJSON()
+	if err != nil {
+		return err
+	}
+	list, err := in.Tokens()
+	if err != nil {
+		return err
+	}
+	spec := a.modelSpec(in)
+	l, err := loadModel(spec)
+	if err != nil {
+		return err
+	}
+	ids, err := seed.TokenIDs(list, l.Config().VocabSize)
+	if err != nil {
+		return err
+	}
+	w := a.window
+	if w < 0 {
+		w = seedWindow
+	}
+	k := a.topN
+	if k < 0 {
+		k = seedTopN
+	}
+	if w < 1 || k < 1 {
+		return errors.New("-w and -t must be at least 1")
+	}
+	out, err := seed.Ranks(l.Model, ids, seed.RankOptions{TopN: k, Window: w, StopAt: a.stopAt, Progress: stageProgress("modelToInx", a.quiet)})
+	if err != nil {
+		return err
+	}
+	comment := ""
+	if c, ok := in.Get("comment"); ok && c != nil {
+		s, ok := c.(seed.String)
+		if !ok {
+			return errors.New("the JSON's comment is not a string")
+		}
+		comment = string(s)
+	}
+	if a.comment != nil {
+		comment += string(seed.StringFromArg(*a.comment))
+	}
+	o := seed.NewObject()
+	o.Set("modelName", seed.StringFromArg(spec))
+	if v, ok := in.Get("vocabSize"); ok {
+		o.Set("vocabSize", v)
+	} else {
+		o.Set("vocabSize", int64(l.Tokenizer.VocabSize()))
+	}
+	o.Set("comment", seed.String(comment))
+	o.Set("contextwindow", int64(w))
+	o.Set("topN", int64(k))
+	o.Set("tokenList", out)
+	return a.writeJSON(o)
+}
+
+func runRangeEncode(a *seedArgs) error {
+	in, err := a.readJSON()
+	if err != nil {
+		return err
+	}
+	if a.stopAt > 0 {
+		list, err := in.Tokens()
+		if err != nil {
+			return err
+		}
+		if len(list) > a.stopAt {
+			in.Set("tokenList", list[:a.stopAt])
+		}
+	}
+	out, err := seed.RangeEncode(in, a.precision)
+	if err != nil {
+		return err
+	}
+	return a.writeJSON(out)
+}
+
+func runBinOfRange(a *seedArgs) error {
+	in, err := a.readJSON()
+	if err != nil {
+		return err
+	}
+	b, err := seed.BinOfRange(in)
+	if err != nil {
+		return err
+	}
+	return a.write(b)
+}
+
+func runBinToRange(a *seedArgs) error {
+	b, err := a.read()
+	if err != nil {
+		return err
+	}
+	o, err := seed.BinToRange(b)
+	if err != nil {
+		return err
+	}
+	return a.writeJSON(o)
+}
+
+func runRangeDecode(a *seedArgs) error {
+	in, err := a.readJSON()
+	if err != nil {
+		return err
+	}
+	out, err := seed.RangeDecode(in)
+	if err != nil {
+		return err
+	}
+	return a.writeJSON(out)
+}
+
+func runModelOfInx(a *seedArgs) error {
+	in, err := a.readJSON()
+	if err != nil {
+		return err
+	}
+	list, err := in.Tokens()
+	if err != nil {
+		return err
+	}
+	spec := a.modelSpec(in)
+	l, err := loadModel(spec)
+	if err != nil {
+		return err
+	}
+	w := a.intOr(a.window, in, "contextwindow", seedWindow)
+	k := a.intOr(a.topN, in, "topN", seedTopN)
+	if w < 1 || k < 1 {
+		return errors.New("-w and -t must be at least 1")
+	}
+	out, err := seed.Unrank(l.Model, list, seed.RankOptions{TopN: k, Window: w, StopAt: a.stopAt, Progress: stageProgress("modelOfInx", a.quiet)})
+	if err != nil {
+		return err
+	}
+	o := in.Clone()
+	o.Set("tokenList", out)
+	o.Set("modelName", seed.StringFromArg(spec))
+	o.Set("contextwindow", int64(w))
+	o.Set("topN", int64(k))
+	return a.writeJSON(o)
+}
+
+func runTokensToStr(a *seedArgs) error {
+	in, err := a.readJSON()
+	if err != nil {
+		return err
+	}
+	list, err := in.Tokens()
+	if err != nil {
+		return err
+	}
+	if a.stopAt > 0 && len(list) > a.stopAt {
+		list = list[:a.stopAt]
+	}
+	tok, err := loadTokenizer(a.modelSpec(in))
+	if err != nil {
+		return err
+	}
+	ids, err := seed.TokenIDs(list, tok.VocabSize())
+	if err != nil {
+		return err
+	}
+	text, err := tok.DecodeChecked(ids)
+	if err != nil {
+		return err
+	}
+	return a.write(text)
+}
+
+func runTokensOfData(a *seedArgs) error {
+	spec := a.name
+	if spec == "" {
+		spec = models.Default
+	}
+	tok, err := loadTokenizer(spec)
+	if err != nil {
+		return err
+	}
+	data, err := a.read()
+	if err != nil {
+		return err
+	}
+	var prompt []int32
+	if a.comment != nil {
+		prompt = tok.EncodeWithSpecial([]byte(*a.comment))
+	}
+	return a.writeJSON(seed.TokensOfData(spec, tok.VocabSize(), a.comment, prompt, data, a.stopAt))
+}

@@ -1,0 +1,239 @@
+package lmzip
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/lmzip/lmzip/internal/filter"
+)
+
+// The .lmz format; docs/FORMAT.md describes it in full.
+
+// Magic starts every archive.
+const Magic = "\x89LMZ"
+
+// FormatVersion is the version of the .lmz format this package writes and
+// the newest it reads.
+const FormatVersion = 1
+
+// Recipe identifies the numeric recipe (kernels, quantisation, coder) that
+// an archive's model probabilities were computed with.
+const Recipe = 1
+
+// Limits that decoding enforces before allocating, so that a hostile
+// archive cannot make lmzip allocate without bound.
+const (
+	maxNameLen       = 1024
+	maxGroupSegments = 64
+	maxSegmentTokens = 1 << 20
+	maxBlockRaw      = 1 << 28 // bytes a block may decode to
+	maxFilterBare    = 1 << 26
+)
+
+// Item tags.
+const (
+	tagEnd    = 0
+	tagCoded  = 1
+	tagStored = 2
+)
+
+// Segment methods.
+const (
+	methodLM  = 0 // coded by the language model (rANS)
+	methodCM  = 1 // coded by the context-mixing coder
+	methodRaw = 2 // stored
+)
+
+var methodNames = [...]string{"lm", "cm", "raw"}
+
+// ErrFormat reports an archive that is not valid .lmz data.
+var ErrFormat = errors.New("lmzip: not a valid .lmz archive")
+
+// ErrChecksum reports an archive whose data decoded, but not to what was
+// compressed.
+var ErrChecksum = errors.New("lmzip: checksum mismatch: the archive is corrupt")
+
+func formatErr(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrFormat, fmt.Sprintf(format, args...))
+}
+
+// Header is the start of an archive.
+type Header struct {
+	Version int
+	Recipe  int
+	// Model is the name of the model the archive was made with; ModelID
+	// the first 8 bytes of its hash.
+	Model   string
+	ModelID [8]byte
+	// SegmentTokens is the number of tokens per segment (the last segment
+	// of a block may be shorter); GroupSegments the largest number of
+	// segments in a block.
+	SegmentTokens int
+	GroupSegments int
+}
+
+func (h *Header) append(b []byte) []byte {
+	b = append(b, Magic...)
+	b = append(b, byte(h.Version))
+	b = binary.AppendUvarint(b, uint64(h.Recipe))
+	b = binary.AppendUvarint(b, uint64(len(h.Model)))
+	b = append(b, h.Model...)
+	b = append(b, h.ModelID[:]...)
+	b = binary.AppendUvarint(b, uint64(h.SegmentTokens))
+	b = binary.AppendUvarint(b, uint64(h.GroupSegments))
+	return b
+}
+
+// readHeader reads and checks an archive header.
+func readHeader(r *bufio.Reader) (*Header, error) {
+	var magic [4]byte
+	if _, err := io.ReadFull(r, magic[:]); err != nil {
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return nil, formatErr("too short for a header")
+		}
+		return nil, err
+	}
+	if string(magic[:]) != Magic {
+		return nil, formatErr("bad magic number (not an lmzip archive)")
+	}
+	v, err := r.ReadByte()
+	if err != nil {
+		return nil, truncated(err)
+	}
+	h := &Header{Version: int(v)}
+	if h.Version != FormatVersion {
+		if h.Version > FormatVersion {
+			return nil, fmt.Errorf("lmzip: archive format version %d is newer than this lmzip reads (%d): upgrade lmzip", h.Version, FormatVersion)
+		}
+		return nil, formatErr("unknown format version %d", h.Version)
+	}
+	recipe, err := readUvarint(r, 1<<20)
+	if err != nil {
+		return nil, err
+	}
+	h.Recipe = int(recipe)
+	if h.Recipe != Recipe {
+		return nil, fmt.Errorf("lmzip: archive uses numeric recipe %d; this lmzip implements recipe %d", h.Recipe, Recipe)
+	}
+	nameLen, err := readUvarint(r, maxNameLen)
+	if err != nil {
+		return nil, err
+	}
+	name := make([]byte, nameLen)
+	if _, err := io.ReadFull(r, name); err != nil {
+		return nil, truncated(err)
+	}
+	h.Model = string(name)
+	if _, err := io.ReadFull(r, h.ModelID[:]); err != nil {
+		return nil, truncated(err)
+	}
+	seg, err := readUvarint(r, maxSegmentTokens)
+	if err != nil {
+		return nil, err
+	}
+	group, err := readUvarint(r, maxGroupSegments)
+	if err != nil {
+		return nil, err
+	}
+	if seg == 0 || group == 0 {
+		return nil, formatErr("zero segment size")
+	}
+	h.SegmentTokens, h.GroupSegments = int(seg), int(group)
+	return h, nil
+}
+
+func truncated(err error) error {
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return formatErr("unexpected end of archive (truncated?)")
+	}
+	return err
+}
+
+// readUvarint reads a uvarint no larger than limit.
+func readUvarint(r io.ByteReader, limit uint64) (uint64, error) {
+	var v uint64
+	for shift := 0; ; shift += 7 {
+		c, err := r.ReadByte()
+		if err != nil {
+			return 0, truncated(err)
+		}
+		if shift == 63 && c > 1 || shift > 63 {
+			return 0, formatErr("number too large")
+		}
+		v |= uint64(c&0x7f) << shift
+		if c < 0x80 {
+			break
+		}
+	}
+	if v > limit {
+		return 0, formatErr("value %d exceeds the limit %d", v, limit)
+	}
+	return v, nil
+}
+
+// readBytes reads n bytes, growing the buffer as the data arrives so that
+// a false length cannot cause a large allocation.
+func readBytes(r io.Reader, n uint64) ([]byte, error) {
+	const step = 1 << 20
+	buf := make([]byte, 0, min(n, step))
+	for uint64(len(buf)) < n {
+		k := min(n-uint64(len(buf)), step)
+		start := len(buf)
+		buf = append(buf, make([]byte, k)...)
+		if _, err := io.ReadFull(r, buf[start:]); err != nil {
+			return nil, truncated(err)
+		}
+	}
+	return buf, nil
+}
+
+// appendFilter writes a block's line-end filter.
+func appendFilter(b []byte, f filter.CRLF) []byte {
+	if !f.Enabled {
+		return append(b, 0)
+	}
+	b = append(b, 1)
+	b = binary.AppendUvarint(b, uint64(len(f.Bare)))
+	prev := -1
+	for _, o := range f.Bare {
+		b = binary.AppendUvarint(b, uint64(o-prev-1))
+		prev = o
+	}
+	return b
+}
+
+func readFilter(r *bufio.Reader) (filter.CRLF, error) {
+	mode, err := r.ReadByte()
+	if err != nil {
+		return filter.CRLF{}, truncated(err)
+	}
+	switch mode {
+	case 0:
+		return filter.CRLF{}, nil
+	case 1:
+	default:
+		return filter.CRLF{}, formatErr("unknown filter %d", mode)
+	}
+	n, err := readUvarint(r, maxFilterBare)
+	if err != nil {
+		return filter.CRLF{}, err
+	}
+	f := filter.CRLF{Enabled: true}
+	prev := -1
+	for i := uint64(0); i < n; i++ {
+		d, err := readUvarint(r, maxFilterBare)
+		if err != nil {
+			return filter.CRLF{}, err
+		}
+		o := prev + 1 + int(d)
+		if o > maxFilterBare {
+			return filter.CRLF{}, formatErr("line-end exception out of range")
+		}
+		f.Bare = append(f.Bare, o)
+		prev = o
+	}
+	return f, nil
+}

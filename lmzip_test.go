@@ -1,0 +1,259 @@
+package lmzip
+
+import (
+	"bytes"
+	"errors"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/lmzip/lmzip/internal/kernel"
+	"github.com/lmzip/lmzip/internal/testutil"
+)
+
+// tinyModel is a 2-layer random Llama with a 320-token vocabulary and 64
+// positions: fast enough to test the format exhaustively.
+func tinyModel(t testing.TB) string {
+	return testutil.Shared(t, "testdata", "archs", "llama")
+}
+
+func roundTrip(t *testing.T, data []byte, opt *Options) []byte {
+	t.Helper()
+	arc, err := Compress(data, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ropt := &ReaderOptions{}
+	if opt != nil && opt.Model != "" && !strings.HasPrefix(opt.Model, "lmzip-") && opt.Model != "base" && opt.Model != "small" {
+		ropt.Model = opt.Model
+	}
+	got, err := Decompress(arc, ropt)
+	if err != nil {
+		t.Fatalf("decompress: %v", err)
+	}
+	if !bytes.Equal(got, data) {
+		t.Fatalf("round trip of %d bytes gave %d different bytes", len(data), len(got))
+	}
+	return arc
+}
+
+func randomBytes(seed uint64, n int) []byte {
+	r := rand.New(rand.NewPCG(seed, seed))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
+}
+
+// edgeInputs are inputs every coder path must survive.
+func edgeInputs() map[string][]byte {
+	return map[string][]byte{
+		"empty":        {},
+		"one byte":     {'x'},
+		"one NUL":      {0},
+		"newline":      []byte("\n"),
+		"crlf":         []byte("one\r\ntwo\r\nthree\r\n"),
+		"mixed eols":   []byte("a\r\nb\nc\r\n\r\nd\re\r\r\nf\n\r"),
+		"invalid utf8": []byte("caf\xe9 \xff\xfe\x80 ok \xc3\x28 \xf0\x28\x8c\xbc end"),
+		"random 3k":    randomBytes(1, 3000),
+		"zeros":        make([]byte, 5000),
+		"endoftext":    []byte("a <|endoftext|> b"),
+		"long line":    bytes.Repeat([]byte("abcdefgh"), 2000),
+	}
+}
+
+func TestRoundTripEdgesTiny(t *testing.T) {
+	for name, data := range edgeInputs() {
+		for _, coders := range [][]string{nil, {"lm"}, {"cm"}, {"raw"}} {
+			t.Run(name+"/"+strings.Join(coders, ","), func(t *testing.T) {
+				roundTrip(t, data, &Options{Model: tinyModel(t), Coders: coders, GroupSegments: 3, ChunkSize: 4096})
+			})
+		}
+	}
+}
+
+func TestRoundTripDefaultModels(t *testing.T) {
+	text := sample(t, "canterbury/alice29.txt", 6000)
+	for _, m := range []string{"small", "base"} {
+		arc := roundTrip(t, text, &Options{Model: m})
+		bpb := float64(len(arc)*8) / float64(len(text))
+		t.Logf("%s: %d -> %d bytes, %.3f bits per byte", m, len(text), len(arc), bpb)
+		if bpb > 1.9 {
+			t.Errorf("%s: %.3f bits per byte on prose", m, bpb)
+		}
+	}
+	for name, data := range edgeInputs() {
+		t.Run(name, func(t *testing.T) { roundTrip(t, data, &Options{Model: "small"}) })
+	}
+}
+
+// sample reads the first n bytes of a corpus file.
+func sample(t testing.TB, path string, n int) []byte {
+	b, err := os.ReadFile(testutil.Shared(t, "corpora", path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b[:min(n, len(b))]
+}
+
+func TestIncompressibleGrowsLittle(t *testing.T) {
+	data := randomBytes(2, 100000)
+	arc := roundTrip(t, data, &Options{Model: tinyModel(t)})
+	if len(arc) > len(data)+64+len(data)/1000 {
+		t.Fatalf("random data grew from %d to %d bytes", len(data), len(arc))
+	}
+}
+
+// TestArchiveIndependentOfThreadsAndKernels checks that the archive does
+// not depend on the number of threads or on the kernel implementation.
+func TestArchiveIndependentOfThreadsAndKernels(t *testing.T) {
+	text := sample(t, "calgary/paper1", 3000)
+	opt := &Options{Model: "small", GroupSegments: 4, SegmentTokens: 200}
+	want, err := Compress(text, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(what string) {
+		got, err := Compress(text, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("%s: archive differs", what)
+		}
+		back, err := Decompress(want, nil)
+		if err != nil || !bytes.Equal(back, text) {
+			t.Fatalf("%s: decompression failed: %v", what, err)
+		}
+	}
+	for _, n := range []int{1, 3} {
+		old := SetThreads(n)
+		check("threads=" + string(rune('0'+n)))
+		SetThreads(old)
+	}
+	restore := kernel.UseGeneric()
+	check("plain Go kernels")
+	restore()
+}
+
+func TestStreamingWritesMatchOneWrite(t *testing.T) {
+	text := sample(t, "calgary/bib", 20000)
+	opt := &Options{Model: tinyModel(t), ChunkSize: 5000}
+	want, err := Compress(text, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	w, err := NewWriter(&buf, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(3, 3))
+	for rest := text; len(rest) > 0; {
+		n := min(len(rest), r.IntN(3000))
+		w.Write(rest[:n])
+		rest = rest[n:]
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(buf.Bytes(), want) {
+		t.Fatal("archive depends on how the input was written")
+	}
+}
+
+func TestCorruptionDetected(t *testing.T) {
+	text := []byte("The quick brown fox jumps over the lazy dog.\r\nAnd again.\r\n" + strings.Repeat("x", 200))
+	arc, err := Compress(text, &Options{Model: tinyModel(t), Coders: []string{"lm", "cm"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := &ReaderOptions{Model: tinyModel(t)}
+	// Every truncation fails.
+	for n := 0; n < len(arc); n++ {
+		if got, err := Decompress(arc[:n], opt); err == nil {
+			t.Fatalf("truncated to %d bytes: decoded %d bytes without error", n, len(got))
+		}
+	}
+	// Every single-bit flip fails, or gives back exactly the input (a few
+	// header bits do not affect the output, such as a token count that
+	// only bounds segments the context-mixing coder codes by bytes).
+	harmless := 0
+	for i := range arc {
+		for bit := 0; bit < 8; bit++ {
+			bad := bytes.Clone(arc)
+			bad[i] ^= 1 << bit
+			got, err := Decompress(bad, opt)
+			if err == nil && !bytes.Equal(got, text) {
+				t.Fatalf("flip of byte %d bit %d: wrong output without error", i, bit)
+			}
+			if err == nil {
+				harmless++
+			}
+		}
+	}
+	if harmless > 8 {
+		t.Fatalf("%d of %d bit flips went undetected", harmless, 8*len(arc))
+	}
+}
+
+func TestWrongModel(t *testing.T) {
+	arc, err := Compress([]byte("hello"), &Options{Model: "small"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Decompress(arc, &ReaderOptions{Model: "base"})
+	if !errors.Is(err, ErrWrongModel) || !strings.Contains(err.Error(), "lmzip-small") {
+		t.Fatalf("wrong model: %v", err)
+	}
+	arc, err = Compress([]byte("hello"), &Options{Model: tinyModel(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Decompress(arc, nil)
+	if !errors.Is(err, ErrWrongModel) || !strings.Contains(err.Error(), `"llama"`) {
+		t.Fatalf("directory model without -m: %v", err)
+	}
+}
+
+func TestNewerVersionRefused(t *testing.T) {
+	arc, err := Compress([]byte("hello"), &Options{Model: tinyModel(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arc[4] = FormatVersion + 1
+	_, err = Decompress(arc, &ReaderOptions{Model: tinyModel(t)})
+	if err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Fatalf("newer version: %v", err)
+	}
+}
+
+func TestConcatenatedArchives(t *testing.T) {
+	opt := &Options{Model: tinyModel(t)}
+	a, _ := Compress([]byte("first part\n"), opt)
+	b, _ := Compress([]byte("second part\n"), opt)
+	got, err := Decompress(append(a, b...), &ReaderOptions{Model: tinyModel(t)})
+	if err != nil || string(got) != "first part\nsecond part\n" {
+		t.Fatalf("got %q, %v", got, err)
+	}
+	if _, err := Decompress(append(a, 'x'), &ReaderOptions{Model: tinyModel(t)}); err == nil {
+		t.Fatal("trailing garbage accepted")
+	}
+}
+
+func TestInspect(t *testing.T) {
+	text := sample(t, "calgary/paper2", 5000)
+	arc, err := Compress(text, &Options{Model: "small"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := Inspect(bytes.NewReader(arc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Model != "lmzip-small" || info.Size != int64(len(text)) || info.Compressed != int64(len(arc)) || info.Blocks+info.Stored != 1 {
+		t.Fatalf("info %+v", info)
+	}
+}

@@ -1,0 +1,379 @@
+package lmzip
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+
+	"github.com/lmzip/lmzip/internal/cm"
+	"github.com/lmzip/lmzip/internal/filter"
+	"github.com/lmzip/lmzip/internal/lm"
+	"github.com/lmzip/lmzip/internal/lmcoder"
+	"github.com/lmzip/lmzip/models"
+)
+
+// ReaderOptions configure decompression. The zero value (or nil) means
+// the defaults.
+type ReaderOptions struct {
+	// Model overrides the model named in the archive: "base", "small" or
+	// a model directory. It must be the model the archive was made with
+	// (its identity is checked); it is needed for archives made with a
+	// model that is not built in.
+	Model string
+	// Progress, if not nil, is called after each block with the number of
+	// archive bytes consumed so far.
+	Progress func(consumed int64)
+}
+
+// Reader decompresses an archive.
+type Reader struct {
+	r      *bufio.Reader
+	count  *countingReader
+	opt    ReaderOptions
+	header *Header
+	lm     *lm.LM
+	coder  *lmcoder.Coder
+	cm     *cm.Model
+
+	out  []byte // decoded bytes not yet returned
+	crc  uint32
+	size int64
+	done bool
+	err  error
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// NewReader reads the archive's header from r and loads the model it
+// needs.
+func NewReader(r io.Reader, opt *ReaderOptions) (*Reader, error) {
+	z := &Reader{count: &countingReader{r: r}}
+	if opt != nil {
+		z.opt = *opt
+	}
+	z.r = bufio.NewReaderSize(z.count, 1<<16)
+	h, err := readHeader(z.r)
+	if err != nil {
+		return nil, err
+	}
+	z.header = h
+	z.crc = crc32.Update(0, castagnoli, h.append(nil))
+	if z.lm, err = resolveModel(h, z.opt.Model); err != nil {
+		return nil, err
+	}
+	if h.SegmentTokens > z.lm.Context {
+		return nil, formatErr("segments of %d tokens exceed the model's context of %d", h.SegmentTokens, z.lm.Context)
+	}
+	z.coder = lmcoder.New(z.lm.Model, z.lm.Start)
+	return z, nil
+}
+
+// ErrWrongModel reports that the archive needs another model than the one
+// given or available.
+var ErrWrongModel = errors.New("lmzip: wrong model")
+
+// resolveModel loads the model an archive needs and checks its identity.
+func resolveModel(h *Header, override string) (*lm.LM, error) {
+	spec := override
+	if spec == "" {
+		if _, ok := models.Canonical(h.Model); !ok {
+			return nil, fmt.Errorf("%w: the archive was made with model %q (id %x), which is not built in: give its directory with -m", ErrWrongModel, h.Model, h.ModelID)
+		}
+		spec = h.Model
+	}
+	l, err := lm.Load(spec)
+	if err != nil {
+		return nil, err
+	}
+	if l.ID() != h.ModelID {
+		return nil, fmt.Errorf("%w: the archive was made with model %q (id %x), not %q (id %x)", ErrWrongModel, h.Model, h.ModelID, l.Name, l.ID())
+	}
+	return l, nil
+}
+
+// Header returns the archive's header.
+func (z *Reader) Header() Header { return *z.header }
+
+// Read decompresses into p.
+func (z *Reader) Read(p []byte) (int, error) {
+	for len(z.out) == 0 {
+		if z.err != nil {
+			return 0, z.err
+		}
+		if z.done {
+			return 0, io.EOF
+		}
+		z.err = z.nextItem()
+	}
+	n := copy(p, z.out)
+	z.out = z.out[n:]
+	return n, nil
+}
+
+// WriteTo decompresses everything into w.
+func (z *Reader) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for {
+		if len(z.out) > 0 {
+			n, err := w.Write(z.out)
+			total += int64(n)
+			z.out = z.out[n:]
+			if err != nil {
+				return total, err
+			}
+		}
+		if z.err != nil {
+			return total, z.err
+		}
+		if z.done {
+			return total, nil
+		}
+		z.err = z.nextItem()
+	}
+}
+
+// nextItem decodes the next block, or checks the end of the archive.
+func (z *Reader) nextItem() error {
+	tag, err := z.r.ReadByte()
+	if err != nil {
+		return truncated(err)
+	}
+	var raw []byte
+	switch tag {
+	case tagEnd:
+		return z.end()
+	case tagStored:
+		raw, err = z.storedBlock()
+	case tagCoded:
+		raw, err = z.codedBlock()
+	default:
+		return formatErr("unknown block type %d", tag)
+	}
+	if err != nil {
+		return err
+	}
+	z.crc = crc32.Update(z.crc, castagnoli, raw)
+	z.size += int64(len(raw))
+	z.out = raw
+	if z.opt.Progress != nil {
+		z.opt.Progress(z.count.n - int64(z.r.Buffered()))
+	}
+	return nil
+}
+
+func (z *Reader) end() error {
+	size, err := readUvarint(z.r, 1<<62)
+	if err != nil {
+		return err
+	}
+	var crc [4]byte
+	if _, err := io.ReadFull(z.r, crc[:]); err != nil {
+		return truncated(err)
+	}
+	if int64(size) != z.size || binary.LittleEndian.Uint32(crc[:]) != z.crc {
+		return ErrChecksum
+	}
+	// Another archive may follow (as from concatenated files).
+	if _, err := z.r.Peek(1); err != nil {
+		if err == io.EOF {
+			z.done = true
+			return nil
+		}
+		return err
+	}
+	h, err := readHeader(z.r)
+	if err != nil {
+		return fmt.Errorf("after the end of an archive: %w", err)
+	}
+	if h.Model != z.header.Model || h.ModelID != z.header.ModelID {
+		if z.lm, err = resolveModel(h, z.opt.Model); err != nil {
+			return err
+		}
+		z.coder = lmcoder.New(z.lm.Model, z.lm.Start)
+	}
+	if h.SegmentTokens > z.lm.Context {
+		return formatErr("segments of %d tokens exceed the model's context of %d", h.SegmentTokens, z.lm.Context)
+	}
+	z.header, z.cm, z.size = h, nil, 0
+	z.crc = crc32.Update(0, castagnoli, h.append(nil))
+	return nil
+}
+
+func (z *Reader) model() *cm.Model {
+	if z.cm == nil {
+		z.cm = cm.NewModel()
+	}
+	return z.cm
+}
+
+func (z *Reader) storedBlock() ([]byte, error) {
+	rawLen, err := readUvarint(z.r, maxBlockRaw)
+	if err != nil {
+		return nil, err
+	}
+	f, err := readFilter(z.r)
+	if err != nil {
+		return nil, err
+	}
+	n, err := readUvarint(z.r, maxBlockRaw)
+	if err != nil {
+		return nil, err
+	}
+	text, err := readBytes(z.r, n)
+	if err != nil {
+		return nil, err
+	}
+	z.model().Observe(text)
+	return unfilter(f, text, rawLen)
+}
+
+func unfilter(f filter.CRLF, text []byte, rawLen uint64) ([]byte, error) {
+	raw, err := f.Decode(make([]byte, 0, rawLen), text)
+	if err != nil {
+		return nil, formatErr("%v", err)
+	}
+	if uint64(len(raw)) != rawLen {
+		return nil, formatErr("block decodes to %d bytes, header says %d", len(raw), rawLen)
+	}
+	return raw, nil
+}
+
+func (z *Reader) codedBlock() ([]byte, error) {
+	h := z.header
+	rawLen, err := readUvarint(z.r, maxBlockRaw)
+	if err != nil {
+		return nil, err
+	}
+	f, err := readFilter(z.r)
+	if err != nil {
+		return nil, err
+	}
+	nTokens, err := readUvarint(z.r, uint64(h.SegmentTokens*h.GroupSegments))
+	if err != nil {
+		return nil, err
+	}
+	if nTokens == 0 {
+		return nil, formatErr("empty block")
+	}
+	S := h.SegmentTokens
+	nSeg := (int(nTokens) + S - 1) / S
+	methodBytes, err := readBytes(z.r, uint64((nSeg+3)/4))
+	if err != nil {
+		return nil, err
+	}
+	methods := make([]int, nSeg)
+	lengths := make([]int, nSeg) // bytes (CM, raw) or tokens (LM)
+	var lmLengths []int
+	var hasLM, hasCM bool
+	rawTotal, byteTotal := uint64(0), uint64(0)
+	for i := range methods {
+		methods[i] = int(methodBytes[i/4]>>(2*(i%4))) & 3
+		switch methods[i] {
+		case methodLM:
+			hasLM = true
+			lengths[i] = min(S, int(nTokens)-i*S)
+			lmLengths = append(lmLengths, lengths[i])
+		case methodCM:
+			hasCM = true
+		case methodRaw:
+		default:
+			return nil, formatErr("unknown segment method %d", methods[i])
+		}
+	}
+	for i, m := range methods {
+		if m == methodLM {
+			continue
+		}
+		n, err := readUvarint(z.r, maxBlockRaw)
+		if err != nil {
+			return nil, err
+		}
+		byteTotal += n
+		if byteTotal > maxBlockRaw {
+			return nil, formatErr("block too large")
+		}
+		lengths[i] = int(n)
+		if m == methodRaw {
+			rawTotal += n
+		}
+	}
+	var lmStream, cmStream []byte
+	if hasLM {
+		n, err := readUvarint(z.r, maxBlockRaw)
+		if err != nil {
+			return nil, err
+		}
+		if lmStream, err = readBytes(z.r, n); err != nil {
+			return nil, err
+		}
+	}
+	if hasCM {
+		n, err := readUvarint(z.r, maxBlockRaw)
+		if err != nil {
+			return nil, err
+		}
+		if cmStream, err = readBytes(z.r, n); err != nil {
+			return nil, err
+		}
+	}
+	rawData, err := readBytes(z.r, rawTotal)
+	if err != nil {
+		return nil, err
+	}
+
+	// The language model's segments, all at once in lockstep.
+	var lmTokens [][]int32
+	if hasLM {
+		if lmTokens, err = z.coder.Decode(lmStream, lmLengths); err != nil {
+			return nil, formatErr("language-model stream: %v", err)
+		}
+	}
+	// Then every segment in order, through the CM model.
+	tok := z.lm.Tokenizer
+	model := z.model()
+	var dec *cm.Decoder
+	if hasCM {
+		dec = cm.NewDecoder(model, bytes.NewReader(cmStream))
+	}
+	text := make([]byte, 0, rawLen)
+	for i, m := range methods {
+		start := len(text)
+		switch m {
+		case methodLM:
+			for _, t := range lmTokens[0] {
+				if int(t) >= tok.VocabSize() {
+					return nil, formatErr("token %d outside the tokenizer's vocabulary", t)
+				}
+				text = append(text, tok.TokenBytes(t)...)
+			}
+			lmTokens = lmTokens[1:]
+			if uint64(len(text)) > maxBlockRaw {
+				return nil, formatErr("block too large")
+			}
+			model.Observe(text[start:])
+		case methodCM:
+			text = append(text, make([]byte, lengths[i])...)
+			if _, err := io.ReadFull(dec, text[start:]); err != nil {
+				return nil, formatErr("context-mixing stream: %v", err)
+			}
+		case methodRaw:
+			text = append(text, rawData[:lengths[i]]...)
+			rawData = rawData[lengths[i]:]
+			model.Observe(text[start:])
+		}
+	}
+	return unfilter(f, text, rawLen)
+}

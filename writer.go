@@ -1,0 +1,457 @@
+package lmzip
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"io"
+	"unicode/utf8"
+
+	"github.com/lmzip/lmzip/internal/cm"
+	"github.com/lmzip/lmzip/internal/filter"
+	"github.com/lmzip/lmzip/internal/lm"
+	"github.com/lmzip/lmzip/internal/lmcoder"
+)
+
+// Options configure compression. The zero value (or nil) means the
+// defaults.
+type Options struct {
+	// Model is the model to compress with: "base" (the default), "small",
+	// or the path of a Hugging Face model directory.
+	Model string
+	// SegmentTokens is the number of tokens per segment; 0 means the
+	// model's context length.
+	SegmentTokens int
+	// GroupSegments is the largest number of segments coded together in a
+	// block, which decompression advances in lockstep (its batch size);
+	// 0 means 16.
+	GroupSegments int
+	// Coders restricts the coders a segment may use; nil allows all. The
+	// names are "lm" (the language model), "cm" (the context-mixing coder)
+	// and "raw" (stored). Whole blocks are stored when that is smallest,
+	// whatever this says.
+	Coders []string
+	// ChunkSize is how much input is gathered before it is filtered and
+	// tokenised; 0 means 1 MiB.
+	ChunkSize int
+	// Progress, if not nil, is called after each block with the number
+	// of input bytes consumed so far.
+	Progress func(consumed int64)
+}
+
+const (
+	defaultGroup = 16
+	defaultChunk = 1 << 20
+	chunkFloor   = 1 << 12
+)
+
+// Stats describe what a Writer did.
+type Stats struct {
+	In, Out  int64 // bytes consumed and written
+	Tokens   int64 // tokens of the filtered text
+	Segments [3]int64
+	// SegmentBytes counts the filtered bytes handled by each coder
+	// (language model, context mixing, stored segments).
+	SegmentBytes [3]int64
+	// IdealBits is the language model's ideal code length of all
+	// segments, in bits (the sum of -log2 p over their tokens).
+	IdealBits float64
+	// StoredBlocks counts blocks stored as they are.
+	StoredBlocks int64
+}
+
+// Writer compresses what is written to it. Close must be called to finish
+// the archive.
+type Writer struct {
+	w       io.Writer
+	opt     Options
+	lm      *lm.LM
+	coder   *lmcoder.Coder
+	header  Header
+	allowed [3]bool
+	chunk   int
+
+	pending []byte
+	stored  *storedRun // stored blocks waiting to be merged and written
+	meter   *cm.Model // runs ahead of model, measuring what the CM coder would cost
+	cm      *cm.Model
+	crc     uint32
+	started bool
+	closed  bool
+	err     error
+	stats   Stats
+	out     []byte
+}
+
+// NewWriter returns a Writer that compresses to w with the given options
+// (nil for the defaults). It loads the model, which takes a moment the
+// first time.
+func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
+	z := &Writer{w: w}
+	if opt != nil {
+		z.opt = *opt
+	}
+	l, err := lm.Load(z.opt.Model)
+	if err != nil {
+		return nil, err
+	}
+	z.lm = l
+	z.coder = lmcoder.New(l.Model, l.Start)
+	seg := z.opt.SegmentTokens
+	if seg <= 0 || seg > z.coder.MaxSegment() {
+		seg = z.coder.MaxSegment()
+	}
+	group := z.opt.GroupSegments
+	if group <= 0 {
+		group = defaultGroup
+	}
+	if group > maxGroupSegments {
+		return nil, errors.New("lmzip: GroupSegments exceeds 64")
+	}
+	z.header = Header{Version: FormatVersion, Recipe: Recipe, Model: l.Name, ModelID: l.ID(), SegmentTokens: seg, GroupSegments: group}
+	if len(l.Name) > maxNameLen {
+		return nil, errors.New("lmzip: model name too long")
+	}
+	z.crc = crc32.Update(0, castagnoli, z.header.append(nil))
+	z.allowed = [3]bool{true, true, true}
+	if z.opt.Coders != nil {
+		z.allowed = [3]bool{}
+		for _, c := range z.opt.Coders {
+			found := false
+			for m, name := range methodNames {
+				if c == name {
+					z.allowed[m], found = true, true
+				}
+			}
+			if !found {
+				return nil, errors.New("lmzip: unknown coder " + c + " (lm, cm, raw)")
+			}
+		}
+	}
+	z.chunk = z.opt.ChunkSize
+	if z.chunk <= 0 {
+		z.chunk = defaultChunk
+	}
+	z.chunk = max(z.chunk, chunkFloor)
+	z.meter, z.cm = cm.NewModel(), cm.NewModel()
+	return z, nil
+}
+
+// Model returns the name of the model the Writer compresses with.
+func (z *Writer) Model() string { return z.lm.Name }
+
+// Stats returns what the Writer has done so far.
+func (z *Writer) Stats() Stats { return z.stats }
+
+// Write compresses p. Input is gathered into chunks; the archive grows as
+// each chunk is coded.
+func (z *Writer) Write(p []byte) (int, error) {
+	if z.err != nil {
+		return 0, z.err
+	}
+	if z.closed {
+		return 0, errors.New("lmzip: write to a closed Writer")
+	}
+	z.pending = append(z.pending, p...)
+	for len(z.pending) >= z.chunk {
+		cut := chunkCut(z.pending[:z.chunk])
+		if err := z.compressChunk(z.pending[:cut]); err != nil {
+			z.err = err
+			return 0, err
+		}
+		z.pending = append(z.pending[:0], z.pending[cut:]...)
+	}
+	return len(p), nil
+}
+
+// chunkCut picks where to end a chunk: after the last line end in its
+// second half, else before a UTF-8 character that the chunk would split.
+func chunkCut(b []byte) int {
+	if i := bytes.LastIndexByte(b[len(b)/2:], '\n'); i >= 0 {
+		return len(b)/2 + i + 1
+	}
+	for i := len(b) - 1; i > 0 && i >= len(b)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(b[i]) {
+			if !utf8.FullRune(b[i:]) {
+				return i
+			}
+			break
+		}
+	}
+	return len(b)
+}
+
+// Close compresses what remains and ends the archive. It does not close
+// the underlying writer.
+func (z *Writer) Close() error {
+	if z.closed {
+		return z.err
+	}
+	z.closed = true
+	if z.err != nil {
+		return z.err
+	}
+	if len(z.pending) > 0 {
+		if err := z.compressChunk(z.pending); err != nil {
+			z.err = err
+			return err
+		}
+		z.pending = nil
+	}
+	z.flushStored()
+	z.startArchive()
+	z.out = append(z.out, tagEnd)
+	z.out = binary.AppendUvarint(z.out, uint64(z.stats.In))
+	z.out = binary.LittleEndian.AppendUint32(z.out, z.crc)
+	z.err = z.flush()
+	return z.err
+}
+
+func (z *Writer) startArchive() {
+	if !z.started {
+		z.started = true
+		z.out = z.header.append(z.out)
+	}
+}
+
+func (z *Writer) flush() error {
+	if len(z.out) == 0 {
+		return nil
+	}
+	n, err := z.w.Write(z.out)
+	z.stats.Out += int64(n)
+	z.out = z.out[:0]
+	return err
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// segment is one segment of a block during compression.
+type segment struct {
+	tokens []int32
+	text   []byte // its filtered bytes
+	syms   []lmcoder.Sym
+	cost   [3]uint64 // per method, in 1/65536 bits
+	method int
+}
+
+// compressChunk filters, tokenises and codes one chunk of input.
+func (z *Writer) compressChunk(raw []byte) error {
+	z.crc = crc32.Update(z.crc, castagnoli, raw)
+	filtered, lineEnds := filter.EncodeCRLF(raw)
+	tokens := z.lm.Tokenizer.Encode(filtered)
+	z.stats.Tokens += int64(len(tokens))
+	S, G := z.header.SegmentTokens, z.header.GroupSegments
+	off, lf := 0, 0
+	before := z.stats.In
+	consumedRaw := before
+	for b0 := 0; b0 < len(tokens); b0 += S * G {
+		b1 := min(len(tokens), b0+S*G)
+		var segs []*segment
+		start := off
+		for s0 := b0; s0 < b1; s0 += S {
+			s1 := min(b1, s0+S)
+			n := 0
+			for _, t := range tokens[s0:s1] {
+				n += len(z.lm.Tokenizer.TokenBytes(t))
+			}
+			segs = append(segs, &segment{tokens: tokens[s0:s1], text: filtered[off : off+n]})
+			off += n
+		}
+		text := filtered[start:off]
+		lfs := bytes.Count(text, []byte{'\n'})
+		f := lineEnds.Split(lf, lf+lfs)
+		lf += lfs
+		rawLen := len(text)
+		if f.Enabled {
+			rawLen += lfs - len(f.Bare)
+		}
+		if err := z.writeBlock(segs, text, rawLen, f); err != nil {
+			return err
+		}
+		consumedRaw += int64(rawLen)
+		z.stats.In = consumedRaw
+		if z.opt.Progress != nil {
+			z.opt.Progress(consumedRaw)
+		}
+	}
+	if off != len(filtered) || consumedRaw-before != int64(len(raw)) {
+		return errors.New("lmzip: internal error: the blocks do not cover the input")
+	}
+	z.stats.In = consumedRaw
+	return nil
+}
+
+// overheadBits is what choosing a non-LM method adds to a segment's cost:
+// its length in the block header.
+const overheadBits = 16 << 16
+
+// writeBlock chooses a coder for each segment and writes the block.
+func (z *Writer) writeBlock(segs []*segment, text []byte, rawLen int, f filter.CRLF) error {
+	// The CM meter and the language model run concurrently.
+	cmCost := make(chan []uint64, 1)
+	go func() {
+		c := make([]uint64, len(segs))
+		for i, s := range segs {
+			c[i] = z.meter.Cost(s.text)
+		}
+		cmCost <- c
+	}()
+	var lmErr error
+	for _, s := range segs {
+		if !z.allowed[methodLM] {
+			break
+		}
+		s.syms, lmErr = z.coder.Analyze(s.tokens, s.syms)
+		if lmErr != nil {
+			break
+		}
+		for _, y := range s.syms {
+			s.cost[methodLM] += y.Cost()
+		}
+		z.stats.IdealBits += float64(s.cost[methodLM]) / 65536
+	}
+	costs := <-cmCost
+	if lmErr != nil {
+		return lmErr
+	}
+	for i, s := range segs {
+		s.cost[methodCM] = costs[i] + overheadBits
+		s.cost[methodRaw] = uint64(len(s.text))*8<<16 + overheadBits
+		s.method = -1
+		for m := range s.cost {
+			if z.allowed[m] && (s.method < 0 || s.cost[m] < s.cost[s.method]) {
+				s.method = m
+			}
+		}
+		if s.method < 0 {
+			return errors.New("lmzip: no coder allowed")
+		}
+	}
+	block := z.codeBlock(segs, rawLen, f)
+	if len(block) >= storedSize(text, rawLen, f) {
+		z.addStored(text, rawLen, f)
+		return nil
+	}
+	z.flushStored()
+	z.startArchive()
+	z.out = append(z.out, block...)
+	for _, s := range segs {
+		z.stats.Segments[s.method]++
+		z.stats.SegmentBytes[s.method] += int64(len(s.text))
+	}
+	return z.flush()
+}
+
+// storedRun is consecutive stored blocks, merged into one.
+type storedRun struct {
+	text   []byte
+	rawLen int
+	f      filter.CRLF
+	lfs    int // LFs in text
+}
+
+// maxStoredRun bounds the text of merged stored blocks.
+const maxStoredRun = 4 << 20
+
+func (z *Writer) addStored(text []byte, rawLen int, f filter.CRLF) {
+	r := z.stored
+	if r != nil && (r.f.Enabled != f.Enabled || len(r.text)+len(text) > maxStoredRun) {
+		z.flushStored()
+		r = nil
+	}
+	if r == nil {
+		r = &storedRun{f: filter.CRLF{Enabled: f.Enabled}}
+		z.stored = r
+	}
+	r.text = append(r.text, text...)
+	r.rawLen += rawLen
+	for _, o := range f.Bare {
+		r.f.Bare = append(r.f.Bare, r.lfs+o)
+	}
+	r.lfs += bytes.Count(text, []byte{'\n'})
+	z.stats.StoredBlocks++
+}
+
+// flushStored writes the pending stored blocks as one.
+func (z *Writer) flushStored() {
+	r := z.stored
+	if r == nil {
+		return
+	}
+	z.stored = nil
+	z.startArchive()
+	z.out = append(z.out, tagStored)
+	z.out = binary.AppendUvarint(z.out, uint64(r.rawLen))
+	z.out = appendFilter(z.out, r.f)
+	z.out = binary.AppendUvarint(z.out, uint64(len(r.text)))
+	z.out = append(z.out, r.text...)
+}
+
+// codeBlock builds a coded block. It advances the CM model over the
+// block's text.
+func (z *Writer) codeBlock(segs []*segment, rawLen int, f filter.CRLF) []byte {
+	b := []byte{tagCoded}
+	b = binary.AppendUvarint(b, uint64(rawLen))
+	b = appendFilter(b, f)
+	nTokens := 0
+	for _, s := range segs {
+		nTokens += len(s.tokens)
+	}
+	b = binary.AppendUvarint(b, uint64(nTokens))
+	methods := make([]byte, (len(segs)+3)/4)
+	var lmGroup [][]lmcoder.Sym
+	var hasCM bool
+	var raw []byte
+	for i, s := range segs {
+		methods[i/4] |= byte(s.method) << (2 * (i % 4))
+		switch s.method {
+		case methodLM:
+			lmGroup = append(lmGroup, s.syms)
+		case methodCM:
+			hasCM = true
+		case methodRaw:
+			raw = append(raw, s.text...)
+		}
+	}
+	b = append(b, methods...)
+	for _, s := range segs {
+		if s.method != methodLM {
+			b = binary.AppendUvarint(b, uint64(len(s.text)))
+		}
+	}
+	if lmGroup != nil {
+		stream := lmcoder.Encode(nil, lmGroup)
+		b = binary.AppendUvarint(b, uint64(len(stream)))
+		b = append(b, stream...)
+	}
+	if hasCM {
+		var buf bytes.Buffer
+		enc := cm.NewEncoder(z.cm, &buf)
+		for _, s := range segs {
+			if s.method == methodCM {
+				enc.Write(s.text)
+			} else {
+				z.cm.Observe(s.text)
+			}
+		}
+		enc.Close()
+		b = binary.AppendUvarint(b, uint64(buf.Len()))
+		b = append(b, buf.Bytes()...)
+	} else {
+		for _, s := range segs {
+			z.cm.Observe(s.text)
+		}
+	}
+	return append(b, raw...)
+}
+
+// storedSize is the size of text as a stored block of its own.
+func storedSize(text []byte, rawLen int, f filter.CRLF) int {
+	b := []byte{tagStored}
+	b = binary.AppendUvarint(b, uint64(rawLen))
+	b = appendFilter(b, f)
+	b = binary.AppendUvarint(b, uint64(len(text)))
+	return len(b) + len(text)
+}
