@@ -49,8 +49,12 @@ const (
 
 var methodNames = [...]string{"lm", "cm", "raw"}
 
-// ErrFormat reports an archive that is not valid .lmz data.
-var ErrFormat = errors.New("lmzip: not a valid .lmz archive")
+// ErrFormat reports an archive that is not valid .lmz data: not an
+// archive at all, or a corrupt or truncated one.
+var ErrFormat = errors.New("lmzip: corrupt or invalid archive")
+
+// errNotArchive reports data that does not start like an archive.
+var errNotArchive = fmt.Errorf("%w: not an lmzip archive (bad magic number)", ErrFormat)
 
 // ErrChecksum reports an archive whose data decoded, but not to what was
 // compressed.
@@ -97,7 +101,7 @@ func readHeader(r *bufio.Reader) (*Header, error) {
 		return nil, err
 	}
 	if string(magic[:]) != Magic {
-		return nil, formatErr("bad magic number (not an lmzip archive)")
+		return nil, errNotArchive
 	}
 	v, err := r.ReadByte()
 	if err != nil {

@@ -2,4 +2,6 @@ module github.com/lmzip/lmzip
 
 go 1.26.8
 
-require golang.org/x/sys v0.50.0 // indirect
+require golang.org/x/sys v0.50.0
+
+require golang.org/x/term v0.48.0

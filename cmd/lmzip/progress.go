@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/term"
 )
 
 // progress draws a one-line progress bar on standard error when it is a
@@ -20,10 +22,7 @@ type progress struct {
 	drawn   bool
 }
 
-func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 
 func newProgress(label string, total int64, enabled bool) *progress {
 	return &progress{label: label, total: total, start: time.Now(), enabled: enabled && isTerminal(os.Stderr)}

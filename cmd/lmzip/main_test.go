@@ -1,0 +1,269 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/lmzip/lmzip/internal/testutil"
+)
+
+var binary string // the lmzip binary built for these tests
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "lmzip-cli")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "lmzip")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		panic(string(out))
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// runCLI runs the binary in dir with stdin.
+func runCLI(t *testing.T, dir string, stdin []byte, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Dir = dir
+	cmd.Stdin = bytes.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code, out.String(), errb.String()}
+}
+
+func tiny(t *testing.T) string { return testutil.Shared(t, "testdata", "archs", "llama") }
+
+func write(t *testing.T, path string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func read(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// files lists the names in dir, so tests can check nothing was left behind.
+func files(t *testing.T, dir string) string {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range es {
+		names = append(names, e.Name())
+	}
+	return strings.Join(names, " ")
+}
+
+const text = "It is a truth universally acknowledged, that a single man in possession\r\nof a good fortune, must be in want of a wife.\r\n"
+
+func TestCompressDecompressFiles(t *testing.T) {
+	dir := t.TempDir()
+	m := tiny(t)
+	write(t, filepath.Join(dir, "a.txt"), []byte(text))
+	if r := runCLI(t, dir, nil, "-m", m, "a.txt"); r.code != 0 {
+		t.Fatalf("compress: %+v", r)
+	}
+	if got := files(t, dir); got != "a.txt a.txt.lmz" {
+		t.Fatalf("files after compress: %s (input must be kept)", got)
+	}
+	// Refuses to overwrite without -f, succeeds with it.
+	if r := runCLI(t, dir, nil, "-m", m, "a.txt"); r.code != 1 || !strings.Contains(r.stderr, "already exists") {
+		t.Fatalf("overwrite without -f: %+v", r)
+	}
+	if r := runCLI(t, dir, nil, "-f", "-m", m, "a.txt"); r.code != 0 {
+		t.Fatalf("overwrite with -f: %+v", r)
+	}
+	os.Rename(filepath.Join(dir, "a.txt"), filepath.Join(dir, "orig.txt"))
+	if r := runCLI(t, dir, nil, "-d", "-m", m, "a.txt.lmz"); r.code != 0 {
+		t.Fatalf("decompress: %+v", r)
+	}
+	if !bytes.Equal(read(t, filepath.Join(dir, "a.txt")), []byte(text)) {
+		t.Fatal("decompressed file differs")
+	}
+	// --rm removes the input after success.
+	os.Remove(filepath.Join(dir, "a.txt"))
+	if r := runCLI(t, dir, nil, "decompress", "--rm", "-m", m, "a.txt.lmz"); r.code != 0 {
+		t.Fatalf("decompress --rm: %+v", r)
+	}
+	if got := files(t, dir); got != "a.txt orig.txt" {
+		t.Fatalf("files after --rm: %s", got)
+	}
+	// -c and stdin/stdout; test and info.
+	r := runCLI(t, dir, []byte(text), "-m", m, "-c")
+	if r.code != 0 || len(r.stdout) == 0 {
+		t.Fatalf("stdin to stdout: %+v", r)
+	}
+	write(t, filepath.Join(dir, "s.lmz"), []byte(r.stdout))
+	if r := runCLI(t, dir, nil, "test", "-m", m, "s.lmz"); r.code != 0 {
+		t.Fatalf("test: %+v", r)
+	}
+	if r := runCLI(t, dir, nil, "info", "s.lmz"); r.code != 0 || !strings.Contains(r.stdout, "llama") || !strings.Contains(r.stdout, "bits per byte") {
+		t.Fatalf("info: %+v", r)
+	}
+	if r := runCLI(t, dir, []byte(r.stdout), "-d", "-c", "-m", m); r.code != 0 || r.stdout != text {
+		t.Fatalf("stdin decompress: %+v", r)
+	}
+	// Unknown suffix and usage errors.
+	if r := runCLI(t, dir, nil, "-d", "-m", m, "orig.txt"); r.code != 1 || !strings.Contains(r.stderr, "suffix") {
+		t.Fatalf("bad suffix: %+v", r)
+	}
+	if r := runCLI(t, dir, nil, "compress", "--no-such-flag"); r.code != 2 {
+		t.Fatalf("bad flag: %+v", r)
+	}
+	if r := runCLI(t, dir, nil, "--help"); r.code != 0 || !strings.Contains(r.stdout, "Examples") {
+		t.Fatalf("help: %+v", r)
+	}
+}
+
+// TestFaults checks that each failure ends with a message, a non-zero exit,
+// the input untouched and no partial output.
+func TestFaults(t *testing.T) {
+	dir := t.TempDir()
+	m := tiny(t)
+	write(t, filepath.Join(dir, "a.txt"), []byte(text))
+	r := runCLI(t, dir, nil, "-m", m, "-c", "a.txt")
+	good := []byte(r.stdout)
+	write(t, filepath.Join(dir, "good.lmz"), good)
+
+	check := func(name string, r result, wantMsg string) {
+		t.Helper()
+		if r.code == 0 || !strings.Contains(r.stderr, wantMsg) {
+			t.Errorf("%s: exit %d, stderr %q (want a message containing %q)", name, r.code, r.stderr, wantMsg)
+		}
+		if strings.Contains(r.stderr, "panic") || strings.Contains(r.stderr, "goroutine") {
+			t.Errorf("%s: panicked: %s", name, r.stderr)
+		}
+		if !bytes.Equal(read(t, filepath.Join(dir, "a.txt")), []byte(text)) {
+			t.Errorf("%s: input changed", name)
+		}
+		if got := files(t, dir); strings.Contains(got, ".tmp") {
+			t.Errorf("%s: left %s", name, got)
+		}
+	}
+
+	// A full disk.
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err == nil {
+		cmd := exec.Command(binary, "-m", m, "-c", "a.txt")
+		cmd.Dir, cmd.Stdout = dir, full
+		var errb bytes.Buffer
+		cmd.Stderr = &errb
+		err := cmd.Run()
+		full.Close()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+		check("/dev/full", result{code: code, stderr: errb.String()}, "no space")
+	}
+
+	// An unwritable directory (root ignores permissions, so use /proc).
+	ro := filepath.Join(dir, "ro")
+	os.Mkdir(ro, 0o500)
+	target := filepath.Join(ro, "out.lmz")
+	if os.Getuid() == 0 {
+		target = "/proc/lmzip-test.lmz"
+	}
+	check("unwritable directory", runCLI(t, dir, nil, "-m", m, "-o", target, "a.txt"), "lmzip: a.txt:")
+
+	// Truncated and bit-flipped archives.
+	write(t, filepath.Join(dir, "trunc.lmz"), good[:len(good)-3])
+	check("truncated", runCLI(t, dir, nil, "-d", "-m", m, "trunc.lmz"), "truncated")
+	if _, err := os.Stat(filepath.Join(dir, "trunc")); err == nil {
+		t.Error("truncated: output left behind")
+	}
+	flipped := bytes.Clone(good)
+	flipped[len(flipped)/2] ^= 0x10
+	write(t, filepath.Join(dir, "flip.lmz"), flipped)
+	check("bit flip", runCLI(t, dir, nil, "-d", "-m", m, "flip.lmz"), "corrupt")
+	if _, err := os.Stat(filepath.Join(dir, "flip")); err == nil {
+		t.Error("bit flip: output left behind")
+	}
+
+	// The wrong model names the one needed.
+	check("wrong model", runCLI(t, dir, nil, "-d", "-m", "small", "good.lmz"), `model "llama"`)
+	check("missing model", runCLI(t, dir, nil, "-d", "good.lmz"), "give its directory with -m")
+
+	// A newer format version.
+	newer := bytes.Clone(good)
+	newer[4] = 99
+	write(t, filepath.Join(dir, "newer.lmz"), newer)
+	check("newer version", runCLI(t, dir, nil, "-d", "-m", m, "newer.lmz"), "newer than this lmzip")
+
+	// Not an archive at all.
+	check("not an archive", runCLI(t, dir, nil, "-d", "-m", m, "-o", "x.out", "a.txt"), "not an lmzip archive")
+	// Compressed data to a terminal is refused; a missing input is reported.
+	check("missing input", runCLI(t, dir, nil, "-m", m, "nope.txt"), "no such file")
+}
+
+// TestInterrupt sends SIGINT and SIGTERM in the middle of a compression.
+func TestInterrupt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow")
+	}
+	raw, err := os.ReadFile(testutil.Shared(t, "corpora", "calgary", "book1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		dir := t.TempDir()
+		write(t, filepath.Join(dir, "book"), raw)
+		cmd := exec.Command(binary, "-m", "small", "book")
+		cmd.Dir = dir
+		var errb bytes.Buffer
+		cmd.Stderr = &errb
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Wait for the temporary output to appear, then interrupt.
+		deadline := time.Now().Add(60 * time.Second)
+		for !strings.Contains(files(t, dir), ".tmp") && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		time.Sleep(time.Second) // the model is loaded and running by now
+		cmd.Process.Signal(sig)
+		err := cmd.Wait()
+		ee, ok := err.(*exec.ExitError)
+		if !ok || ee.ExitCode() != 128+int(sig) {
+			t.Fatalf("%v: exit %v, stderr %s", sig, err, errb.String())
+		}
+		if got := files(t, dir); got != "book" {
+			t.Fatalf("%v: left %s", sig, got)
+		}
+		if !bytes.Equal(read(t, filepath.Join(dir, "book")), raw) {
+			t.Fatalf("%v: input changed", sig)
+		}
+	}
+}
