@@ -1,6 +1,40 @@
 package kernel
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
+
+// implSet is one complete implementation of the kernels.
+type implSet struct {
+	name       string
+	matmul     func(dst, x []float32, m int, w *Matrix, p0, p1 int)
+	sum        func([]float32) float32
+	sumSquares func([]float32) float32
+	expShift   func(dst, src []float32, shift float32) float32
+	expFixed   func(u []uint32, x []float32, shift float32) uint64
+	swiglu     func(gate, up []float32)
+	scores     func(s, q, kt []float32, D, stride, n int)
+	mix        func(out, p, v []float32, D, n int)
+}
+
+// genericImpl is the plain Go implementation, which defines the recipe.
+var genericImpl = implSet{
+	name:       "go",
+	matmul:     matmulGeneric,
+	sum:        sumGeneric,
+	sumSquares: sumSquaresGeneric,
+	expShift:   expShiftGeneric,
+	expFixed:   expFixedGeneric,
+	swiglu:     swigluGeneric,
+	scores:     scoresGeneric,
+	mix:        mixGeneric,
+}
+
+// impls lists the implementations this machine can run, preferred first.
+// The architecture files prepend theirs at init (unless built with noasm);
+// the plain Go one is always last.
+var impls = []implSet{genericImpl}
 
 // The implementations in use. They start as the plain Go ones; the
 // architecture files replace them at init when the CPU supports faster ones
@@ -18,29 +52,62 @@ var (
 	implementation = "go"
 )
 
+func setImpl(s implSet) {
+	matmulImpl, sumImpl, sumSquaresImpl = s.matmul, s.sum, s.sumSquares
+	expShiftImpl, expFixedImpl, swigluImpl = s.expShift, s.expFixed, s.swiglu
+	scoresImpl, mixImpl, implementation = s.scores, s.mix, s.name
+}
+
+func currentImpl() implSet {
+	return implSet{
+		name:       implementation,
+		matmul:     matmulImpl,
+		sum:        sumImpl,
+		sumSquares: sumSquaresImpl,
+		expShift:   expShiftImpl,
+		expFixed:   expFixedImpl,
+		swiglu:     swigluImpl,
+		scores:     scoresImpl,
+		mix:        mixImpl,
+	}
+}
+
 // Implementation names the kernels in use: "go" for the plain Go code, or
-// the instruction set of the assembly ones (for example "avx512").
+// the instruction set of the assembly ones ("avx512", "avx2").
 func Implementation() string { return implementation }
+
+// Implementations lists the implementations this machine can run, the
+// default first and "go" last.
+func Implementations() []string {
+	names := make([]string, len(impls))
+	for i, s := range impls {
+		names[i] = s.name
+	}
+	return names
+}
+
+// UseImplementation switches every kernel to the named implementation (one
+// of Implementations) and returns a function that restores the previous
+// ones. All implementations compute bit-identical results; it exists for
+// tests and benchmarks. It must not be called while kernels are running.
+func UseImplementation(name string) (restore func(), err error) {
+	for _, s := range impls {
+		if s.name == name {
+			saved := currentImpl()
+			setImpl(s)
+			return func() { setImpl(saved) }, nil
+		}
+	}
+	return nil, fmt.Errorf("kernel: implementation %q not available (have %v)", name, Implementations())
+}
 
 // UseGeneric switches every kernel to the plain Go implementation and
 // returns a function that restores the previous ones. It exists for tests
 // and benchmarks that compare implementations.
 func UseGeneric() (restore func()) {
-	saved := [...]any{matmulImpl, sumImpl, sumSquaresImpl, expShiftImpl, expFixedImpl, swigluImpl, scoresImpl, mixImpl, implementation}
-	matmulImpl, sumImpl, sumSquaresImpl = matmulGeneric, sumGeneric, sumSquaresGeneric
-	expShiftImpl, expFixedImpl, swigluImpl = expShiftGeneric, expFixedGeneric, swigluGeneric
-	scoresImpl, mixImpl, implementation = scoresGeneric, mixGeneric, "go"
-	return func() {
-		matmulImpl = saved[0].(func([]float32, []float32, int, *Matrix, int, int))
-		sumImpl = saved[1].(func([]float32) float32)
-		sumSquaresImpl = saved[2].(func([]float32) float32)
-		expShiftImpl = saved[3].(func([]float32, []float32, float32) float32)
-		expFixedImpl = saved[4].(func([]uint32, []float32, float32) uint64)
-		swigluImpl = saved[5].(func([]float32, []float32))
-		scoresImpl = saved[6].(func([]float32, []float32, []float32, int, int, int))
-		mixImpl = saved[7].(func([]float32, []float32, []float32, int, int))
-		implementation = saved[8].(string)
-	}
+	saved := currentImpl()
+	setImpl(genericImpl)
+	return func() { setImpl(saved) }
 }
 
 func float32frombits(b uint32) float32 { return math.Float32frombits(b) }

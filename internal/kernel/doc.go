@@ -29,9 +29,16 @@
 // Any change to the operation sequence of any function here must change
 // RecipeID.
 //
-// The assembly implementations are chosen at run time from the CPU's
-// features; the build tag noasm selects the plain Go code everywhere.
-// Tests compare every implementation against the plain Go one bit for bit.
+// A NaN result is NaN in every implementation, but which NaN (its sign and
+// payload) is not part of the recipe: when two NaNs meet, the one returned
+// depends on the operand order the compiler happens to choose, and the NaN
+// an invalid operation produces differs between architectures. Every other
+// bit of every result is, including the sign of zero.
+//
+// The assembly implementations (amd64: AVX-512, then AVX2) are chosen at
+// run time from the CPU's features; the build tag noasm selects the plain Go
+// code everywhere. Tests compare every implementation against the plain Go
+// one bit for bit.
 package kernel
 
 // RecipeID names the numeric recipe implemented by this package. Archives

@@ -13,11 +13,18 @@ type Matrix struct {
 	K, N int
 	// data holds W in panels of panelWidth columns: panel p is a K×panelWidth
 	// row-major block holding columns p*panelWidth ... (p+1)*panelWidth-1,
-	// zero-padded past N.
+	// zero-padded past N. Element W[k][n] is at
+	// data[(n/panelWidth)*K*panelWidth + k*panelWidth + n%panelWidth].
 	data []float32
 }
 
-const panelWidth = 32
+// panelWidth is the number of output columns a panel holds: four AVX-512
+// vectors (eight AVX2 ones), the width of the assembly micro-kernels' tiles.
+const panelWidth = 64
+
+// matmulRowTile is the number of rows the assembly micro-kernels compute at
+// once. MatMul aligns row splits to it.
+const matmulRowTile = 6
 
 // NewMatrix packs a weight stored as Hugging Face stores a Linear layer:
 // out rows of in values each (W[o][i] at w[o*in+i]). The product
@@ -82,6 +89,21 @@ func MatMul(dst, x []float32, m int, w *Matrix) {
 		matmulPanels(dst, x, m, w, 0, panels)
 		return
 	}
+	if panels%workers != 0 && m >= 4*matmulRowTile*workers {
+		// The panels do not split evenly but there are many rows: give each
+		// worker a band of rows (whole tiles) and all the panels. Each output
+		// is computed by the same sequence of operations either way.
+		tiles := (m + matmulRowTile - 1) / matmulRowTile
+		K, N := w.K, w.N
+		Parallel(workers, func(t int) {
+			r0 := min(m, t*tiles/workers*matmulRowTile)
+			r1 := min(m, (t+1)*tiles/workers*matmulRowTile)
+			if r1 > r0 {
+				matmulPanels(dst[r0*N:r1*N], x[r0*K:r1*K], r1-r0, w, 0, panels)
+			}
+		})
+		return
+	}
 	if workers > panels {
 		workers = panels
 	}
@@ -141,24 +163,4 @@ func Threads() int {
 	threadsMu.Lock()
 	defer threadsMu.Unlock()
 	return threads
-}
-
-// Parallel runs f(0) ... f(n-1) concurrently and waits for all of them.
-func Parallel(n int, f func(t int)) {
-	if n <= 1 {
-		if n == 1 {
-			f(0)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	wg.Add(n - 1)
-	for t := 1; t < n; t++ {
-		go func(t int) {
-			defer wg.Done()
-			f(t)
-		}(t)
-	}
-	f(0)
-	wg.Wait()
 }
