@@ -246,8 +246,16 @@ func (z *Writer) compressChunk(raw []byte) error {
 	off, lf := 0, 0
 	before := z.stats.In
 	consumedRaw := before
-	for b0 := 0; b0 < len(tokens); b0 += S * G {
-		b1 := min(len(tokens), b0+S*G)
+	// The chunk's segments are spread evenly over as few blocks as hold
+	// them, so that no block is a small batch for the decoder.
+	nSeg := (len(tokens) + S - 1) / S
+	nBlocks := (nSeg + G - 1) / G
+	for b, b0 := 0, 0; b0 < len(tokens); b++ {
+		segsInBlock := nSeg / nBlocks
+		if b < nSeg%nBlocks {
+			segsInBlock++
+		}
+		b1 := min(len(tokens), b0+S*segsInBlock)
 		var segs []*segment
 		start := off
 		for s0 := b0; s0 < b1; s0 += S {
@@ -270,6 +278,7 @@ func (z *Writer) compressChunk(raw []byte) error {
 		if err := z.writeBlock(segs, text, rawLen, f); err != nil {
 			return err
 		}
+		b0 = b1
 		consumedRaw += int64(rawLen)
 		z.stats.In = consumedRaw
 		if z.opt.Progress != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"strings"
 )
@@ -41,7 +42,16 @@ func register(c *command) {
 
 func main() {
 	handleSignals()
+	// LMZIP_CPUPROFILE=FILE writes a CPU profile of the whole run (for
+	// go tool pprof).
+	if path := os.Getenv("LMZIP_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			pprof.StartCPUProfile(f)
+			defer f.Close()
+		}
+	}
 	code := run(os.Args[1:])
+	pprof.StopCPUProfile()
 	removeTemps()
 	os.Exit(code)
 }

@@ -549,17 +549,78 @@ func (g *gen) dot512(n string, widths []int) {
 	g.line("")
 }
 
+// scoresBlocks512 emits the loop over groups of nb key blocks: Z0.. =
+// Σ_d q[d] * block_b[d][0:16], the blocks R9 bytes apart from AX, d stepping
+// by 64 bytes; the sums are stored to DI (masked with K1 when masked).
+func (g *gen) scoresBlocks512(lab string, nb int, masked bool) {
+	for b := 0; b < nb; b++ {
+		g.ins("VPXORD Z%d, Z%d, Z%d", b, b, b)
+	}
+	g.ins("MOVQ DX, AX")
+	g.ins("MOVQ SI, BX")
+	g.ins("MOVQ R8, R10")
+	g.label(lab + "_loop")
+	// Addresses of the nb blocks: AX + b*R9 (R11 = 3*R9, R12 = 5*R9, R13 = 7*R9).
+	addr := []string{"(AX)", "(AX)(R9*1)", "(AX)(R9*2)", "(AX)(R11*1)", "(AX)(R9*4)", "(AX)(R12*1)", "(AX)(R11*2)", "(AX)(R13*1)"}
+	for b := 0; b < nb; b++ {
+		t := 16 + b
+		g.ins("VMOVUPS %s, Z%d", addr[b], t)
+		g.ins("VMULPS.BCST (BX), Z%d, Z%d", t, t)
+		g.ins("VADDPS Z%d, Z%d, Z%d", t, b, b)
+	}
+	g.ins("ADDQ $64, AX")
+	g.ins("ADDQ $4, BX")
+	g.ins("DECQ R10")
+	g.ins("JNZ %s_loop", lab)
+	for b := 0; b < nb; b++ {
+		if masked {
+			g.ins("VMOVUPS Z%d, K1, %d(DI)", b, 64*b)
+		} else {
+			g.ins("VMOVUPS Z%d, %d(DI)", b, 64*b)
+		}
+	}
+}
+
 func (g *gen) scores512() {
-	g.line("// func scoresAVX512(s, q, kt *float32, D, stride, n int)")
-	g.line("TEXT ·scoresAVX512(SB), NOSPLIT, $0-48")
+	g.line("// func scoresAVX512(s, q, kb *float32, D, n int)")
+	g.line("//")
+	g.line("// Keys in blocks of 16 (see KeyIndex): each block is D rows of one zmm.")
+	g.line("TEXT ·scoresAVX512(SB), NOSPLIT, $0-40")
 	g.ins("MOVQ s+0(FP), DI")
 	g.ins("MOVQ q+8(FP), SI")
-	g.ins("MOVQ kt+16(FP), DX")
+	g.ins("MOVQ kb+16(FP), DX")
 	g.ins("MOVQ D+24(FP), R8")
-	g.ins("MOVQ stride+32(FP), R9")
-	g.ins("SHLQ $2, R9")
-	g.ins("MOVQ n+40(FP), CX")
-	g.dot512("scoresAVX512", []int{256, 64})
+	g.ins("MOVQ n+32(FP), CX")
+	g.ins("MOVQ R8, R9")
+	g.ins("SHLQ $6, R9") // bytes per block
+	g.ins("LEAQ (R9)(R9*2), R11")
+	g.ins("LEAQ (R9)(R9*4), R12")
+	g.ins("LEAQ (R11)(R9*4), R13")
+	for _, nb := range []int{8, 2, 1} {
+		lab := fmt.Sprintf("scoresAVX512_g%d", nb)
+		g.label(lab)
+		g.ins("CMPQ CX, $%d", 16*nb)
+		g.ins("JLT scoresAVX512_next%d", nb)
+		g.scoresBlocks512(lab, nb, false)
+		g.ins("MOVQ R9, AX")
+		g.ins("IMULQ $%d, AX", nb)
+		g.ins("ADDQ AX, DX")
+		g.ins("ADDQ $%d, DI", 64*nb)
+		g.ins("SUBQ $%d, CX", 16*nb)
+		g.ins("JMP %s", lab)
+		g.label(fmt.Sprintf("scoresAVX512_next%d", nb))
+	}
+	g.ins("TESTQ CX, CX")
+	g.ins("JZ scoresAVX512_done")
+	g.ins("MOVQ $1, AX")
+	g.ins("SHLQ CX, AX")
+	g.ins("DECQ AX")
+	g.ins("KMOVW AX, K1")
+	g.scoresBlocks512("scoresAVX512_part", 1, true)
+	g.label("scoresAVX512_done")
+	g.ins("VZEROUPPER")
+	g.ins("RET")
+	g.line("")
 }
 
 func (g *gen) mix512() {
@@ -1026,17 +1087,95 @@ func (g *gen) dot256(n string) {
 	g.line("")
 }
 
+// scoresBlocks256 emits the loop over groups of nb key blocks, two ymm per
+// block: Y(2b), Y(2b+1) = Σ_d q[d] * block_b[d][0:16]; blocks R9 bytes apart
+// from AX. With masked, the single block's 16 sums go to a stack-free
+// masked store using Y13 (low 8) and Y14 (high 8).
+func (g *gen) scoresBlocks256(lab string, nb int, masked bool) {
+	for a := 0; a < 2*nb; a++ {
+		g.ins("VXORPS Y%d, Y%d, Y%d", a, a, a)
+	}
+	g.ins("MOVQ DX, AX")
+	g.ins("MOVQ SI, BX")
+	g.ins("MOVQ R8, R10")
+	g.label(lab + "_loop")
+	g.ins("VBROADCASTSS (BX), Y8")
+	addr := []string{"(AX)", "(AX)(R9*1)", "(AX)(R9*2)", "(AX)(R11*1)"}
+	for b := 0; b < nb; b++ {
+		for h := 0; h < 2; h++ {
+			t := 9 + h
+			a := addr[b]
+			if h == 1 {
+				a = "32" + a
+			}
+			g.ins("VMULPS %s, Y8, Y%d", a, t)
+			g.ins("VADDPS Y%d, Y%d, Y%d", t, 2*b+h, 2*b+h)
+		}
+	}
+	g.ins("ADDQ $64, AX")
+	g.ins("ADDQ $4, BX")
+	g.ins("DECQ R10")
+	g.ins("JNZ %s_loop", lab)
+	for b := 0; b < nb; b++ {
+		for h := 0; h < 2; h++ {
+			if masked {
+				g.ins("VMASKMOVPS Y%d, Y%d, %d(DI)", 2*b+h, 13+h, 32*h)
+			} else {
+				g.ins("VMOVUPS Y%d, %d(DI)", 2*b+h, 64*b+32*h)
+			}
+		}
+	}
+}
+
 func (g *gen) scores256() {
-	g.line("// func scoresAVX2(s, q, kt *float32, D, stride, n int)")
-	g.line("TEXT ·scoresAVX2(SB), NOSPLIT, $0-48")
+	g.line("// func scoresAVX2(s, q, kb *float32, D, n int)")
+	g.line("//")
+	g.line("// Keys in blocks of 16 (see KeyIndex): each block is D rows of two ymm.")
+	g.line("TEXT ·scoresAVX2(SB), NOSPLIT, $0-40")
 	g.ins("MOVQ s+0(FP), DI")
 	g.ins("MOVQ q+8(FP), SI")
-	g.ins("MOVQ kt+16(FP), DX")
+	g.ins("MOVQ kb+16(FP), DX")
 	g.ins("MOVQ D+24(FP), R8")
-	g.ins("MOVQ stride+32(FP), R9")
-	g.ins("SHLQ $2, R9")
-	g.ins("MOVQ n+40(FP), CX")
-	g.dot256("scoresAVX2")
+	g.ins("MOVQ n+32(FP), CX")
+	g.ins("MOVQ R8, R9")
+	g.ins("SHLQ $6, R9")
+	g.ins("LEAQ (R9)(R9*2), R11")
+	for _, nb := range []int{4, 1} {
+		lab := fmt.Sprintf("scoresAVX2_g%d", nb)
+		g.label(lab)
+		g.ins("CMPQ CX, $%d", 16*nb)
+		g.ins("JLT scoresAVX2_next%d", nb)
+		g.scoresBlocks256(lab, nb, false)
+		g.ins("MOVQ R9, AX")
+		g.ins("IMULQ $%d, AX", nb)
+		g.ins("ADDQ AX, DX")
+		g.ins("ADDQ $%d, DI", 64*nb)
+		g.ins("SUBQ $%d, CX", 16*nb)
+		g.ins("JMP %s", lab)
+		g.label(fmt.Sprintf("scoresAVX2_next%d", nb))
+	}
+	g.ins("TESTQ CX, CX")
+	g.ins("JZ scoresAVX2_done")
+	// Masks for the low CX (1..15) lanes: Y13 for lanes 0-7, Y14 for 8-15.
+	g.ins("MOVQ CX, R13")
+	g.ins("CMPQ CX, $8")
+	g.ins("JLE scoresAVX2_m1")
+	g.ins("MOVQ $8, CX")
+	g.label("scoresAVX2_m1")
+	g.tailMask256("Y13") // clobbers R11, R12
+	g.ins("MOVQ R13, CX")
+	g.ins("SUBQ $8, CX")
+	g.ins("JG scoresAVX2_m2")
+	g.ins("VXORPS Y14, Y14, Y14")
+	g.ins("JMP scoresAVX2_m3")
+	g.label("scoresAVX2_m2")
+	g.tailMask256("Y14")
+	g.label("scoresAVX2_m3")
+	g.scoresBlocks256("scoresAVX2_part", 1, true)
+	g.label("scoresAVX2_done")
+	g.ins("VZEROUPPER")
+	g.ins("RET")
+	g.line("")
 }
 
 func (g *gen) mix256() {

@@ -2135,21 +2135,21 @@ swigluAVX2_done:
 	VZEROUPPER
 	RET
 
-// func scoresAVX2(s, q, kt *float32, D, stride, n int)
-TEXT ·scoresAVX2(SB), NOSPLIT, $0-48
+// func scoresAVX2(s, q, kb *float32, D, n int)
+//
+// Keys in blocks of 16 (see KeyIndex): each block is D rows of two ymm.
+TEXT ·scoresAVX2(SB), NOSPLIT, $0-40
 	MOVQ s+0(FP), DI
 	MOVQ q+8(FP), SI
-	MOVQ kt+16(FP), DX
+	MOVQ kb+16(FP), DX
 	MOVQ D+24(FP), R8
-	MOVQ stride+32(FP), R9
-	SHLQ $2, R9
-	MOVQ n+40(FP), CX
-scoresAVX2_c64:
+	MOVQ n+32(FP), CX
+	MOVQ R8, R9
+	SHLQ $6, R9
+	LEAQ (R9)(R9*2), R11
+scoresAVX2_g4:
 	CMPQ CX, $64
-	JLT scoresAVX2_next64
-	MOVQ DX, AX
-	MOVQ SI, BX
-	MOVQ R8, R10
+	JLT scoresAVX2_next4
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -2158,39 +2158,31 @@ scoresAVX2_c64:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
-	TESTQ R10, R10
-	JZ scoresAVX2_c64_store
-scoresAVX2_c64_loop:
+	MOVQ DX, AX
+	MOVQ SI, BX
+	MOVQ R8, R10
+scoresAVX2_g4_loop:
 	VBROADCASTSS (BX), Y8
-	VMOVUPS 0(AX), Y9
-	VMULPS Y9, Y8, Y9
+	VMULPS (AX), Y8, Y9
 	VADDPS Y9, Y0, Y0
-	VMOVUPS 32(AX), Y10
-	VMULPS Y10, Y8, Y10
+	VMULPS 32(AX), Y8, Y10
 	VADDPS Y10, Y1, Y1
-	VMOVUPS 64(AX), Y11
-	VMULPS Y11, Y8, Y11
-	VADDPS Y11, Y2, Y2
-	VMOVUPS 96(AX), Y12
-	VMULPS Y12, Y8, Y12
-	VADDPS Y12, Y3, Y3
-	VMOVUPS 128(AX), Y9
-	VMULPS Y9, Y8, Y9
+	VMULPS (AX)(R9*1), Y8, Y9
+	VADDPS Y9, Y2, Y2
+	VMULPS 32(AX)(R9*1), Y8, Y10
+	VADDPS Y10, Y3, Y3
+	VMULPS (AX)(R9*2), Y8, Y9
 	VADDPS Y9, Y4, Y4
-	VMOVUPS 160(AX), Y10
-	VMULPS Y10, Y8, Y10
+	VMULPS 32(AX)(R9*2), Y8, Y10
 	VADDPS Y10, Y5, Y5
-	VMOVUPS 192(AX), Y11
-	VMULPS Y11, Y8, Y11
-	VADDPS Y11, Y6, Y6
-	VMOVUPS 224(AX), Y12
-	VMULPS Y12, Y8, Y12
-	VADDPS Y12, Y7, Y7
-	ADDQ R9, AX
+	VMULPS (AX)(R11*1), Y8, Y9
+	VADDPS Y9, Y6, Y6
+	VMULPS 32(AX)(R11*1), Y8, Y10
+	VADDPS Y10, Y7, Y7
+	ADDQ $64, AX
 	ADDQ $4, BX
 	DECQ R10
-	JNZ scoresAVX2_c64_loop
-scoresAVX2_c64_store:
+	JNZ scoresAVX2_g4_loop
 	VMOVUPS Y0, 0(DI)
 	VMOVUPS Y1, 32(DI)
 	VMOVUPS Y2, 64(DI)
@@ -2199,60 +2191,81 @@ scoresAVX2_c64_store:
 	VMOVUPS Y5, 160(DI)
 	VMOVUPS Y6, 192(DI)
 	VMOVUPS Y7, 224(DI)
-	ADDQ $256, DX
+	MOVQ R9, AX
+	IMULQ $4, AX
+	ADDQ AX, DX
 	ADDQ $256, DI
 	SUBQ $64, CX
-	JMP scoresAVX2_c64
-scoresAVX2_next64:
-scoresAVX2_c8:
-	CMPQ CX, $8
-	JLT scoresAVX2_next8
+	JMP scoresAVX2_g4
+scoresAVX2_next4:
+scoresAVX2_g1:
+	CMPQ CX, $16
+	JLT scoresAVX2_next1
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
 	MOVQ DX, AX
 	MOVQ SI, BX
 	MOVQ R8, R10
-	VXORPS Y0, Y0, Y0
-	TESTQ R10, R10
-	JZ scoresAVX2_c8_store
-scoresAVX2_c8_loop:
+scoresAVX2_g1_loop:
 	VBROADCASTSS (BX), Y8
-	VMOVUPS 0(AX), Y9
-	VMULPS Y9, Y8, Y9
+	VMULPS (AX), Y8, Y9
 	VADDPS Y9, Y0, Y0
-	ADDQ R9, AX
+	VMULPS 32(AX), Y8, Y10
+	VADDPS Y10, Y1, Y1
+	ADDQ $64, AX
 	ADDQ $4, BX
 	DECQ R10
-	JNZ scoresAVX2_c8_loop
-scoresAVX2_c8_store:
+	JNZ scoresAVX2_g1_loop
 	VMOVUPS Y0, 0(DI)
-	ADDQ $32, DX
-	ADDQ $32, DI
-	SUBQ $8, CX
-	JMP scoresAVX2_c8
-scoresAVX2_next8:
+	VMOVUPS Y1, 32(DI)
+	MOVQ R9, AX
+	IMULQ $1, AX
+	ADDQ AX, DX
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP scoresAVX2_g1
+scoresAVX2_next1:
 	TESTQ CX, CX
 	JZ scoresAVX2_done
+	MOVQ CX, R13
+	CMPQ CX, $8
+	JLE scoresAVX2_m1
+	MOVQ $8, CX
+scoresAVX2_m1:
 	LEAQ masks<>+32(SB), R11
 	MOVQ CX, R12
 	SHLQ $2, R12
 	NEGQ R12
 	VMOVUPS (R11)(R12*1), Y13
+	MOVQ R13, CX
+	SUBQ $8, CX
+	JG scoresAVX2_m2
+	VXORPS Y14, Y14, Y14
+	JMP scoresAVX2_m3
+scoresAVX2_m2:
+	LEAQ masks<>+32(SB), R11
+	MOVQ CX, R12
+	SHLQ $2, R12
+	NEGQ R12
+	VMOVUPS (R11)(R12*1), Y14
+scoresAVX2_m3:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
 	MOVQ DX, AX
 	MOVQ SI, BX
 	MOVQ R8, R10
-	VXORPS Y0, Y0, Y0
-	TESTQ R10, R10
-	JZ scoresAVX2_part_store
 scoresAVX2_part_loop:
 	VBROADCASTSS (BX), Y8
-	VMASKMOVPS (AX), Y13, Y9
-	VMULPS Y9, Y8, Y9
+	VMULPS (AX), Y8, Y9
 	VADDPS Y9, Y0, Y0
-	ADDQ R9, AX
+	VMULPS 32(AX), Y8, Y10
+	VADDPS Y10, Y1, Y1
+	ADDQ $64, AX
 	ADDQ $4, BX
 	DECQ R10
 	JNZ scoresAVX2_part_loop
-scoresAVX2_part_store:
-	VMASKMOVPS Y0, Y13, (DI)
+	VMASKMOVPS Y0, Y13, 0(DI)
+	VMASKMOVPS Y1, Y14, 32(DI)
 scoresAVX2_done:
 	VZEROUPPER
 	RET

@@ -14,7 +14,7 @@ type implSet struct {
 	expShift   func(dst, src []float32, shift float32) float32
 	expFixed   func(u []uint32, x []float32, shift float32) uint64
 	swiglu     func(gate, up []float32)
-	scores     func(s, q, kt []float32, D, stride, n int)
+	scores     func(s, q, kb []float32, D, n int)
 	mix        func(out, p, v []float32, D, n int)
 }
 

@@ -327,15 +327,10 @@ func TestScoresMixImplementations(t *testing.T) {
 	shapes = append(shapes, shape{64, 1024, 0}, shape{64, 1000, 24}, shape{64, 130, 0}, shape{128, 65, 3}, shape{70, 200, 1}, shape{64, 129, 0})
 	for i, sh := range shapes {
 		special := i%4 == 1
-		stride := sh.n + sh.extra
 		q := fill(r, sh.D, special)
-		ktLen := 0
-		if sh.D > 0 {
-			ktLen = (sh.D-1)*stride + sh.n // exactly what is read
-		}
-		kt := fill(r, ktLen, special)
+		kt := fill(r, (sh.n+KeyBlock-1)/KeyBlock*sh.D*KeyBlock, special) // whole blocks
 		want := make([]float32, sh.n)
-		scoresGeneric(want, q, kt, sh.D, stride, sh.n)
+		scoresGeneric(want, q, kt, sh.D, sh.n)
 		p := fill(r, sh.n, special)
 		v := fill(r, sh.n*sh.D, special)
 		wantMix := make([]float32, sh.D)
@@ -345,7 +340,7 @@ func TestScoresMixImplementations(t *testing.T) {
 			for j := range got {
 				got[j] = 7
 			}
-			im.scores(got[:sh.n], q, kt, sh.D, stride, sh.n)
+			im.scores(got[:sh.n], q, kt, sh.D, sh.n)
 			if j := firstDiff(want, got[:sh.n]); j >= 0 || got[sh.n] != 7 {
 				t.Fatalf("%s Scores %+v: s[%d] wrong", im.name, sh, j)
 			}
@@ -478,7 +473,7 @@ func BenchmarkAttention(b *testing.B) {
 			restore, _ := UseImplementation(name)
 			defer restore()
 			for b.Loop() {
-				Scores(s, q, kt, D, n, n)
+				Scores(s, q, kt, D, n)
 			}
 			b.ReportMetric(2*D*n*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})

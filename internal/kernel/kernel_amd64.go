@@ -32,7 +32,7 @@ func expFixedAVX512(u []uint32, x []float32, shift float32) uint64
 func swigluAVX512(gate, up []float32)
 
 //go:noescape
-func scoresAVX512(s, q, kt *float32, D, stride, n int)
+func scoresAVX512(s, q, kb *float32, D, n int)
 
 //go:noescape
 func mixAVX512(out, p, v *float32, D, n int)
@@ -53,7 +53,7 @@ func expFixedAVX2(u []uint32, x []float32, shift float32) uint64
 func swigluAVX2(gate, up []float32)
 
 //go:noescape
-func scoresAVX2(s, q, kt *float32, D, stride, n int)
+func scoresAVX2(s, q, kb *float32, D, n int)
 
 //go:noescape
 func mixAVX2(out, p, v *float32, D, n int)
@@ -64,7 +64,7 @@ func makeImpl(name string, tile tileFunc, sum, sumSquares func([]float32) float3
 	expShift func(dst, src []float32, shift float32) float32,
 	expFixed func(u []uint32, x []float32, shift float32) uint64,
 	swiglu func(gate, up []float32),
-	scores func(s, q, kt *float32, D, stride, n int),
+	scores func(s, q, kb *float32, D, n int),
 	mix func(out, p, v *float32, D, n int)) implSet {
 	return implSet{
 		name: name,
@@ -80,12 +80,12 @@ func makeImpl(name string, tile tileFunc, sum, sumSquares func([]float32) float3
 			return expFixed(u[:len(x)], x, shift)
 		},
 		swiglu: func(gate, up []float32) { swiglu(gate, up[:len(gate)]) },
-		scores: func(s, q, kt []float32, D, stride, n int) {
-			if n <= 0 || D <= 0 || stride < 0 || len(s) < n || len(q) < D || (D-1)*stride+n > len(kt) {
-				scoresGeneric(s, q, kt, D, stride, n) // trivial, or panics as the reference does
+		scores: func(s, q, kb []float32, D, n int) {
+			if n <= 0 || D <= 0 || len(s) < n || len(q) < D || (n+KeyBlock-1)/KeyBlock*D*KeyBlock > len(kb) {
+				scoresGeneric(s, q, kb, D, n) // trivial, or panics as the reference does
 				return
 			}
-			scores(&s[0], &q[0], &kt[0], D, stride, n)
+			scores(&s[0], &q[0], &kb[0], D, n)
 		},
 		mix: func(out, p, v []float32, D, n int) {
 			if n <= 0 || D <= 0 || len(out) < D || len(p) < n || len(v) < n*D {

@@ -161,22 +161,40 @@ func RMSNorm(dst, x, w []float32, eps float32) {
 	}
 }
 
-// Scores sets s[j] = Σ_{d<D} q[d]·kt[d*stride+j] for j < n: the attention
-// scores of one query against n keys stored transposed (one row of stride
-// floats per dimension). Terms are added in order of d, starting from zero.
-func Scores(s, q, kt []float32, D, stride, n int) {
-	scoresImpl(s[:n], q[:D], kt, D, stride, n)
+// KeyBlock is the number of keys that Scores' blocked layout stores
+// together.
+const KeyBlock = 16
+
+// KeyIndex returns where dimension d of key j lies in the blocked layout of
+// keys with D dimensions: blocks of KeyBlock keys, each holding D rows of
+// KeyBlock values (the keys' values of one dimension side by side), so that
+// the scores of a block read one contiguous run of memory.
+func KeyIndex(j, d, D int) int { return (j/KeyBlock)*D*KeyBlock + d*KeyBlock + j%KeyBlock }
+
+// Scores sets s[j] = Σ_{d<D} q[d]·k(j, d) for j < n: the attention scores
+// of one query against n keys in the blocked layout of KeyIndex. kb must
+// hold whole blocks (⌈n/KeyBlock⌉·D·KeyBlock values). Terms are added in
+// order of d, starting from zero.
+func Scores(s, q, kb []float32, D, n int) {
+	if n <= 0 {
+		return
+	}
+	scoresImpl(s[:n], q[:D], kb[:(n+KeyBlock-1)/KeyBlock*D*KeyBlock], D, n)
 }
 
-func scoresGeneric(s, q, kt []float32, D, stride, n int) {
-	for j := range s {
+func scoresGeneric(s, q, kb []float32, D, n int) {
+	for j := range s[:n] {
 		s[j] = 0
 	}
-	for d := 0; d < D; d++ {
-		qd := q[d]
-		row := kt[d*stride : d*stride+n]
-		for j, k := range row {
-			s[j] += float32(qd * k)
+	for b0 := 0; b0 < n; b0 += KeyBlock {
+		block := kb[b0*D:]
+		out := s[b0:min(n, b0+KeyBlock)]
+		for d := 0; d < D; d++ {
+			qd := q[d]
+			row := block[d*KeyBlock : d*KeyBlock+len(out)]
+			for j, k := range row {
+				out[j] += float32(qd * k)
+			}
 		}
 	}
 }

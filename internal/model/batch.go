@@ -28,8 +28,8 @@ func newBatch(inputs []Input, c *Config) (*batch, error) {
 			return nil, fmt.Errorf("input %d repeats a cache", i)
 		}
 		seen[in.Cache] = true
-		if in.Cache.Len+len(in.Tokens) > in.Cache.capacity {
-			return nil, fmt.Errorf("input %d: %d tokens after %d exceed the cache capacity %d", i, len(in.Tokens), in.Cache.Len, in.Cache.capacity)
+		if in.Cache.Len+len(in.Tokens) > in.Cache.limit {
+			return nil, fmt.Errorf("input %d: %d tokens after %d exceed the cache capacity %d", i, len(in.Tokens), in.Cache.Len, in.Cache.limit)
 		}
 		if len(in.Cache.layers) != c.NumLayers || len(in.Cache.layers[0].k) != c.NumKVHeads*c.HeadDim*in.Cache.capacity {
 			return nil, fmt.Errorf("input %d: cache belongs to another model", i)
@@ -87,9 +87,10 @@ func (b *batch) storeKV(li int, qkv []float32, qOut, kvOut, hd int) {
 		k := qkv[r*stride+qOut : r*stride+qOut+kvOut]
 		v := qkv[r*stride+qOut+kvOut : r*stride+stride]
 		for g := 0; g < kvOut/hd; g++ {
-			kt := lc.k[g*hd*capacity:]
+			kb := lc.k[g*hd*capacity:]
+			base := kernel.KeyIndex(pos, 0, hd)
 			for d := 0; d < hd; d++ {
-				kt[d*capacity+pos] = k[g*hd+d]
+				kb[base+d*kernel.KeyBlock] = k[g*hd+d]
 			}
 			copy(lc.v[(g*capacity+pos)*hd:(g*capacity+pos+1)*hd], v[g*hd:(g+1)*hd])
 		}
@@ -113,7 +114,7 @@ func (b *batch) attention(li int, out, qkv []float32, stride, heads, kvHeads, hd
 		lc := &c.layers[li]
 		g := h / group
 		q := qkv[r*stride+h*hd : r*stride+(h+1)*hd]
-		kernel.Scores(s, q, lc.k[g*hd*c.capacity:], hd, c.capacity, n)
+		kernel.Scores(s, q, lc.k[g*hd*c.capacity:(g+1)*hd*c.capacity], hd, n)
 		kernel.Scale(s, scale)
 		sum := kernel.ExpShift(s, s, kernel.Max(s))
 		kernel.Scale(s, 1/sum)

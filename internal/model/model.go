@@ -19,6 +19,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/lmzip/lmzip/internal/kernel"
 	"github.com/lmzip/lmzip/internal/safetensors"
 )
 
@@ -92,25 +93,29 @@ func New(configJSON []byte, tensors *safetensors.Set) (Model, error) {
 	return m, nil
 }
 
-// Cache is the key/value cache of one sequence. Keys are stored transposed
-// (per layer and KV head: headDim rows of capacity values) so that the
-// scores of one query against all keys are a sequence of vector updates.
+// Cache is the key/value cache of one sequence. Keys are stored in the
+// blocked layout of kernel.Scores (per layer and KV head: blocks of
+// kernel.KeyBlock keys, each headDim rows of KeyBlock values), so that the
+// scores of one query against all keys read memory in one sequential run.
 type Cache struct {
 	// Len is the number of tokens the cache holds.
 	Len int
 
-	capacity int
+	limit    int // positions the cache may hold
+	capacity int // positions of its storage (limit rounded up to whole key blocks)
 	layers   []layerCache
 }
 
 type layerCache struct {
-	k []float32 // [kvHeads][headDim][capacity]
+	k []float32 // [kvHeads][capacity/KeyBlock][headDim][KeyBlock]
 	v []float32 // [kvHeads][capacity][headDim]
 }
 
 // NewCache allocates a cache for a model of the given shape.
 func newCache(layers, kvHeads, headDim, capacity int) *Cache {
-	c := &Cache{capacity: capacity, layers: make([]layerCache, layers)}
+	c := &Cache{limit: capacity, layers: make([]layerCache, layers)}
+	capacity = (capacity + kernel.KeyBlock - 1) / kernel.KeyBlock * kernel.KeyBlock
+	c.capacity = capacity
 	for i := range c.layers {
 		c.layers[i] = layerCache{
 			k: make([]float32, kvHeads*headDim*capacity),
@@ -121,7 +126,7 @@ func newCache(layers, kvHeads, headDim, capacity int) *Cache {
 }
 
 // Capacity returns the number of tokens the cache can hold.
-func (c *Cache) Capacity() int { return c.capacity }
+func (c *Cache) Capacity() int { return c.limit }
 
 // Reset empties the cache (its memory is kept).
 func (c *Cache) Reset() { c.Len = 0 }
