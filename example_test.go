@@ -11,7 +11,7 @@ import (
 )
 
 func ExampleCompress() {
-	text := []byte("It was the best of times, it was the worst of times.\n")
+	text := bytes.Repeat([]byte("It was the best of times, it was the worst of times. "), 8)
 	archive, err := lmzip.Compress(text, &lmzip.Options{Model: "small"})
 	if err != nil {
 		log.Fatal(err)
