@@ -27,7 +27,7 @@ const Recipe = 1
 // archive cannot make lmzip allocate without bound.
 const (
 	maxNameLen       = 1024
-	maxGroupSegments = 64
+	maxGroupSegments = 32 // bounds the decoder's KV caches (32 × 25 MB for lmzip-base)
 	maxSegmentTokens = 1 << 20
 	maxBlockRaw      = 1 << 28 // bytes a block may decode to
 	maxFilterBare    = 1 << 26

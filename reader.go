@@ -293,11 +293,14 @@ func (z *Reader) codedBlock() ([]byte, error) {
 			return nil, formatErr("unknown segment method %d", methods[i])
 		}
 	}
+	// A segment holds at most S tokens, which bounds its bytes: a false
+	// length cannot make the context-mixing decoder run for long.
+	maxSegBytes := uint64(S) * uint64(z.lm.MaxTokenBytes)
 	for i, m := range methods {
 		if m == methodLM {
 			continue
 		}
-		n, err := readUvarint(z.r, maxBlockRaw)
+		n, err := readUvarint(z.r, maxSegBytes)
 		if err != nil {
 			return nil, err
 		}

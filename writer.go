@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"unicode/utf8"
@@ -107,7 +108,7 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 		group = defaultGroup
 	}
 	if group > maxGroupSegments {
-		return nil, errors.New("lmzip: GroupSegments exceeds 64")
+		return nil, fmt.Errorf("lmzip: GroupSegments exceeds %d", maxGroupSegments)
 	}
 	z.header = Header{Version: FormatVersion, Recipe: Recipe, Model: l.Name, ModelID: l.ID(), SegmentTokens: seg, GroupSegments: group}
 	if len(l.Name) > maxNameLen {

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# The project's test command: unit, golden and round-trip tests, the plain-Go
-# kernels (noasm), the race detector on the concurrent packages, and a short
-# run of every fuzz target over its seed corpus.
+# The project's test command: unit, golden and round-trip tests (which also
+# replay every fuzz corpus), the plain-Go kernels (noasm) and the AVX2 level,
+# the race detector on the concurrent packages, and a short run of every
+# fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 go test -count=1 ./...
 go test -count=1 -tags noasm ./internal/kernel ./internal/model ./internal/lmcoder
-go test -count=1 -race ./internal/kernel ./internal/model ./internal/lmcoder
+GOAMD64=v3 go test -count=1 ./internal/kernel ./internal/lmcoder
+go test -count=1 -race ./internal/kernel ./internal/model ./internal/lmcoder ./internal/tokenizer ./internal/cm
+go test -count=1 -race -run 'Streaming|Threads|Concatenated|Edges' .
+bash scripts/fuzz.sh "${LMZIP_FUZZTIME:-5s}"

@@ -39,6 +39,8 @@ type LM struct {
 	Start int32
 	// Context is the number of positions the model attends to.
 	Context int
+	// MaxTokenBytes is the length of the tokenizer's longest token.
+	MaxTokenBytes int
 }
 
 // ID returns the short form of Hash that archives record.
@@ -188,7 +190,11 @@ func build(name string, cfgJSON, tokJSON []byte, set *safetensors.Set, hash [32]
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", name, err)
 	}
-	return &LM{Name: name, Hash: hash, Model: m, Tokenizer: tok, Start: start, Context: c.MaxPositions}, nil
+	longest := 1
+	for id := 0; id < tok.VocabSize(); id++ {
+		longest = max(longest, len(tok.TokenBytes(int32(id))))
+	}
+	return &LM{Name: name, Hash: hash, Model: m, Tokenizer: tok, Start: start, Context: c.MaxPositions, MaxTokenBytes: longest}, nil
 }
 
 // startToken picks the token that starts each segment: config.json's

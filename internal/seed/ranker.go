@@ -260,7 +260,7 @@ func Ranks(m model.Model, ids []int32, o RankOptions) ([]Entry, error) {
 	}
 	out := make([]Entry, len(ids))
 	for i, id := range ids {
-		out[i] = Entry{int64(id), -1, int64(0)}
+		out[i] = Entry{int64(id), -1, 0.0} // the seed writes every probability as a float
 	}
 	err = w.AllLogits(ids, func(p int, lg []float32) error {
 		tok := ids[p]

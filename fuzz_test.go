@@ -1,0 +1,58 @@
+package lmzip
+
+import (
+	"bytes"
+	"testing"
+)
+
+// FuzzDecompress feeds arbitrary archives to the reader with the tiny test
+// model: it must return an error or the original, never panic, hang or
+// allocate without bound.
+func FuzzDecompress(f *testing.F) {
+	model := tinyModel(f)
+	for _, text := range []string{"", "a", "hello world\r\nagain\r\n", "\x00\xff\xfe binary \x80", "The quick brown fox."} {
+		for _, coders := range [][]string{nil, {"cm"}, {"raw"}, {"lm"}} {
+			arc, err := Compress([]byte(text), &Options{Model: model, Coders: coders})
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(arc)
+		}
+	}
+	f.Fuzz(func(t *testing.T, arc []byte) {
+		out, err := Decompress(arc, &ReaderOptions{Model: model})
+		if err != nil {
+			return
+		}
+		// Whatever decodes must re-encode and decode to itself.
+		again, err := Compress(out, &Options{Model: model})
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := Decompress(again, &ReaderOptions{Model: model})
+		if err != nil || !bytes.Equal(back, out) {
+			t.Fatalf("re-encoding a decoded archive failed: %v", err)
+		}
+	})
+}
+
+// FuzzRoundTrip compresses arbitrary bytes with the tiny model.
+func FuzzRoundTrip(f *testing.F) {
+	model := tinyModel(f)
+	f.Add([]byte("hello\r\nworld\n"), uint8(0))
+	f.Add([]byte{0, 1, 2, 255, '\r'}, uint8(3))
+	f.Fuzz(func(t *testing.T, data []byte, mode uint8) {
+		coders := [][]string{nil, {"lm"}, {"cm"}, {"raw"}}[mode%4]
+		arc, err := Compress(data, &Options{Model: model, Coders: coders, GroupSegments: 1 + int(mode/4)%4, ChunkSize: 4096})
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := Decompress(arc, &ReaderOptions{Model: model})
+		if err != nil || !bytes.Equal(back, data) {
+			t.Fatalf("round trip failed: %v", err)
+		}
+		if len(arc) > len(data)+64+len(data)/1000 && coders == nil {
+			t.Fatalf("%d bytes grew to %d", len(data), len(arc))
+		}
+	})
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for a while: scripts/fuzz.sh [DURATION] (default 10s).
+# New failures land in the package's testdata/fuzz/ folder; plain `go test`
+# replays every corpus there on each run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+time=${1:-10s}
+targets=$(grep -rl --include='*_test.go' '^func Fuzz' . | while read -r f; do
+  pkg=$(dirname "$f")
+  grep -o '^func Fuzz[A-Za-z0-9_]*' "$f" | sed "s|^func |$pkg |"
+done | sort -u)
+status=0
+while read -r pkg target; do
+  echo "== $pkg $target ($time)"
+  if ! go test -run '^$' -fuzz "^${target}\$" -fuzztime "$time" "$pkg" > /tmp/fuzz.$$ 2>&1; then
+    cat /tmp/fuzz.$$; status=1
+  else
+    tail -n 2 /tmp/fuzz.$$ | head -n 1
+  fi
+done <<< "$targets"
+rm -f /tmp/fuzz.$$
+exit $status
