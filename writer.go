@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"math"
 	"unicode/utf8"
 
 	"github.com/lmzip/lmzip/internal/cm"
@@ -293,36 +294,50 @@ func (z *Writer) compressChunk(raw []byte) error {
 	return nil
 }
 
+// skipModel reports whether the context-mixing coder's cost (in 1/65536
+// bits) of n bytes leaves the language model nothing worth trying: above 7
+// bits per byte the data is close to random, below 1/20 bit per byte the
+// model could save at most n/160 bytes. Only when the model is the sole
+// coder allowed is it always run.
+func (z *Writer) skipModel(cmCost uint64, n int) bool {
+	random := cmCost >= uint64(n)*7<<16 && (z.allowed[methodCM] || z.allowed[methodRaw])
+	free := cmCost*20 <= uint64(n)<<16 && z.allowed[methodCM]
+	return random || free
+}
+
 // overheadBits is what choosing a non-LM method adds to a segment's cost:
 // its length in the block header.
 const overheadBits = 16 << 16
 
 // writeBlock chooses a coder for each segment and writes the block.
 func (z *Writer) writeBlock(segs []*segment, text []byte, rawLen int, f filter.CRLF) error {
-	// The CM meter and the language model run concurrently.
-	cmCost := make(chan []uint64, 1)
+	// The CM meter runs ahead of the language model (it is far faster), so
+	// that segments it finds nearly incompressible or nearly free skip the
+	// model: there the model cannot gain more than a few bytes.
+	cmCosts := make(chan uint64, len(segs))
 	go func() {
-		c := make([]uint64, len(segs))
-		for i, s := range segs {
-			c[i] = z.meter.Cost(s.text)
+		for _, s := range segs {
+			cmCosts <- z.meter.Cost(s.text)
 		}
-		cmCost <- c
 	}()
+	costs := make([]uint64, len(segs))
 	var lmErr error
-	for _, s := range segs {
-		if !z.allowed[methodLM] {
-			break
+	for i, s := range segs {
+		costs[i] = <-cmCosts
+		s.cost[methodLM] = math.MaxUint64
+		if !z.allowed[methodLM] || lmErr != nil || z.skipModel(costs[i], len(s.text)) {
+			continue
 		}
 		s.syms, lmErr = z.coder.Analyze(s.tokens, s.syms)
 		if lmErr != nil {
-			break
+			continue
 		}
+		s.cost[methodLM] = 0
 		for _, y := range s.syms {
 			s.cost[methodLM] += y.Cost()
 		}
 		z.stats.IdealBits += float64(s.cost[methodLM]) / 65536
 	}
-	costs := <-cmCost
 	if lmErr != nil {
 		return lmErr
 	}
