@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -265,5 +266,49 @@ func TestInterrupt(t *testing.T) {
 		if !bytes.Equal(read(t, filepath.Join(dir, "book")), raw) {
 			t.Fatalf("%v: input changed", sig)
 		}
+	}
+}
+
+// TestReadErrorMidInput feeds the input through a TCP connection that the
+// sender resets midway: the read fails with an error (not an end of file),
+// and lmzip must fail without leaving output.
+func TestReadErrorMidInput(t *testing.T) {
+	dir := t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Skip("no loopback network:", err)
+	}
+	defer ln.Close()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	server, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := client.(*net.TCPConn).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(binary, "-m", tiny(t), "-o", "out.lmz", "-")
+	cmd.Dir, cmd.Stdin = dir, f
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	client.Close()
+	server.Write(bytes.Repeat([]byte(text), 500))
+	time.Sleep(300 * time.Millisecond)
+	server.(*net.TCPConn).SetLinger(0) // close with a reset
+	server.Close()
+	err = cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(errb.String(), "reset") {
+		t.Fatalf("exit %v, stderr %q", err, errb.String())
+	}
+	if got := files(t, dir); got != "" {
+		t.Fatalf("left %s", got)
 	}
 }
