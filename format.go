@@ -241,3 +241,117 @@ func readFilter(r *bufio.Reader) (filter.CRLF, error) {
 	}
 	return f, nil
 }
+
+// block is a data block's header and payload as read from an archive.
+type block struct {
+	stored bool
+	rawLen uint64 // original bytes it decodes to
+	filter filter.CRLF
+
+	// A stored block's filtered text.
+	text []byte
+
+	// A coded block's segments: the method of each, and its length in
+	// tokens (language-model segments) or filtered bytes (the others).
+	methods []int
+	lengths []int
+	tokens  int
+	// Its streams: the language model's, the context-mixing coder's, and
+	// the stored segments' bytes. With skip, they are skipped and only
+	// their sizes are kept.
+	lm, cm, raw             []byte
+	lmSize, cmSize, rawSize uint64
+}
+
+// readBlock reads the block that follows tag (tagStored or tagCoded).
+// maxSegBytes bounds a segment's length in bytes. With skip, the payload is
+// skipped rather than read.
+func readBlock(r *bufio.Reader, tag byte, h *Header, maxSegBytes uint64, skip bool) (*block, error) {
+	b := &block{stored: tag == tagStored}
+	var err error
+	if b.rawLen, err = readUvarint(r, maxBlockRaw); err != nil {
+		return nil, err
+	}
+	if b.filter, err = readFilter(r); err != nil {
+		return nil, err
+	}
+	payload := func(n uint64) ([]byte, error) {
+		if skip {
+			_, err := io.CopyN(io.Discard, r, int64(n))
+			return nil, truncated(err)
+		}
+		return readBytes(r, n)
+	}
+	if b.stored {
+		n, err := readUvarint(r, maxBlockRaw)
+		if err != nil {
+			return nil, err
+		}
+		b.rawSize = n
+		b.text, err = payload(n)
+		return b, err
+	}
+	S := h.SegmentTokens
+	nTokens, err := readUvarint(r, uint64(S*h.GroupSegments))
+	if err != nil {
+		return nil, err
+	}
+	if nTokens == 0 {
+		return nil, formatErr("empty block")
+	}
+	b.tokens = int(nTokens)
+	nSeg := (b.tokens + S - 1) / S
+	methodBytes, err := readBytes(r, uint64((nSeg+3)/4))
+	if err != nil {
+		return nil, err
+	}
+	b.methods = make([]int, nSeg)
+	b.lengths = make([]int, nSeg)
+	var count [3]int
+	for i := range b.methods {
+		m := int(methodBytes[i/4]>>(2*(i%4))) & 3
+		if m > methodRaw {
+			return nil, formatErr("unknown segment method %d", m)
+		}
+		b.methods[i] = m
+		count[m]++
+		if m == methodLM {
+			b.lengths[i] = min(S, b.tokens-i*S)
+		}
+	}
+	total := uint64(0)
+	for i, m := range b.methods {
+		if m == methodLM {
+			continue
+		}
+		n, err := readUvarint(r, maxSegBytes)
+		if err != nil {
+			return nil, err
+		}
+		if total += n; total > maxBlockRaw {
+			return nil, formatErr("block too large")
+		}
+		b.lengths[i] = int(n)
+		if m == methodRaw {
+			b.rawSize += n
+		}
+	}
+	if count[methodLM] > 0 {
+		if b.lmSize, err = readUvarint(r, maxBlockRaw); err != nil {
+			return nil, err
+		}
+		if b.lm, err = payload(b.lmSize); err != nil {
+			return nil, err
+		}
+	}
+	if count[methodCM] > 0 {
+		if b.cmSize, err = readUvarint(r, maxBlockRaw); err != nil {
+			return nil, err
+		}
+		if b.cm, err = payload(b.cmSize); err != nil {
+			return nil, err
+		}
+	}
+	b.raw, err = payload(b.rawSize)
+	return b, err
+}

@@ -41,10 +41,6 @@ func Inspect(r io.Reader) (*Info, error) {
 		return nil, err
 	}
 	info := &Info{Header: *h, Segments: map[string]int{}, StreamBytes: map[string]int64{}}
-	skip := func(n uint64) error {
-		_, err := io.CopyN(io.Discard, br, int64(n))
-		return truncated(err)
-	}
 	for {
 		tag, err := br.ReadByte()
 		if err != nil {
@@ -64,79 +60,23 @@ func Inspect(r io.Reader) (*Info, error) {
 			info.Checksum = binary.LittleEndian.Uint32(crc[:])
 			info.Compressed = cr.n - int64(br.Buffered())
 			return info, nil
-		case tagStored:
-			if _, err := readUvarint(br, maxBlockRaw); err != nil {
-				return nil, err
-			}
-			if _, err := readFilter(br); err != nil {
-				return nil, err
-			}
-			n, err := readUvarint(br, maxBlockRaw)
+		case tagStored, tagCoded:
+			b, err := readBlock(br, tag, h, maxBlockRaw, true)
 			if err != nil {
 				return nil, err
 			}
-			if err := skip(n); err != nil {
-				return nil, err
-			}
-			info.Stored++
-		case tagCoded:
-			if _, err := readUvarint(br, maxBlockRaw); err != nil {
-				return nil, err
-			}
-			if _, err := readFilter(br); err != nil {
-				return nil, err
-			}
-			nTokens, err := readUvarint(br, uint64(h.SegmentTokens*h.GroupSegments))
-			if err != nil {
-				return nil, err
-			}
-			info.Tokens += int64(nTokens)
-			nSeg := (int(nTokens) + h.SegmentTokens - 1) / h.SegmentTokens
-			mb, err := readBytes(br, uint64((nSeg+3)/4))
-			if err != nil {
-				return nil, err
-			}
-			var count [3]int
-			var rawBytes uint64
-			for i := 0; i < nSeg; i++ {
-				m := int(mb[i/4]>>(2*(i%4))) & 3
-				if m > methodRaw {
-					return nil, formatErr("unknown segment method %d", m)
-				}
-				count[m]++
-				info.Segments[methodNames[m]]++
-			}
-			for i := 0; i < nSeg; i++ {
-				m := int(mb[i/4]>>(2*(i%4))) & 3
-				if m == methodLM {
-					continue
-				}
-				n, err := readUvarint(br, maxBlockRaw)
-				if err != nil {
-					return nil, err
-				}
-				if m == methodRaw {
-					rawBytes += n
-				}
-			}
-			for m := methodLM; m <= methodCM; m++ {
-				if count[m] == 0 {
-					continue
-				}
-				n, err := readUvarint(br, maxBlockRaw)
-				if err != nil {
-					return nil, err
-				}
-				info.StreamBytes[methodNames[m]] += int64(n)
-				if err := skip(n); err != nil {
-					return nil, err
-				}
-			}
-			info.StreamBytes["raw"] += int64(rawBytes)
-			if err := skip(rawBytes); err != nil {
-				return nil, err
+			if b.stored {
+				info.Stored++
+				continue
 			}
 			info.Blocks++
+			info.Tokens += int64(b.tokens)
+			for _, m := range b.methods {
+				info.Segments[methodNames[m]]++
+			}
+			info.StreamBytes["lm"] += int64(b.lmSize)
+			info.StreamBytes["cm"] += int64(b.cmSize)
+			info.StreamBytes["raw"] += int64(b.rawSize)
 		default:
 			return nil, formatErr("unknown block type %d", tag)
 		}

@@ -151,16 +151,25 @@ func (z *Reader) nextItem() error {
 	if err != nil {
 		return truncated(err)
 	}
-	var raw []byte
-	switch tag {
-	case tagEnd:
+	if tag == tagEnd {
 		return z.end()
-	case tagStored:
-		raw, err = z.storedBlock()
-	case tagCoded:
-		raw, err = z.codedBlock()
-	default:
+	}
+	if tag != tagStored && tag != tagCoded {
 		return formatErr("unknown block type %d", tag)
+	}
+	// A segment holds at most S tokens, which bounds its bytes: a false
+	// length cannot make the context-mixing decoder run for long.
+	maxSegBytes := uint64(z.header.SegmentTokens) * uint64(z.lm.MaxTokenBytes)
+	b, err := readBlock(z.r, tag, z.header, maxSegBytes, false)
+	if err != nil {
+		return err
+	}
+	var raw []byte
+	if b.stored {
+		z.model().Observe(b.text)
+		raw, err = unfilter(b.filter, b.text, b.rawLen)
+	} else {
+		raw, err = z.decodeBlock(b)
 	}
 	if err != nil {
 		return err
@@ -219,27 +228,6 @@ func (z *Reader) model() *cm.Model {
 	return z.cm
 }
 
-func (z *Reader) storedBlock() ([]byte, error) {
-	rawLen, err := readUvarint(z.r, maxBlockRaw)
-	if err != nil {
-		return nil, err
-	}
-	f, err := readFilter(z.r)
-	if err != nil {
-		return nil, err
-	}
-	n, err := readUvarint(z.r, maxBlockRaw)
-	if err != nil {
-		return nil, err
-	}
-	text, err := readBytes(z.r, n)
-	if err != nil {
-		return nil, err
-	}
-	z.model().Observe(text)
-	return unfilter(f, text, rawLen)
-}
-
 func unfilter(f filter.CRLF, text []byte, rawLen uint64) ([]byte, error) {
 	raw, err := f.Decode(make([]byte, 0, rawLen), text)
 	if err != nil {
@@ -251,96 +239,24 @@ func unfilter(f filter.CRLF, text []byte, rawLen uint64) ([]byte, error) {
 	return raw, nil
 }
 
-func (z *Reader) codedBlock() ([]byte, error) {
-	h := z.header
-	rawLen, err := readUvarint(z.r, maxBlockRaw)
-	if err != nil {
-		return nil, err
-	}
-	f, err := readFilter(z.r)
-	if err != nil {
-		return nil, err
-	}
-	nTokens, err := readUvarint(z.r, uint64(h.SegmentTokens*h.GroupSegments))
-	if err != nil {
-		return nil, err
-	}
-	if nTokens == 0 {
-		return nil, formatErr("empty block")
-	}
-	S := h.SegmentTokens
-	nSeg := (int(nTokens) + S - 1) / S
-	methodBytes, err := readBytes(z.r, uint64((nSeg+3)/4))
-	if err != nil {
-		return nil, err
-	}
-	methods := make([]int, nSeg)
-	lengths := make([]int, nSeg) // bytes (CM, raw) or tokens (LM)
+// decodeBlock decodes a coded block.
+func (z *Reader) decodeBlock(b *block) ([]byte, error) {
 	var lmLengths []int
-	var hasLM, hasCM bool
-	rawTotal, byteTotal := uint64(0), uint64(0)
-	for i := range methods {
-		methods[i] = int(methodBytes[i/4]>>(2*(i%4))) & 3
-		switch methods[i] {
+	hasCM := false
+	for i, m := range b.methods {
+		switch m {
 		case methodLM:
-			hasLM = true
-			lengths[i] = min(S, int(nTokens)-i*S)
-			lmLengths = append(lmLengths, lengths[i])
+			lmLengths = append(lmLengths, b.lengths[i])
 		case methodCM:
 			hasCM = true
-		case methodRaw:
-		default:
-			return nil, formatErr("unknown segment method %d", methods[i])
 		}
 	}
-	// A segment holds at most S tokens, which bounds its bytes: a false
-	// length cannot make the context-mixing decoder run for long.
-	maxSegBytes := uint64(S) * uint64(z.lm.MaxTokenBytes)
-	for i, m := range methods {
-		if m == methodLM {
-			continue
-		}
-		n, err := readUvarint(z.r, maxSegBytes)
-		if err != nil {
-			return nil, err
-		}
-		byteTotal += n
-		if byteTotal > maxBlockRaw {
-			return nil, formatErr("block too large")
-		}
-		lengths[i] = int(n)
-		if m == methodRaw {
-			rawTotal += n
-		}
-	}
-	var lmStream, cmStream []byte
-	if hasLM {
-		n, err := readUvarint(z.r, maxBlockRaw)
-		if err != nil {
-			return nil, err
-		}
-		if lmStream, err = readBytes(z.r, n); err != nil {
-			return nil, err
-		}
-	}
-	if hasCM {
-		n, err := readUvarint(z.r, maxBlockRaw)
-		if err != nil {
-			return nil, err
-		}
-		if cmStream, err = readBytes(z.r, n); err != nil {
-			return nil, err
-		}
-	}
-	rawData, err := readBytes(z.r, rawTotal)
-	if err != nil {
-		return nil, err
-	}
-
+	hasLM := lmLengths != nil
 	// The language model's segments, all at once in lockstep.
 	var lmTokens [][]int32
 	if hasLM {
-		if lmTokens, err = z.coder.Decode(lmStream, lmLengths); err != nil {
+		var err error
+		if lmTokens, err = z.coder.Decode(b.lm, lmLengths); err != nil {
 			return nil, formatErr("language-model stream: %v", err)
 		}
 	}
@@ -349,10 +265,11 @@ func (z *Reader) codedBlock() ([]byte, error) {
 	model := z.model()
 	var dec *cm.Decoder
 	if hasCM {
-		dec = cm.NewDecoder(model, bytes.NewReader(cmStream))
+		dec = cm.NewDecoder(model, bytes.NewReader(b.cm))
 	}
-	text := make([]byte, 0, rawLen)
-	for i, m := range methods {
+	text := make([]byte, 0, b.rawLen)
+	rawData := b.raw
+	for i, m := range b.methods {
 		start := len(text)
 		switch m {
 		case methodLM:
@@ -368,15 +285,15 @@ func (z *Reader) codedBlock() ([]byte, error) {
 			}
 			model.Observe(text[start:])
 		case methodCM:
-			text = append(text, make([]byte, lengths[i])...)
+			text = append(text, make([]byte, b.lengths[i])...)
 			if _, err := io.ReadFull(dec, text[start:]); err != nil {
 				return nil, formatErr("context-mixing stream: %v", err)
 			}
 		case methodRaw:
-			text = append(text, rawData[:lengths[i]]...)
-			rawData = rawData[lengths[i]:]
+			text = append(text, rawData[:b.lengths[i]]...)
+			rawData = rawData[b.lengths[i]:]
 			model.Observe(text[start:])
 		}
 	}
-	return unfilter(f, text, rawLen)
+	return unfilter(b.filter, text, b.rawLen)
 }
