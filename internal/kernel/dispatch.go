@@ -16,6 +16,10 @@ type implSet struct {
 	swiglu     func(gate, up []float32)
 	scores     func(s, q, kb []float32, D, n int)
 	mix        func(out, p, v []float32, D, n int)
+	matmulBF16 func(dst, x []float32, m int, w *Matrix, p0, p1 int)
+	roundF16   func(dst []uint16, src []float32)
+	scoresF16  func(s, q []float32, kb []uint16, D, n int)
+	mixF16     func(out, p []float32, v []uint16, D, n int)
 }
 
 // genericImpl is the plain Go implementation, which defines the recipe.
@@ -29,6 +33,10 @@ var genericImpl = implSet{
 	swiglu:     swigluGeneric,
 	scores:     scoresGeneric,
 	mix:        mixGeneric,
+	matmulBF16: matmulBF16Generic,
+	roundF16:   roundF16Generic,
+	scoresF16:  scoresF16Generic,
+	mixF16:     mixF16Generic,
 }
 
 // impls lists the implementations this machine can run, preferred first.
@@ -49,6 +57,10 @@ var (
 	swigluImpl     = swigluGeneric
 	scoresImpl     = scoresGeneric
 	mixImpl        = mixGeneric
+	matmulBF16Impl = matmulBF16Generic
+	roundF16Impl   = roundF16Generic
+	scoresF16Impl  = scoresF16Generic
+	mixF16Impl     = mixF16Generic
 	implementation = "go"
 )
 
@@ -56,6 +68,7 @@ func setImpl(s implSet) {
 	matmulImpl, sumImpl, sumSquaresImpl = s.matmul, s.sum, s.sumSquares
 	expShiftImpl, expFixedImpl, swigluImpl = s.expShift, s.expFixed, s.swiglu
 	scoresImpl, mixImpl, implementation = s.scores, s.mix, s.name
+	matmulBF16Impl, roundF16Impl, scoresF16Impl, mixF16Impl = s.matmulBF16, s.roundF16, s.scoresF16, s.mixF16
 }
 
 func currentImpl() implSet {
@@ -69,6 +82,10 @@ func currentImpl() implSet {
 		swiglu:     swigluImpl,
 		scores:     scoresImpl,
 		mix:        mixImpl,
+		matmulBF16: matmulBF16Impl,
+		roundF16:   roundF16Impl,
+		scoresF16:  scoresF16Impl,
+		mixF16:     mixF16Impl,
 	}
 }
 

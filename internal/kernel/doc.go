@@ -25,6 +25,17 @@
 //     implementation; math.Exp, whose assembly differs between
 //     architectures, is never used.
 //
+// Two storage formats are widened exactly before this arithmetic:
+//
+//   - bfloat16 weights (NewMatrixBF16Packed, Matrix.BF16): MatMul widens
+//     each weight (bits<<16) and computes exactly what it computes for the
+//     float32 matrix of the widened values, so they do not change the recipe.
+//   - float16 keys and values (RoundF16, ScoresF16, MixF16): Scores and Mix
+//     on the exactly widened values. Rounding the cache to float16 changes
+//     what a model computes, so an engine that does so follows a different
+//     recipe than one with a float32 cache and must record that; every
+//     implementation of these kernels computes the same bits.
+//
 // The recipe is identified by RecipeID, which lmzip records in its archives.
 // Any change to the operation sequence of any function here must change
 // RecipeID.

@@ -2,7 +2,11 @@
 
 package kernel
 
-import "golang.org/x/sys/cpu"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
 
 //go:generate go run asm_gen.go
 
@@ -38,6 +42,18 @@ func scoresAVX512(s, q, kb *float32, D, n int)
 func mixAVX512(out, p, v *float32, D, n int)
 
 //go:noescape
+func matmulTileBF16AVX512(dst *float32, ldd int, x *float32, ldx int, w *uint16, k int, rows int)
+
+//go:noescape
+func roundF16AVX512(dst *uint16, src *float32, n int)
+
+//go:noescape
+func scoresF16AVX512(s, q *float32, kb *uint16, D, n int)
+
+//go:noescape
+func mixF16AVX512(out, p *float32, v *uint16, D, n, cols int)
+
+//go:noescape
 func sumAVX2(x []float32) float32
 
 //go:noescape
@@ -58,9 +74,80 @@ func scoresAVX2(s, q, kb *float32, D, n int)
 //go:noescape
 func mixAVX2(out, p, v *float32, D, n int)
 
-type tileFunc func(dst *float32, ldd int, x *float32, ldx int, w *float32, k int, rows int)
+//go:noescape
+func matmulTileBF16AVX2(dst *float32, ldd int, x *float32, ldx int, w *uint16, k int, rows int)
 
-func makeImpl(name string, tile tileFunc, sum, sumSquares func([]float32) float32,
+//go:noescape
+func roundF16AVX2(dst *uint16, src *float32, n int)
+
+//go:noescape
+func scoresF16AVX2(s, q *float32, kb *uint16, D, n int)
+
+//go:noescape
+func mixF16AVX2(out, p *float32, v *uint16, D, n, cols int)
+
+// A tileFunc computes dst[r*ldd+c] = Σ_{i<k} x[r*ldx+i]·w(i, c) for r < rows
+// (1..6) and the 64 columns c of one panel (float32 or bfloat16 weights).
+type tileFunc[E float32 | uint16] func(dst *float32, ldd int, x *float32, ldx int, w *E, k int, rows int)
+
+// f16Kernels are the assembly kernels of one instruction set for bfloat16
+// weights and float16 caches. roundStep and mixStep are the multiples of
+// elements (columns) that round and mix handle; the Go code does the rest.
+type f16Kernels struct {
+	tileBF16  tileFunc[uint16]
+	round     func(dst *uint16, src *float32, n int)
+	scores    func(s, q *float32, kb *uint16, D, n int)
+	mix       func(out, p *float32, v *uint16, D, n, cols int)
+	roundStep int
+	mixStep   int
+}
+
+// withF16 returns s with the kernels of f installed; the float16 ones only
+// if f16 is set (the CPU has the conversion instructions).
+func (s implSet) withF16(f f16Kernels, f16 bool) implSet {
+	tile := f.tileBF16
+	s.matmulBF16 = func(dst, x []float32, m int, w *Matrix, p0, p1 int) {
+		matmulTiles(tile, dst, x, m, w.K, w.N, w.bf16, p0, p1)
+	}
+	if !f16 {
+		return s
+	}
+	round, roundStep := f.round, f.roundStep
+	s.roundF16 = func(dst []uint16, src []float32) {
+		dst = dst[:len(src)]
+		k := len(src) &^ (roundStep - 1)
+		if k > 0 {
+			round(&dst[0], &src[0], k)
+		}
+		roundF16Generic(dst[k:], src[k:])
+	}
+	scores := f.scores
+	s.scoresF16 = func(s, q []float32, kb []uint16, D, n int) {
+		if n <= 0 || D <= 0 || len(s) < n || len(q) < D || (n+KeyBlock-1)/KeyBlock*D*KeyBlock > len(kb) {
+			scoresF16Generic(s, q, kb, D, n) // trivial, or panics as the reference does
+			return
+		}
+		scores(&s[0], &q[0], &kb[0], D, n)
+	}
+	mix, mixStep := f.mix, f.mixStep
+	s.mixF16 = func(out, p []float32, v []uint16, D, n int) {
+		if n <= 0 || D <= 0 || len(out) < D || len(p) < n || len(v) < n*D {
+			mixF16Generic(out, p, v, D, n)
+			return
+		}
+		out = out[:D]
+		cols := D &^ (mixStep - 1)
+		if cols > 0 {
+			mix(&out[0], &p[0], &v[0], D, n, cols)
+		}
+		if cols < D {
+			mixF16Cols(out, p, v, D, n, cols) // the last D%mixStep columns
+		}
+	}
+	return s
+}
+
+func makeImpl(name string, tile tileFunc[float32], sum, sumSquares func([]float32) float32,
 	expShift func(dst, src []float32, shift float32) float32,
 	expFixed func(u []uint32, x []float32, shift float32) uint64,
 	swiglu func(gate, up []float32),
@@ -69,7 +156,7 @@ func makeImpl(name string, tile tileFunc, sum, sumSquares func([]float32) float3
 	return implSet{
 		name: name,
 		matmul: func(dst, x []float32, m int, w *Matrix, p0, p1 int) {
-			matmulTiles(tile, dst, x, m, w, p0, p1)
+			matmulTiles(tile, dst, x, m, w.K, w.N, w.data, p0, p1)
 		},
 		sum:        sum,
 		sumSquares: sumSquares,
@@ -80,6 +167,11 @@ func makeImpl(name string, tile tileFunc, sum, sumSquares func([]float32) float3
 			return expFixed(u[:len(x)], x, shift)
 		},
 		swiglu: func(gate, up []float32) { swiglu(gate, up[:len(gate)]) },
+		// Until withF16 installs assembly ones.
+		matmulBF16: matmulBF16Generic,
+		roundF16:   roundF16Generic,
+		scoresF16:  scoresF16Generic,
+		mixF16:     mixF16Generic,
 		scores: func(s, q, kb []float32, D, n int) {
 			if n <= 0 || D <= 0 || len(s) < n || len(q) < D || (n+KeyBlock-1)/KeyBlock*D*KeyBlock > len(kb) {
 				scoresGeneric(s, q, kb, D, n) // trivial, or panics as the reference does
@@ -105,12 +197,12 @@ const matmulGroupBytes = 512 << 10
 // matmulTiles is matmulImpl on top of a 6×64 micro-kernel: panels are taken
 // in groups that fit the L2 cache; for each group, every tile of rows runs
 // over every panel of the group (the tile's rows stay in L1).
-func matmulTiles(tile tileFunc, dst, x []float32, m int, w *Matrix, p0, p1 int) {
-	K, N := w.K, w.N
+// The weights are data, panels of K×panelWidth values of type E.
+func matmulTiles[E float32 | uint16](tile tileFunc[E], dst, x []float32, m, K, N int, data []E, p0, p1 int) {
 	if m <= 0 || p0 >= p1 {
 		return
 	}
-	if len(dst) < m*N || len(x) < m*K || len(w.data) < p1*K*panelWidth {
+	if len(dst) < m*N || len(x) < m*K || len(data) < p1*K*panelWidth {
 		panic("kernel: matmul operands too short")
 	}
 	if K == 0 {
@@ -119,7 +211,7 @@ func matmulTiles(tile tileFunc, dst, x []float32, m int, w *Matrix, p0, p1 int) 
 		}
 		return
 	}
-	group := max(1, matmulGroupBytes/(4*K*panelWidth))
+	group := max(1, matmulGroupBytes/(int(unsafe.Sizeof(data[0]))*K*panelWidth))
 	var scratch [matmulRowTile * panelWidth]float32
 	for g0 := p0; g0 < p1; g0 += group {
 		g1 := min(p1, g0+group)
@@ -130,7 +222,7 @@ func matmulTiles(tile tileFunc, dst, x []float32, m int, w *Matrix, p0, p1 int) 
 			R = (m - r0 + tiles - 1) / tiles
 			xp := &x[r0*K]
 			for p := g0; p < g1; p++ {
-				wp := &w.data[p*K*panelWidth]
+				wp := &data[p*K*panelWidth]
 				c0 := p * panelWidth
 				if cols := N - c0; cols >= panelWidth {
 					tile(&dst[r0*N+c0], N, xp, K, wp, K, R)
@@ -150,11 +242,13 @@ func init() {
 	var add []implSet
 	if cpu.X86.HasAVX512F && cpu.X86.HasAVX2 {
 		add = append(add, makeImpl("avx512", matmulTileAVX512, sumAVX512, sumSquaresAVX512,
-			expShiftAVX512, expFixedAVX512, swigluAVX512, scoresAVX512, mixAVX512))
+			expShiftAVX512, expFixedAVX512, swigluAVX512, scoresAVX512, mixAVX512).
+			withF16(f16Kernels{matmulTileBF16AVX512, roundF16AVX512, scoresF16AVX512, mixF16AVX512, 16, 16}, true))
 	}
 	if cpu.X86.HasAVX2 {
 		add = append(add, makeImpl("avx2", matmulTileAVX2, sumAVX2, sumSquaresAVX2,
-			expShiftAVX2, expFixedAVX2, swigluAVX2, scoresAVX2, mixAVX2))
+			expShiftAVX2, expFixedAVX2, swigluAVX2, scoresAVX2, mixAVX2).
+			withF16(f16Kernels{matmulTileBF16AVX2, roundF16AVX2, scoresF16AVX2, mixF16AVX2, 8, 8}, cpu.X86.HasF16C))
 	}
 	impls = append(add, impls...)
 	setImpl(impls[0])
