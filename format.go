@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/lmzip/lmzip/internal/filter"
+	"github.com/lmzip/lmzip/internal/model"
 )
 
 // The .lmz format; docs/FORMAT.md describes it in full.
@@ -19,9 +20,32 @@ const Magic = "\x89LMZ"
 // the newest it reads.
 const FormatVersion = 1
 
-// Recipe identifies the numeric recipe (kernels, quantisation, coder) that
-// an archive's model probabilities were computed with.
-const Recipe = 1
+// Numeric recipes: how an archive's model probabilities were computed.
+// Both use the kernels of internal/kernel, the quantisation of
+// internal/rans and its coder; they differ in the KV cache.
+const (
+	// RecipeFloat32 keeps the model's keys and values in float32, as
+	// the reference implementation (transformers) does.
+	RecipeFloat32 = 1
+	// RecipeFloat16 stores keys and values as float16: decompression,
+	// which is bound by memory bandwidth, runs faster; the model's
+	// predictions move by about 0.01 logit.
+	RecipeFloat16 = 2
+	// DefaultRecipe is the recipe a Writer uses unless told otherwise.
+	DefaultRecipe = RecipeFloat16
+)
+
+// recipeKV returns the KV cache kind of a recipe, and whether the recipe
+// is known.
+func recipeKV(recipe int) (model.KV, bool) {
+	switch recipe {
+	case RecipeFloat32:
+		return model.KVFloat32, true
+	case RecipeFloat16:
+		return model.KVFloat16, true
+	}
+	return 0, false
+}
 
 // Limits that decoding enforces before allocating, so that a hostile
 // archive cannot make lmzip allocate without bound.
@@ -119,8 +143,8 @@ func readHeader(r *bufio.Reader) (*Header, error) {
 		return nil, err
 	}
 	h.Recipe = int(recipe)
-	if h.Recipe != Recipe {
-		return nil, fmt.Errorf("lmzip: archive uses numeric recipe %d; this lmzip implements recipe %d", h.Recipe, Recipe)
+	if _, ok := recipeKV(h.Recipe); !ok {
+		return nil, fmt.Errorf("lmzip: archive uses numeric recipe %d, which this lmzip does not implement (it has %d and %d): upgrade lmzip", h.Recipe, RecipeFloat32, RecipeFloat16)
 	}
 	nameLen, err := readUvarint(r, maxNameLen)
 	if err != nil {

@@ -109,8 +109,14 @@ func TestIncompressibleGrowsLittle(t *testing.T) {
 // TestArchiveIndependentOfThreadsAndKernels checks that the archive does
 // not depend on the number of threads or on the kernel implementation.
 func TestArchiveIndependentOfThreadsAndKernels(t *testing.T) {
+	for _, recipe := range []int{RecipeFloat32, RecipeFloat16} {
+		archiveIndependentOf(t, recipe)
+	}
+}
+
+func archiveIndependentOf(t *testing.T, recipe int) {
 	text := sample(t, "calgary/paper1", 3000)
-	opt := &Options{Model: "small", GroupSegments: 4, SegmentTokens: 200}
+	opt := &Options{Model: "small", GroupSegments: 4, SegmentTokens: 200, Recipe: recipe}
 	want, err := Compress(text, opt)
 	if err != nil {
 		t.Fatal(err)

@@ -77,7 +77,8 @@ func NewReader(r io.Reader, opt *ReaderOptions) (*Reader, error) {
 	if h.SegmentTokens > z.lm.Context {
 		return nil, formatErr("segments of %d tokens exceed the model's context of %d", h.SegmentTokens, z.lm.Context)
 	}
-	z.coder = lmcoder.New(z.lm.Model, z.lm.Start)
+	kv, _ := recipeKV(h.Recipe)
+	z.coder = lmcoder.New(z.lm.Model, z.lm.Start, kv)
 	return z, nil
 }
 
@@ -207,11 +208,12 @@ func (z *Reader) end() error {
 	if err != nil {
 		return fmt.Errorf("after the end of an archive: %w", err)
 	}
-	if h.Model != z.header.Model || h.ModelID != z.header.ModelID {
+	if h.Model != z.header.Model || h.ModelID != z.header.ModelID || h.Recipe != z.header.Recipe {
 		if z.lm, err = resolveModel(h, z.opt.Model); err != nil {
 			return err
 		}
-		z.coder = lmcoder.New(z.lm.Model, z.lm.Start)
+		kv, _ := recipeKV(h.Recipe)
+		z.coder = lmcoder.New(z.lm.Model, z.lm.Start, kv)
 	}
 	if h.SegmentTokens > z.lm.Context {
 		return formatErr("segments of %d tokens exceed the model's context of %d", h.SegmentTokens, z.lm.Context)

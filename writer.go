@@ -34,6 +34,9 @@ type Options struct {
 	// and "raw" (stored). Whole blocks are stored when that is smallest,
 	// whatever this says.
 	Coders []string
+	// Recipe is the numeric recipe (RecipeFloat32 or RecipeFloat16); 0
+	// means DefaultRecipe.
+	Recipe int
 	// ChunkSize is how much input is gathered before it is filtered and
 	// tokenised; 0 means 1 MiB.
 	ChunkSize int
@@ -76,7 +79,7 @@ type Writer struct {
 
 	pending []byte
 	stored  *storedRun // stored blocks waiting to be merged and written
-	meter   *cm.Model // runs ahead of model, measuring what the CM coder would cost
+	meter   *cm.Model  // runs ahead of model, measuring what the CM coder would cost
 	cm      *cm.Model
 	crc     uint32
 	started bool
@@ -99,7 +102,15 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 		return nil, err
 	}
 	z.lm = l
-	z.coder = lmcoder.New(l.Model, l.Start)
+	recipe := z.opt.Recipe
+	if recipe == 0 {
+		recipe = DefaultRecipe
+	}
+	kv, ok := recipeKV(recipe)
+	if !ok {
+		return nil, fmt.Errorf("lmzip: unknown recipe %d", recipe)
+	}
+	z.coder = lmcoder.New(l.Model, l.Start, kv)
 	seg := z.opt.SegmentTokens
 	if seg <= 0 || seg > z.coder.MaxSegment() {
 		seg = z.coder.MaxSegment()
@@ -111,7 +122,7 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 	if group > maxGroupSegments {
 		return nil, fmt.Errorf("lmzip: GroupSegments exceeds %d", maxGroupSegments)
 	}
-	z.header = Header{Version: FormatVersion, Recipe: Recipe, Model: l.Name, ModelID: l.ID(), SegmentTokens: seg, GroupSegments: group}
+	z.header = Header{Version: FormatVersion, Recipe: recipe, Model: l.Name, ModelID: l.ID(), SegmentTokens: seg, GroupSegments: group}
 	if len(l.Name) > maxNameLen {
 		return nil, errors.New("lmzip: model name too long")
 	}

@@ -24,7 +24,7 @@ func TestIdealCodeLength(t *testing.T) {
 	ids, _ := g.Tensors["input_ids"].Int32()
 	// The golden text starts with the start token? Code tokens 1.. after ids[0] as context.
 	t.Logf("first ids %v", ids[:5])
-	c := New(m, ids[0])
+	c := New(m, ids[0], model.KVFloat32)
 	syms, err := c.Analyze(ids[1:], nil)
 	if err != nil {
 		t.Fatal(err)

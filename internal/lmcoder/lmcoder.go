@@ -55,14 +55,17 @@ func log2Fixed(f uint32) uint64 {
 type Coder struct {
 	m      model.Model
 	start  int32
+	kv     model.KV
 	caches []*model.Cache
 	q      []rans.Quantizer
 	freqs  [][]uint32
 }
 
-// New returns a coder for model m whose segments begin with token start.
-func New(m model.Model, start int32) *Coder {
-	return &Coder{m: m, start: start}
+// New returns a coder for model m whose segments begin with token start,
+// with KV caches of the given kind (part of the numeric recipe: encoder and
+// decoder must agree).
+func New(m model.Model, start int32, kv model.KV) *Coder {
+	return &Coder{m: m, start: start, kv: kv}
 }
 
 // MaxSegment returns the largest number of tokens in a segment: one per
@@ -73,11 +76,11 @@ func (c *Coder) MaxSegment() int { return c.m.Config().MaxPositions }
 func (c *Coder) ensureCaches(n, capacity int) {
 	for i := range c.caches {
 		if c.caches[i].Capacity() < capacity {
-			c.caches[i] = c.m.NewCache(capacity)
+			c.caches[i] = c.m.NewCache(capacity, c.kv)
 		}
 	}
 	for len(c.caches) < n {
-		c.caches = append(c.caches, c.m.NewCache(capacity))
+		c.caches = append(c.caches, c.m.NewCache(capacity, c.kv))
 	}
 }
 

@@ -30,9 +30,15 @@ func tinyModel(t *testing.T) model.Model {
 // TestGroupRoundTrip codes segments of different lengths as one group and
 // decodes them in lockstep, with several thread counts.
 func TestGroupRoundTrip(t *testing.T) {
+	for _, kv := range []model.KV{model.KVFloat32, model.KVFloat16} {
+		groupRoundTrip(t, kv)
+	}
+}
+
+func groupRoundTrip(t *testing.T, kv model.KV) {
 	m := tinyModel(t)
 	r := rand.New(rand.NewPCG(7, 7))
-	c := New(m, 0)
+	c := New(m, 0, kv)
 	lengths := []int{64, 1, 0, 37, 64, 5}
 	segs := make([][]int32, len(lengths))
 	group := make([][]Sym, len(lengths))
@@ -58,7 +64,7 @@ func TestGroupRoundTrip(t *testing.T) {
 	}
 	for _, threads := range []int{1, 2, 3} {
 		old := kernel.SetThreads(threads)
-		got, err := New(m, 0).Decode(stream, lengths)
+		got, err := New(m, 0, kv).Decode(stream, lengths)
 		kernel.SetThreads(old)
 		if err != nil {
 			t.Fatal(err)
@@ -73,7 +79,7 @@ func TestGroupRoundTrip(t *testing.T) {
 	}
 	// Corruption is detected.
 	stream[len(stream)-1] ^= 1
-	if _, err := New(m, 0).Decode(stream, lengths); err == nil {
+	if _, err := New(m, 0, kv).Decode(stream, lengths); err == nil {
 		t.Fatal("corrupt stream decoded without error")
 	}
 }

@@ -31,7 +31,7 @@ func newBatch(inputs []Input, c *Config) (*batch, error) {
 		if in.Cache.Len+len(in.Tokens) > in.Cache.limit {
 			return nil, fmt.Errorf("input %d: %d tokens after %d exceed the cache capacity %d", i, len(in.Tokens), in.Cache.Len, in.Cache.limit)
 		}
-		if len(in.Cache.layers) != c.NumLayers || len(in.Cache.layers[0].k) != c.NumKVHeads*c.HeadDim*in.Cache.capacity {
+		if l := in.Cache.layers; len(l) != c.NumLayers || len(l[0].k)+len(l[0].k16) != c.NumKVHeads*c.HeadDim*in.Cache.capacity {
 			return nil, fmt.Errorf("input %d: cache belongs to another model", i)
 		}
 		for j, t := range in.Tokens {
@@ -80,19 +80,35 @@ func parallelTasks(n, chunk int, f func(task, worker int)) {
 // li. qkv rows hold q (qOut values), k and v (kvOut values each).
 func (b *batch) storeKV(li int, qkv []float32, qOut, kvOut, hd int) {
 	stride := qOut + 2*kvOut
+	var k16 []uint16
 	for r := 0; r < b.rows; r++ {
 		c := b.cache[r]
 		lc := &c.layers[li]
 		capacity, pos := c.capacity, b.pos[r]
 		k := qkv[r*stride+qOut : r*stride+qOut+kvOut]
 		v := qkv[r*stride+qOut+kvOut : r*stride+stride]
+		base := kernel.KeyIndex(pos, 0, hd)
+		if c.kv == KVFloat16 {
+			if len(k16) < kvOut {
+				k16 = make([]uint16, kvOut)
+			}
+			kernel.RoundF16(k16[:kvOut], k)
+		}
 		for g := 0; g < kvOut/hd; g++ {
+			vrow := (g*capacity + pos) * hd
+			if c.kv == KVFloat16 {
+				kb := lc.k16[g*hd*capacity:]
+				for d := 0; d < hd; d++ {
+					kb[base+d*kernel.KeyBlock] = k16[g*hd+d]
+				}
+				kernel.RoundF16(lc.v16[vrow:vrow+hd], v[g*hd:(g+1)*hd])
+				continue
+			}
 			kb := lc.k[g*hd*capacity:]
-			base := kernel.KeyIndex(pos, 0, hd)
 			for d := 0; d < hd; d++ {
 				kb[base+d*kernel.KeyBlock] = k[g*hd+d]
 			}
-			copy(lc.v[(g*capacity+pos)*hd:(g*capacity+pos+1)*hd], v[g*hd:(g+1)*hd])
+			copy(lc.v[vrow:vrow+hd], v[g*hd:(g+1)*hd])
 		}
 	}
 }
@@ -114,11 +130,21 @@ func (b *batch) attention(li int, out, qkv []float32, stride, heads, kvHeads, hd
 		lc := &c.layers[li]
 		g := h / group
 		q := qkv[r*stride+h*hd : r*stride+(h+1)*hd]
-		kernel.Scores(s, q, lc.k[g*hd*c.capacity:(g+1)*hd*c.capacity], hd, n)
+		lo, hi := g*hd*c.capacity, (g+1)*hd*c.capacity // this KV head's keys, and values
+		if c.kv == KVFloat16 {
+			kernel.ScoresF16(s, q, lc.k16[lo:hi], hd, n)
+		} else {
+			kernel.Scores(s, q, lc.k[lo:hi], hd, n)
+		}
 		kernel.Scale(s, scale)
 		sum := kernel.ExpShift(s, s, kernel.Max(s))
 		kernel.Scale(s, 1/sum)
-		kernel.Mix(out[(r*heads+h)*hd:(r*heads+h+1)*hd], s, lc.v[g*c.capacity*hd:(g+1)*c.capacity*hd], hd, n)
+		o := out[(r*heads+h)*hd : (r*heads+h+1)*hd]
+		if c.kv == KVFloat16 {
+			kernel.MixF16(o, s, lc.v16[lo:hi], hd, n)
+		} else {
+			kernel.Mix(o, s, lc.v[lo:hi], hd, n)
+		}
 	})
 }
 

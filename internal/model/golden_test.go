@@ -40,19 +40,19 @@ func ints(t *testing.T, f *safetensors.File, name string) []int32 {
 
 // fullAndIncremental runs ids through m in one pass and one token at a time
 // and returns the logits of both, checking that they are bit-identical.
-func fullAndIncremental(t *testing.T, m Model, ids []int32) []float32 {
+func fullAndIncremental(t *testing.T, m Model, ids []int32, kv KV) []float32 {
 	t.Helper()
 	c := m.Config()
 	n, d, V := len(ids), c.HiddenSize, c.VocabSize
 	hidden := make([]float32, n*d)
-	cache := m.NewCache(n)
+	cache := m.NewCache(n, kv)
 	if err := m.Forward([]Input{{Cache: cache, Tokens: ids}}, hidden); err != nil {
 		t.Fatal(err)
 	}
 	full := make([]float32, n*V)
 	m.Logits(full, hidden, n)
 
-	cache2 := m.NewCache(n)
+	cache2 := m.NewCache(n, kv)
 	one := make([]float32, V)
 	for p := range ids {
 		if err := m.Forward([]Input{{Cache: cache2, Tokens: ids[p : p+1]}}, hidden[:d]); err != nil {
@@ -79,14 +79,19 @@ func TestTinyArchGoldens(t *testing.T) {
 			g := golden(t, filepath.Join(dir, "golden.safetensors"))
 			ids := ints(t, g, "input_ids")
 			want := floats(t, g, "logits")
-			got := fullAndIncremental(t, m, ids)
-			worst := 0.0
-			for i := range want {
-				worst = math.Max(worst, math.Abs(float64(got[i]-want[i])))
-			}
-			t.Logf("%s: max |logit - transformers| = %.3g", arch, worst)
-			if worst > 1e-4 {
-				t.Fatalf("max abs diff %g > 1e-4", worst)
+			for _, kv := range []struct {
+				kv  KV
+				tol float64
+			}{{KVFloat32, 1e-4}, {KVFloat16, 5e-3}} {
+				got := fullAndIncremental(t, m, ids, kv.kv)
+				worst := 0.0
+				for i := range want {
+					worst = math.Max(worst, math.Abs(float64(got[i]-want[i])))
+				}
+				t.Logf("%s, KV %d: max |logit - transformers| = %.3g", arch, kv.kv, worst)
+				if worst > kv.tol {
+					t.Fatalf("KV %d: max abs diff %g > %g", kv.kv, worst, kv.tol)
+				}
 			}
 		})
 	}
@@ -105,7 +110,18 @@ func TestDefaultModelGoldens(t *testing.T) {
 			wantLogits := floats(t, g, "logits_at_positions")
 			wantLogprob := floats(t, g, "next_token_logprob")
 			V := m.Config().VocabSize
-			got := fullAndIncremental(t, m, ids)
+			got := fullAndIncremental(t, m, ids, KVFloat32)
+			// The float16 cache: close to the reference, and also
+			// bit-identical between its full and incremental passes.
+			got16 := fullAndIncremental(t, m, ids, KVFloat16)
+			worst16 := 0.0
+			for i := range got {
+				worst16 = math.Max(worst16, math.Abs(float64(got[i]-got16[i])))
+			}
+			t.Logf("%s: float16 KV cache: max |logit diff| from float32 %.3g", name, worst16)
+			if worst16 > 0.05 {
+				t.Errorf("float16 KV cache moves logits by %g", worst16)
+			}
 			worst := 0.0
 			for i, p := range positions {
 				for v := 0; v < V; v++ {

@@ -108,10 +108,10 @@ func newLlama(c *Config, w *Weights) (Model, error) {
 
 func (m *llama) Config() *Config { return m.cfg }
 
-func (m *llama) NewCache(capacity int) *Cache {
+func (m *llama) NewCache(capacity int, kv KV) *Cache {
 	capacity = min(capacity, m.cfg.MaxPositions)
 	m.rope.ensure(capacity)
-	return newCache(m.cfg.NumLayers, m.cfg.NumKVHeads, m.cfg.HeadDim, capacity)
+	return newCache(m.cfg.NumLayers, m.cfg.NumKVHeads, m.cfg.HeadDim, capacity, kv)
 }
 
 func (m *llama) Logits(dst, hidden []float32, rows int) {

@@ -28,8 +28,8 @@ type Model interface {
 	// Config returns the model's configuration.
 	Config() *Config
 	// NewCache returns an empty KV cache for one sequence of up to
-	// capacity tokens.
-	NewCache(capacity int) *Cache
+	// capacity tokens, storing keys and values as kv says.
+	NewCache(capacity int, kv KV) *Cache
 	// Forward appends each input's tokens to its cache and writes the
 	// final hidden state (after the final norm) of every new token to
 	// hidden, input after input: len(hidden) must be at least the total
@@ -93,6 +93,20 @@ func New(configJSON []byte, tensors *safetensors.Set) (Model, error) {
 	return m, nil
 }
 
+// KV is how a cache stores keys and values. The choice is part of the
+// numeric recipe: the same tokens give different (but, for each choice,
+// reproducible) logits.
+type KV int
+
+const (
+	// KVFloat32 keeps keys and values exactly: the reference, which
+	// matches transformers.
+	KVFloat32 KV = iota
+	// KVFloat16 rounds keys and values to IEEE float16 (kernel.RoundF16)
+	// as they are stored: half the memory and memory traffic.
+	KVFloat16
+)
+
 // Cache is the key/value cache of one sequence. Keys are stored in the
 // blocked layout of kernel.Scores (per layer and KV head: blocks of
 // kernel.KeyBlock keys, each headDim rows of KeyBlock values), so that the
@@ -103,27 +117,36 @@ type Cache struct {
 
 	limit    int // positions the cache may hold
 	capacity int // positions of its storage (limit rounded up to whole key blocks)
+	kv       KV
 	layers   []layerCache
 }
 
+// layerCache holds one layer's keys ([kvHeads][capacity/KeyBlock][headDim]
+// [KeyBlock]) and values ([kvHeads][capacity][headDim]), in k and v or, for
+// KVFloat16, in k16 and v16.
 type layerCache struct {
-	k []float32 // [kvHeads][capacity/KeyBlock][headDim][KeyBlock]
-	v []float32 // [kvHeads][capacity][headDim]
+	k, v     []float32
+	k16, v16 []uint16
 }
 
 // NewCache allocates a cache for a model of the given shape.
-func newCache(layers, kvHeads, headDim, capacity int) *Cache {
-	c := &Cache{limit: capacity, layers: make([]layerCache, layers)}
+func newCache(layers, kvHeads, headDim, capacity int, kv KV) *Cache {
+	c := &Cache{limit: capacity, kv: kv, layers: make([]layerCache, layers)}
 	capacity = (capacity + kernel.KeyBlock - 1) / kernel.KeyBlock * kernel.KeyBlock
 	c.capacity = capacity
+	n := kvHeads * headDim * capacity
 	for i := range c.layers {
-		c.layers[i] = layerCache{
-			k: make([]float32, kvHeads*headDim*capacity),
-			v: make([]float32, kvHeads*capacity*headDim),
+		if kv == KVFloat16 {
+			c.layers[i] = layerCache{k16: make([]uint16, n), v16: make([]uint16, n)}
+		} else {
+			c.layers[i] = layerCache{k: make([]float32, n), v: make([]float32, n)}
 		}
 	}
 	return c
 }
+
+// KV returns how the cache stores keys and values.
+func (c *Cache) KV() KV { return c.kv }
 
 // Capacity returns the number of tokens the cache can hold.
 func (c *Cache) Capacity() int { return c.limit }
@@ -135,7 +158,7 @@ func (c *Cache) Reset() { c.Len = 0 }
 func (c *Cache) Bytes() int {
 	n := 0
 	for _, l := range c.layers {
-		n += 4 * (len(l.k) + len(l.v))
+		n += 4*(len(l.k)+len(l.v)) + 2*(len(l.k16)+len(l.v16))
 	}
 	return n
 }

@@ -50,7 +50,7 @@ func NewWindow(m model.Model, w int, prefix []int32) (*Window, error) {
 	if w <= 0 || w > maxW {
 		w = maxW
 	}
-	return &Window{m: m, Prefix: prefix, W: w, H: w - w/2, cache: m.NewCache(w + len(prefix)), last: 0}, nil
+	return &Window{m: m, Prefix: prefix, W: w, H: w - w/2, cache: m.NewCache(w+len(prefix), model.KVFloat32), last: 0}, nil
 }
 
 // Reset starts a new sequence.
