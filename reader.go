@@ -231,7 +231,9 @@ func (z *Reader) model() *cm.Model {
 }
 
 func unfilter(f filter.CRLF, text []byte, rawLen uint64) ([]byte, error) {
-	raw, err := f.Decode(make([]byte, 0, rawLen), text)
+	// The original is at most twice the filtered text (every LF a CR LF):
+	// a false raw length cannot cause a large allocation.
+	raw, err := f.Decode(make([]byte, 0, min(rawLen, 2*uint64(len(text)))), text)
 	if err != nil {
 		return nil, formatErr("%v", err)
 	}
@@ -269,7 +271,7 @@ func (z *Reader) decodeBlock(b *block) ([]byte, error) {
 	if hasCM {
 		dec = cm.NewDecoder(model, bytes.NewReader(b.cm))
 	}
-	text := make([]byte, 0, b.rawLen)
+	text := make([]byte, 0, min(b.rawLen, 1<<20)) // grows as the text is decoded
 	rawData := b.raw
 	for i, m := range b.methods {
 		start := len(text)

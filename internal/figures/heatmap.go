@@ -28,7 +28,7 @@ type Token struct {
 	Bits float64 // what the token costs in the coded file
 }
 
-// The three views' colour values, from 0.5 (dark purple: expected) to 1
+// The three views' colour values, from 0.5 (red: expected) to 1
 // (pale yellow: surprising).
 
 // DepthValue is the seed's "Colorized on Index Depth": 0.5 + 0.5·min(rank,
@@ -116,7 +116,7 @@ h2{font-size:14px;font-weight:normal;color:#fff;margin:0 0 8px}
 	}
 	b.WriteString("</style></head><body>\n")
 	fmt.Fprintf(&b, "<h1>%s</h1>\n", html.EscapeString(caption))
-	b.WriteString(`<p class="cap">Each token is coloured by the inferno map from dark purple (expected) to pale yellow (surprising); misses (literals) are pale yellow in the first two columns. Bits are the token's cost under the rank coder's static table, saturating at ` + fmt.Sprint(BitsScale) + ` bits.</p>` + "\n")
+	b.WriteString(`<p class="cap">Each token is coloured by the inferno map from red (expected, the middle of the map) to pale yellow (surprising); misses (literals) are pale yellow in the first two columns. Bits are the token's cost under the rank coder's static table, saturating at ` + fmt.Sprint(BitsScale) + ` bits.</p>` + "\n")
 	b.WriteString(`<div class="cols">` + "\n")
 	for _, v := range Views {
 		b.WriteString("<div>\n")
