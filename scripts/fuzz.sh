@@ -15,7 +15,7 @@ while read -r pkg target; do
   if ! go test -run '^$' -fuzz "^${target}\$" -fuzztime "$time" "$pkg" > /tmp/fuzz.$$ 2>&1; then
     cat /tmp/fuzz.$$; status=1
   else
-    tail -n 2 /tmp/fuzz.$$ | head -n 1
+    grep 'fuzz: elapsed' /tmp/fuzz.$$ | tail -n 1
   fi
 done <<< "$targets"
 rm -f /tmp/fuzz.$$
