@@ -14,21 +14,20 @@ import (
 
 // fileOptions are the flags shared by compress, decompress and test.
 type fileOptions struct {
-	model    string
-	output   string
-	stdout   bool
-	force    bool
-	keep     bool
-	remove   bool
-	quiet    bool
-	verbose  bool
-	threads  int
-	noProg   bool
-	segment  int
-	group    int
-	coders   string
-	suffix   string
-	isDecomp bool
+	model   string
+	output  string
+	stdout  bool
+	force   bool
+	keep    bool
+	remove  bool
+	quiet   bool
+	verbose bool
+	threads int
+	noProg  bool
+	segment int
+	group   int
+	coders  string
+	suffix  string
 }
 
 func (o *fileOptions) register(fs *flagSet, compress bool) {

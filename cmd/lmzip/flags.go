@@ -27,10 +27,6 @@ func (fs *flagSet) boolVar(p *bool, short byte, long, usage string) {
 	fs.specs = append(fs.specs, &flagSpec{short: short, long: long, usage: usage, set: func(string) error { *p = true; return nil }})
 }
 
-func (fs *flagSet) funcVar(short byte, long, usage string, f func()) {
-	fs.specs = append(fs.specs, &flagSpec{short: short, long: long, usage: usage, set: func(string) error { f(); return nil }})
-}
-
 func (fs *flagSet) stringVar(p *string, short byte, long, arg, usage string) {
 	fs.specs = append(fs.specs, &flagSpec{short: short, long: long, arg: arg, usage: usage, set: func(v string) error { *p = v; return nil }})
 }

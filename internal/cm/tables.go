@@ -118,7 +118,6 @@ func squash(x int32) int32 {
 }
 
 // stretch maps a 12-bit probability to the logistic domain.
-func stretch(p int32) int32 { return stretchTab[p&4095] }
 
 // Bit-history states.
 //
@@ -134,7 +133,6 @@ var (
 	stateN0    [256]uint8
 	stateN1    [256]uint8
 	stateCount [256]uint8 // n0+n1, saturated: used as slot priority
-	numStates  int
 )
 
 // stateLimit is the largest allowed value of the larger count given the
@@ -211,7 +209,6 @@ func initStates() {
 	if len(list) > 256 {
 		panic("cm: too many bit-history states")
 	}
-	numStates = len(list)
 	for i, s := range list {
 		stateN0[i] = uint8(s.n0)
 		stateN1[i] = uint8(s.n1)

@@ -51,12 +51,3 @@ func byteLevelDecode(s string) (b []byte, ok bool) {
 	}
 	return b, true
 }
-
-// byteLevelEncode writes bytes in the byte-level alphabet.
-func byteLevelEncode(b []byte) string {
-	rs := make([]rune, len(b))
-	for i, c := range b {
-		rs[i] = byteToRune[c]
-	}
-	return string(rs)
-}
