@@ -84,8 +84,17 @@ func TestRoundTripDefaultModels(t *testing.T) {
 			t.Errorf("%s: %.3f bits per byte on prose", m, bpb)
 		}
 	}
-	for name, data := range edgeInputs() {
-		t.Run(name, func(t *testing.T) { roundTrip(t, data, &Options{Model: "small"}) })
+	inputs := edgeInputs()
+	inputs["random 1 MiB"] = randomBytes(4, 1<<20)
+	for name, data := range inputs {
+		for _, m := range []string{"small", "base"} {
+			t.Run(name+"/"+m, func(t *testing.T) {
+				arc := roundTrip(t, data, &Options{Model: m})
+				if len(arc) > len(data)+64+len(data)/1000 {
+					t.Fatalf("%d bytes grew to %d", len(data), len(arc))
+				}
+			})
+		}
 	}
 }
 
