@@ -333,7 +333,12 @@ func (z *Writer) writeBlock(segs []*segment, text []byte, rawLen int, f filter.C
 	}()
 	costs := make([]uint64, len(segs))
 	var lmErr error
+	done := z.stats.In // for progress within the block
 	for i, s := range segs {
+		if z.opt.Progress != nil && i > 0 {
+			z.opt.Progress(done)
+		}
+		done += int64(len(s.text))
 		costs[i] = <-cmCosts
 		s.cost[methodLM] = math.MaxUint64
 		if !z.allowed[methodLM] || lmErr != nil || z.skipModel(costs[i], len(s.text)) {
