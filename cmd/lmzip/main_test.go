@@ -312,3 +312,30 @@ func TestReadErrorMidInput(t *testing.T) {
 		t.Fatalf("left %s", got)
 	}
 }
+
+// TestManyFiles compresses and restores several files in one invocation;
+// one bad file fails alone with exit status 1.
+func TestManyFiles(t *testing.T) {
+	dir := t.TempDir()
+	m := tiny(t)
+	names := []string{"a.txt", "b.txt", "c.txt", "d.txt"}
+	for i, n := range names {
+		write(t, filepath.Join(dir, n), []byte(strings.Repeat(text, i+1)))
+	}
+	if r := runCLI(t, dir, nil, append([]string{"-m", m, "--rm"}, names...)...); r.code != 0 {
+		t.Fatalf("compress: %+v", r)
+	}
+	if got := files(t, dir); got != "a.txt.lmz b.txt.lmz c.txt.lmz d.txt.lmz" {
+		t.Fatalf("after compress --rm: %s", got)
+	}
+	write(t, filepath.Join(dir, "bad.lmz"), []byte("not an archive"))
+	r := runCLI(t, dir, nil, "-d", "-m", m, "a.txt.lmz", "bad.lmz", "b.txt.lmz", "c.txt.lmz", "d.txt.lmz")
+	if r.code != 1 || !strings.Contains(r.stderr, "bad.lmz") {
+		t.Fatalf("decompress with one bad file: %+v", r)
+	}
+	for i, n := range names {
+		if got := read(t, filepath.Join(dir, n)); string(got) != strings.Repeat(text, i+1) {
+			t.Fatalf("%s differs", n)
+		}
+	}
+}
