@@ -99,30 +99,35 @@ original's checksum. Exit status 0 means every archive is intact.
 	})
 }
 
-func (o *fileOptions) apply() {
+// parseFileFlags parses the flags of compress, decompress and test and
+// returns the options and the files (standard input when none is named).
+// With ok false, the command is over and code is its exit status.
+func parseFileFlags(c *command, args []string, compress bool) (o *fileOptions, files []string, code int, ok bool) {
+	o = &fileOptions{}
+	fs := &flagSet{}
+	o.register(fs, compress)
+	if files, code, ok = parseFlags(c, fs, args); !ok {
+		return nil, nil, code, false
+	}
 	if o.threads > 0 {
 		lmzip.SetThreads(o.threads)
 	}
 	if o.suffix == "" {
 		o.suffix = ".lmz"
 	}
-}
-
-func runCompress(args []string) int {
-	c := commands["compress"]
-	var o fileOptions
-	fs := &flagSet{}
-	o.register(fs, true)
-	files, code, ok := parseFlags(c, fs, args)
-	if !ok {
-		return code
-	}
-	o.apply()
 	if len(files) == 0 {
 		files = []string{"-"}
 	}
 	if o.output != "" && len(files) > 1 {
-		return usageError("-o takes one input file, not %d", len(files))
+		return nil, nil, usageError("-o takes one input file, not %d", len(files)), false
+	}
+	return o, files, 0, true
+}
+
+func runCompress(args []string) int {
+	o, files, code, ok := parseFileFlags(commands["compress"], args, true)
+	if !ok {
+		return code
 	}
 	opt := &lmzip.Options{Model: o.model, SegmentTokens: o.segment, GroupSegments: o.group}
 	if o.coders != "" {
@@ -130,7 +135,7 @@ func runCompress(args []string) int {
 	}
 	exit := exitOK
 	for _, f := range files {
-		if err := compressFile(f, &o, opt); err != nil {
+		if err := compressFile(f, o, opt); err != nil {
 			report(f, err)
 			exit = exitError
 			if errors.Is(err, errUsage) {
@@ -304,23 +309,13 @@ func runDecompress(args []string, testOnly bool) int {
 	if testOnly {
 		c = commands["test"]
 	}
-	var o fileOptions
-	fs := &flagSet{}
-	o.register(fs, false)
-	files, code, ok := parseFlags(c, fs, args)
+	o, files, code, ok := parseFileFlags(c, args, false)
 	if !ok {
 		return code
 	}
-	o.apply()
-	if len(files) == 0 {
-		files = []string{"-"}
-	}
-	if o.output != "" && len(files) > 1 {
-		return usageError("-o takes one input file, not %d", len(files))
-	}
 	exit := exitOK
 	for _, f := range files {
-		if err := decompressFile(f, &o, testOnly); err != nil {
+		if err := decompressFile(f, o, testOnly); err != nil {
 			report(f, err)
 			exit = exitError
 		}
