@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -20,7 +19,8 @@ func init() {
 		usage:   "[-m MODEL[,MODEL...]] [-T N] FILE...",
 		help: `Compresses and decompresses each FILE in memory with each model, checks
 the round trip, and prints the size, bits per byte and speed in tokens per
-second in each direction. Nothing is written to disk.
+second in each direction. Nothing is written to disk. To profile, set
+LMZIP_CPUPROFILE=FILE (any command).
 
 Examples:
   lmzip bench examples/compressor/AStudyInScarlet.txt
@@ -37,8 +37,6 @@ func runBench(args []string) int {
 	threads := 0
 	fs.stringVar(&modelList, 'm', "model", "MODELS", "comma-separated models (default base)")
 	fs.intVar(&threads, 'T', "threads", "N", "threads (default: all cores)")
-	profile := ""
-	fs.stringVar(&profile, 0, "cpuprofile", "FILE", "write a CPU profile (go tool pprof) to FILE")
 	files, code, ok := parseFlags(c, fs, args)
 	if !ok {
 		return code
@@ -48,16 +46,6 @@ func runBench(args []string) int {
 	}
 	if threads > 0 {
 		lmzip.SetThreads(threads)
-	}
-	if profile != "" {
-		f, err := os.Create(profile)
-		if err != nil {
-			report(profile, err)
-			return exitError
-		}
-		defer f.Close()
-		pprof.StartCPUProfile(f)
-		defer pprof.StopCPUProfile()
 	}
 	fmt.Printf("kernels: %s, threads: %d\n", kernel.Implementation(), kernel.Threads())
 	fmt.Printf("%-12s %-20s %10s %9s %10s %7s %7s %12s %12s\n", "model", "file", "bytes", "tokens", "archive", "%", "bpb", "comp tok/s", "decomp tok/s")
