@@ -20,7 +20,9 @@
 # Environment:
 #   PYTHON                  interpreter (default python3; the seed wants >= 3.9)
 #   SEED_EXTRA_PYTHONPATH   appended to PYTHONPATH, e.g. where numpy lives
-#                           (statsOfInx needs numpy; without it that check is SKIP)
+#                           (statsOfInx needs numpy; without it that check is SKIP;
+#                           on Debian: apt-get install python3-numpy and
+#                           PYTHON=/usr/bin/python3)
 #   LMZIP_THREADS           threads for lmzip's model stages (default 1)
 #   KEEP=1                  keep the work folder (printed at the end)
 #
