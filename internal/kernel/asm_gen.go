@@ -680,6 +680,19 @@ func (g *gen) matmul512() {
 	g.line("// accumulated in order of i from zero, without fused multiply-add.")
 	g.line("TEXT ·matmulTileAVX512(SB), NOSPLIT, $0-56")
 	g.matmulSetup()
+	g.matmulRows512(func() {
+		for c := 0; c < 4; c++ {
+			g.ins("VMOVUPS %d(DX), Z%d", 64*c, 24+c)
+		}
+	}, 256, 4)
+}
+
+// matmulRows512 emits the body shared by the AVX-512 matrix tiles, one case
+// per row count R (1..6): zero the 4R accumulators Z0.., then for each i < k
+// let loadPanel put panel row i (64 float32 columns) in Z24..Z27, multiply
+// it by x[r][i] into one of temps temporaries from Z28 and add that to the
+// accumulators; advance the panel by panelBytes; store the accumulators.
+func (g *gen) matmulRows512(loadPanel func(), panelBytes, temps int) {
 	for R := 1; R <= 6; R++ {
 		g.label(fmt.Sprintf("rows%d", R))
 		for a := 0; a < 4*R; a++ {
@@ -689,19 +702,17 @@ func (g *gen) matmul512() {
 		g.ins("TESTQ CX, CX")
 		g.ins("JZ rows%d_store", R)
 		g.label(fmt.Sprintf("rows%d_loop", R))
-		for c := 0; c < 4; c++ {
-			g.ins("VMOVUPS %d(DX), Z%d", 64*c, 24+c)
-		}
+		loadPanel()
 		// The x value is broadcast by the multiply's memory operand: on
 		// Zen 4 a separate VBROADCASTSS takes an FP pipe slot.
 		for r := 0; r < R; r++ {
 			for c := 0; c < 4; c++ {
-				t := 28 + (4*r+c)%4
+				t := 28 + (4*r+c)%temps
 				g.ins("VMULPS.BCST (%s)(AX*4), Z%d, Z%d", rowRegs[r], 24+c, t)
 				g.ins("VADDPS Z%d, Z%d, Z%d", t, 4*r+c, 4*r+c)
 			}
 		}
-		g.ins("ADDQ $256, DX")
+		g.ins("ADDQ $%d, DX", panelBytes)
 		g.ins("INCQ AX")
 		g.ins("CMPQ AX, CX")
 		g.ins("JLT rows%d_loop", R)
@@ -734,15 +745,7 @@ func (g *gen) matmulBF16_512() {
 	g.line("TEXT ·matmulTileBF16AVX512(SB), NOSPLIT, $0-56")
 	g.ins("VPBROADCASTD %s, Z31", g.c(cHiHalf))
 	g.matmulSetup()
-	for R := 1; R <= 6; R++ {
-		g.label(fmt.Sprintf("rows%d", R))
-		for a := 0; a < 4*R; a++ {
-			g.ins("VPXORD Z%d, Z%d, Z%d", a, a, a)
-		}
-		g.ins("XORQ AX, AX")
-		g.ins("TESTQ CX, CX")
-		g.ins("JZ rows%d_store", R)
-		g.label(fmt.Sprintf("rows%d_loop", R))
+	g.matmulRows512(func() {
 		// Z24..Z27: columns 0-15, 16-31, 32-47, 48-63.
 		g.ins("VMOVDQU32 (DX), Z24")
 		g.ins("VMOVDQU32 64(DX), Z26")
@@ -750,30 +753,7 @@ func (g *gen) matmulBF16_512() {
 		g.ins("VPSLLD $16, Z24, Z24")
 		g.ins("VPANDD Z31, Z26, Z27")
 		g.ins("VPSLLD $16, Z26, Z26")
-		for r := 0; r < R; r++ {
-			for c := 0; c < 4; c++ {
-				t := 28 + (4*r+c)%3
-				g.ins("VMULPS.BCST (%s)(AX*4), Z%d, Z%d", rowRegs[r], 24+c, t)
-				g.ins("VADDPS Z%d, Z%d, Z%d", t, 4*r+c, 4*r+c)
-			}
-		}
-		g.ins("ADDQ $128, DX")
-		g.ins("INCQ AX")
-		g.ins("CMPQ AX, CX")
-		g.ins("JLT rows%d_loop", R)
-		g.label(fmt.Sprintf("rows%d_store", R))
-		for r := 0; r < R; r++ {
-			for c := 0; c < 4; c++ {
-				g.ins("VMOVUPS Z%d, %d(DI)", 4*r+c, 64*c)
-			}
-			if r < R-1 {
-				g.ins("ADDQ R8, DI")
-			}
-		}
-		g.ins("VZEROUPPER")
-		g.ins("RET")
-	}
-	g.line("")
+	}, 128, 3)
 }
 
 // roundF16_512 emits roundF16AVX512: n (a multiple of 16) float32s to
