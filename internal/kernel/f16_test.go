@@ -423,29 +423,7 @@ func TestMatMulBF16Implementations(t *testing.T) {
 			t.Fatalf("go bf16 %+v: dst[%d] = %g, want %g", sh, j, gen[j], want[j])
 		}
 		for _, im := range asmImpls(t) {
-			got := make([]float32, sh.m*sh.n+3)
-			for j := range got {
-				got[j] = 12345
-			}
-			im.matmulBF16(got[:sh.m*sh.n], x, sh.m, wb, 0, panels)
-			if j := firstDiff(want, got); j >= 0 {
-				t.Fatalf("%s bf16 %+v: dst[%d] = %g (%#x), want %g (%#x)", im.name, sh, j, got[j], math.Float32bits(got[j]), want[j], math.Float32bits(want[j]))
-			}
-			if got[sh.m*sh.n] != 12345 {
-				t.Fatalf("%s bf16 %+v: wrote past dst", im.name, sh)
-			}
-			if panels > 1 {
-				part := make([]float32, sh.m*sh.n)
-				im.matmulBF16(part, x, sh.m, wb, 1, panels)
-				for rr := 0; rr < sh.m; rr++ {
-					for c := 0; c < sh.n; c++ {
-						v := part[rr*sh.n+c]
-						if c < panelWidth && v != 0 || c >= panelWidth && !same(v, want[rr*sh.n+c]) {
-							t.Fatalf("%s bf16 %+v panels [1,%d): [%d][%d] = %g", im.name, sh, panels, rr, c, v)
-						}
-					}
-				}
-			}
+			checkTile(t, fmt.Sprintf("%s bf16 %+v", im.name, sh), im.matmulBF16, want, x, sh.m, sh.n, wb)
 		}
 	}
 }

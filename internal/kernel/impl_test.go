@@ -124,28 +124,37 @@ func TestMatMulImplementations(t *testing.T) {
 		want := make([]float32, sh.m*sh.n)
 		matmulGeneric(want, x, sh.m, w, 0, panels)
 		for _, im := range asmImpls(t) {
-			got := make([]float32, sh.m*sh.n+3)
-			for j := range got {
-				got[j] = 12345
-			}
-			im.matmul(got[:sh.m*sh.n], x, sh.m, w, 0, panels)
-			if j := firstDiff(want, got); j >= 0 {
-				t.Fatalf("%s %+v: dst[%d] = %g (%#x), want %g (%#x)", im.name, sh, j, got[j], math.Float32bits(got[j]), want[j], math.Float32bits(want[j]))
-			}
-			if got[sh.m*sh.n] != 12345 {
-				t.Fatalf("%s %+v: wrote past dst", im.name, sh)
-			}
-			// Part of the panels only.
-			if panels > 1 {
-				part := make([]float32, sh.m*sh.n)
-				im.matmul(part, x, sh.m, w, 1, panels)
-				for rr := 0; rr < sh.m; rr++ {
-					for c := 0; c < sh.n; c++ {
-						v := part[rr*sh.n+c]
-						if c < panelWidth && v != 0 || c >= panelWidth && !same(v, want[rr*sh.n+c]) {
-							t.Fatalf("%s %+v panels [1,%d): [%d][%d] = %g", im.name, sh, panels, rr, c, v)
-						}
-					}
+			checkTile(t, fmt.Sprintf("%s %+v", im.name, sh), im.matmul, want, x, sh.m, sh.n, w)
+		}
+	}
+}
+
+// checkTile checks one implementation of a matrix product over panels
+// against want (m×n): over all panels it gives want bit for bit and writes
+// nothing past dst; over panels [1, all) it leaves panel 0 zero and gives
+// want elsewhere.
+func checkTile(t *testing.T, label string, matmul func(dst, x []float32, m int, w *Matrix, p0, p1 int), want, x []float32, m, n int, w *Matrix) {
+	t.Helper()
+	panels := (n + panelWidth - 1) / panelWidth
+	got := make([]float32, m*n+3)
+	for j := range got {
+		got[j] = 12345
+	}
+	matmul(got[:m*n], x, m, w, 0, panels)
+	if j := firstDiff(want, got); j >= 0 {
+		t.Fatalf("%s: dst[%d] = %g (%#x), want %g (%#x)", label, j, got[j], math.Float32bits(got[j]), want[j], math.Float32bits(want[j]))
+	}
+	if got[m*n] != 12345 {
+		t.Fatalf("%s: wrote past dst", label)
+	}
+	if panels > 1 {
+		part := make([]float32, m*n)
+		matmul(part, x, m, w, 1, panels)
+		for rr := 0; rr < m; rr++ {
+			for c := 0; c < n; c++ {
+				v := part[rr*n+c]
+				if c < panelWidth && v != 0 || c >= panelWidth && !same(v, want[rr*n+c]) {
+					t.Fatalf("%s panels [1,%d): [%d][%d] = %g", label, panels, rr, c, v)
 				}
 			}
 		}
