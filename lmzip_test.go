@@ -15,7 +15,7 @@ import (
 // tinyModel is a 2-layer random Llama with a 320-token vocabulary and 64
 // positions: fast enough to test the format exhaustively.
 func tinyModel(t testing.TB) string {
-	return testutil.Shared(t, "testdata", "archs", "llama")
+	return testutil.Data(t, "archs", "llama")
 }
 
 func roundTrip(t *testing.T, data []byte, opt *Options) []byte {
@@ -100,7 +100,7 @@ func TestRoundTripDefaultModels(t *testing.T) {
 
 // sample reads the first n bytes of a corpus file.
 func sample(t testing.TB, path string, n int) []byte {
-	b, err := os.ReadFile(testutil.Shared(t, "corpora", path))
+	b, err := os.ReadFile(testutil.Data(t, "corpora", path))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,7 +55,7 @@ func runCLI(t *testing.T, dir string, stdin []byte, args ...string) result {
 	return result{code, out.String(), errb.String()}
 }
 
-func tiny(t *testing.T) string { return testutil.Shared(t, "testdata", "archs", "llama") }
+func tiny(t *testing.T) string { return testutil.Data(t, "archs", "llama") }
 
 func write(t *testing.T, path string, data []byte) {
 	t.Helper()
@@ -234,7 +234,7 @@ func TestInterrupt(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow")
 	}
-	raw, err := os.ReadFile(testutil.Shared(t, "corpora", "calgary", "book1"))
+	raw, err := os.ReadFile(testutil.Data(t, "corpora", "calgary", "book1"))
 	if err != nil {
 		t.Fatal(err)
 	}

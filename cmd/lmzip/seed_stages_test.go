@@ -18,7 +18,7 @@ func runCmd(t *testing.T, args ...string) {
 }
 
 func goldenPath(t *testing.T, name string) string {
-	return testutil.Shared(t, "seed", "golden", name)
+	return testutil.Data(t, "seed", name)
 }
 
 func sameFile(t *testing.T, got, want string) {
@@ -84,7 +84,7 @@ func TestTokensOfStrGPT2(t *testing.T) {
 		in = append(in, goldenPath(t, name+".txt"))
 		want = append(want, goldenPath(t, name+".r50k.toksout.json"))
 	}
-	t.Chdir(testutil.Shared(t, "testdata", "tokenizers"))
+	t.Chdir(testutil.Data(t, "tokenizers"))
 	for i, name := range names {
 		out := filepath.Join(dir, name+".toksout.json")
 		runCmd(t, "tokensOfStr", "-n", "gpt2", "-i", in[i], "-o", out)
@@ -95,7 +95,7 @@ func TestTokensOfStrGPT2(t *testing.T) {
 // TestPipelineTinyModel runs all eight stages with the tiny test model
 // and a window that forces cache rebuilds, and checks the round trip.
 func TestPipelineTinyModel(t *testing.T) {
-	model := testutil.Shared(t, "testdata", "archs", "llama")
+	model := testutil.Data(t, "archs", "llama")
 	dir := t.TempDir()
 	text := []byte("This is just a test string.\nIt has two lines, and some more words.\n")
 	f := filepath.Join(dir, "t")

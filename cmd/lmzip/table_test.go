@@ -9,7 +9,7 @@ import (
 )
 
 func TestTableTinyModel(t *testing.T) {
-	model := testutil.Shared(t, "testdata", "archs", "llama")
+	model := testutil.Data(t, "archs", "llama")
 	data := []byte("This is just a test string. It is short. It is a test.\n")
 	rows, err := tableRows("t.txt", data, []string{model}, true)
 	if err != nil {

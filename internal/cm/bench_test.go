@@ -9,7 +9,7 @@ import (
 )
 
 func benchData(b *testing.B) []byte {
-	data, err := os.ReadFile(testutil.Shared(b, "corpora", "calgary", "book2"))
+	data, err := os.ReadFile(testutil.Data(b, "corpora", "calgary", "book2"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -32,7 +32,7 @@ func roundTrip(t *testing.T, name string, data []byte) []byte {
 // corpusSample returns up to n bytes from the middle of a corpus file.
 func corpusSample(t testing.TB, dir, name string, n int) []byte {
 	t.Helper()
-	data, err := os.ReadFile(testutil.Shared(t, "corpora", dir, name))
+	data, err := os.ReadFile(testutil.Data(t, "corpora", dir, name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ func TestSpeed(t *testing.T) {
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	data, err := os.ReadFile(testutil.Shared(t, "corpora", "calgary", "book2"))
+	data, err := os.ReadFile(testutil.Data(t, "corpora", "calgary", "book2"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,7 @@ func TestTable(t *testing.T) {
 	}
 	var files []string
 	for _, c := range []string{"calgary", "canterbury"} {
-		dir := testutil.Shared(t, "corpora", c)
+		dir := testutil.Data(t, "corpora", c)
 		ents, err := os.ReadDir(dir)
 		if err != nil {
 			t.Fatal(err)

@@ -13,11 +13,11 @@ func TestGoldenTextTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text, err := os.ReadFile(testutil.Shared(t, "models", "lmzip-small", "golden.txt"))
+	text, err := os.ReadFile(testutil.Data(t, "models", "lmzip-small", "golden.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := safetensors.Open(testutil.Shared(t, "models", "lmzip-small", "golden.safetensors"))
+	g, err := safetensors.Open(testutil.Data(t, "models", "lmzip-small", "golden.safetensors"))
 	if err != nil {
 		t.Fatal(err)
 	}

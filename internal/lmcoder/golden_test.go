@@ -16,7 +16,7 @@ func TestIdealCodeLength(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := safetensors.Open(testutil.Shared(t, "models", "lmzip-small", "golden.safetensors"))
+	g, err := safetensors.Open(testutil.Data(t, "models", "lmzip-small", "golden.safetensors"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ func TestCostOfFreq(t *testing.T) {
 }
 
 func tinyModel(t *testing.T) model.Model {
-	m, err := model.LoadDir(testutil.Shared(t, "testdata", "archs", "llama"))
+	m, err := model.LoadDir(testutil.Data(t, "archs", "llama"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -71,7 +71,7 @@ func fullAndIncremental(t *testing.T, m Model, ids []int32, kv KV) []float32 {
 func TestTinyArchGoldens(t *testing.T) {
 	for _, arch := range []string{"llama", "llama3-rope-scaling"} {
 		t.Run(arch, func(t *testing.T) {
-			dir := testutil.Shared(t, "testdata", "archs", arch)
+			dir := testutil.Data(t, "archs", arch)
 			m, err := LoadDir(dir)
 			if err != nil {
 				t.Fatal(err)
@@ -104,7 +104,7 @@ func TestDefaultModelGoldens(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			g := golden(t, testutil.Shared(t, "models", name, "golden.safetensors"))
+			g := golden(t, testutil.Data(t, "models", name, "golden.safetensors"))
 			ids := ints(t, g, "input_ids")
 			positions := ints(t, g, "positions")
 			wantLogits := floats(t, g, "logits_at_positions")

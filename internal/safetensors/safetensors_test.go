@@ -113,7 +113,7 @@ func TestOpenDirSharded(t *testing.T) {
 }
 
 func TestOpenRealModel(t *testing.T) {
-	s, err := OpenDir(testutil.Shared(t, "testdata", "archs", "llama"))
+	s, err := OpenDir(testutil.Data(t, "archs", "llama"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 
 func golden(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(testutil.Shared(t, "seed", "golden", name))
+	b, err := os.ReadFile(testutil.Data(t, "seed", name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ func loadLM(t testing.TB, spec string) *lm.LM {
 // windows that force several cache rebuilds, and that the cached logits
 // equal a full pass over each window.
 func TestRanksRoundTrip(t *testing.T) {
-	book, err := os.ReadFile(testutil.Shared(t, "seed", "golden", "AStudyInScarlet.txt"))
+	book, err := os.ReadFile(testutil.Data(t, "seed", "AStudyInScarlet.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,8 +31,8 @@ func TestRanksRoundTrip(t *testing.T) {
 		w, k   int
 		minHit int
 	}{
-		{testutil.Shared(t, "testdata", "archs", "llama"), book[:400], 0, 8, 0},
-		{testutil.Shared(t, "testdata", "archs", "llama"), book[:400], 7, 128, 0},
+		{testutil.Data(t, "archs", "llama"), book[:400], 0, 8, 0},
+		{testutil.Data(t, "archs", "llama"), book[:400], 7, 128, 0},
 		{"small", book[:2000], 37, 16, 50},
 		{"small", book[:500], 1, 128, 10},
 	}

@@ -1,4 +1,11 @@
-// Package testutil finds the project's shared test data for tests.
+// Package testutil finds the project's test data for tests.
+//
+// Everything a test needs lives in the repository: the fixtures under
+// testdata/ (tiny models of each architecture, tokenizer goldens, GGUF
+// files, the seed's golden outputs, the text corpora and the default
+// models' golden logits) and the models under models/. Tests never read
+// the shared folder beside the checkout, so `go test ./...` passes on a
+// plain clone.
 package testutil
 
 import (
@@ -6,41 +13,6 @@ import (
 	"path/filepath"
 	"testing"
 )
-
-// SharedDir returns the path of the shared data folder that sits beside the
-// repository checkout (../shared from the repository root), or the folder
-// named by the environment variable LMZIP_SHARED. The test fails when it
-// cannot be found: tests that need it must not pass silently without it.
-func SharedDir(t testing.TB) string {
-	t.Helper()
-	if d := os.Getenv("LMZIP_SHARED"); d != "" {
-		return d
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			shared := filepath.Join(dir, "..", "shared")
-			if _, err := os.Stat(filepath.Join(shared, "seed")); err != nil {
-				t.Fatalf("shared test data not found at %s (set LMZIP_SHARED): %v", shared, err)
-			}
-			return shared
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("repository root (go.mod) not found above the test's directory")
-		}
-		dir = parent
-	}
-}
-
-// Shared returns the path of a file or folder inside SharedDir.
-func Shared(t testing.TB, elem ...string) string {
-	t.Helper()
-	return filepath.Join(append([]string{SharedDir(t)}, elem...)...)
-}
 
 // RepoRoot returns the repository root (the folder holding go.mod).
 func RepoRoot(t testing.TB) string {
@@ -59,4 +31,23 @@ func RepoRoot(t testing.TB) string {
 		}
 		dir = parent
 	}
+}
+
+// Repo returns the path of a file or folder relative to the repository
+// root.
+func Repo(t testing.TB, elem ...string) string {
+	t.Helper()
+	return filepath.Join(append([]string{RepoRoot(t)}, elem...)...)
+}
+
+// Data returns the path of a file or folder inside the repository's
+// testdata/ folder (see testdata/README.md). The test fails if it does not
+// exist: fixtures are part of the repository.
+func Data(t testing.TB, elem ...string) string {
+	t.Helper()
+	p := filepath.Join(append([]string{RepoRoot(t), "testdata"}, elem...)...)
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("test fixture missing: %v", err)
+	}
+	return p
 }

@@ -9,7 +9,7 @@ import (
 )
 
 func scarlet(b *testing.B) []byte {
-	text, err := os.ReadFile(testutil.Shared(b, "seed", "golden", "AStudyInScarlet.txt"))
+	text, err := os.ReadFile(testutil.Data(b, "seed", "AStudyInScarlet.txt"))
 	if err != nil {
 		b.Fatal(err)
 	}

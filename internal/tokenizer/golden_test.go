@@ -20,7 +20,7 @@ func TestGolden(t *testing.T) {
 		GPT2    [][]int32 `json:"gpt2"`
 		Default [][]int32 `json:"default"`
 	}
-	readJSON(t, testutil.Shared(t, "testdata", "tokenizers", "tokenizer-golden.json"), &g)
+	readJSON(t, testutil.Data(t, "tokenizers", "tokenizer-golden.json"), &g)
 	if len(g.Strings) == 0 || len(g.GPT2) != len(g.Strings) || len(g.Default) != len(g.Strings) {
 		t.Fatalf("golden file: %d strings, %d gpt2, %d default", len(g.Strings), len(g.GPT2), len(g.Default))
 	}
@@ -73,7 +73,7 @@ func TestSeedGolden(t *testing.T) {
 		name string
 		n    int
 	}{{"AStudyInScarlet", 68593}, {"TestString", 8}} {
-		dir := testutil.Shared(t, "seed", "golden")
+		dir := testutil.Data(t, "seed")
 		text, err := os.ReadFile(filepath.Join(dir, c.name+".txt"))
 		if err != nil {
 			t.Fatal(err)
@@ -144,7 +144,7 @@ func readGGMLTests(t *testing.T, base string) (inputs []string, ids [][]int32) {
 // TestGGMLVocabGPT2 runs llama.cpp's GPT-2 tokenizer test vectors.
 func TestGGMLVocabGPT2(t *testing.T) {
 	tok := loadGPT2(t)
-	inputs, ids := readGGMLTests(t, testutil.Shared(t, "testdata", "tokenizers", "ggml-vocab", "ggml-vocab-gpt-2.gguf"))
+	inputs, ids := readGGMLTests(t, testutil.Data(t, "tokenizers", "ggml-vocab", "ggml-vocab-gpt-2.gguf"))
 	if len(inputs) < 40 {
 		t.Fatalf("only %d test vectors", len(inputs))
 	}

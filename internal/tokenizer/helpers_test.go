@@ -39,11 +39,11 @@ func loadFile(t testing.TB, path string) *Tokenizer {
 }
 
 func gpt2Path(t testing.TB) string {
-	return testutil.Shared(t, "testdata", "tokenizers", "gpt2", "tokenizer.json")
+	return testutil.Data(t, "tokenizers", "gpt2", "tokenizer.json")
 }
 
 func defaultPath(t testing.TB) string {
-	return testutil.Shared(t, "models", "lmzip-base", "tokenizer.json")
+	return testutil.Repo(t, "models", "lmzip-base", "tokenizer.json")
 }
 
 // loadGPT2 returns GPT-2's tokenizer (50,257 entries).

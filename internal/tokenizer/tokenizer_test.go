@@ -74,7 +74,7 @@ func TestSplitInvalidUTF8(t *testing.T) {
 // TestBPEPathsAgree checks that the two merge loops give the same ids.
 func TestBPEPathsAgree(t *testing.T) {
 	tok := loadGPT2(t)
-	text, err := os.ReadFile(testutil.Shared(t, "seed", "golden", "AStudyInScarlet.txt"))
+	text, err := os.ReadFile(testutil.Data(t, "seed", "AStudyInScarlet.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +295,7 @@ func TestMergeFormats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text, err := os.ReadFile(testutil.Shared(t, "seed", "golden", "AStudyInScarlet.txt"))
+	text, err := os.ReadFile(testutil.Data(t, "seed", "AStudyInScarlet.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -411,7 +411,7 @@ func TestLoadErrors(t *testing.T) {
 // TestConcurrent encodes from several goroutines at once, the cache cold at
 // first (run with -race): every goroutine must get the ids of a serial run.
 func TestConcurrent(t *testing.T) {
-	text, err := os.ReadFile(testutil.Shared(t, "seed", "golden", "AStudyInScarlet.txt"))
+	text, err := os.ReadFile(testutil.Data(t, "seed", "AStudyInScarlet.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
