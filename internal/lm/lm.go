@@ -174,7 +174,7 @@ func hashWeights(h *hasher, dir string) error {
 }
 
 func build(name string, cfgJSON, tokJSON []byte, set *safetensors.Set, hash [32]byte) (*LM, error) {
-	m, err := model.New(cfgJSON, set)
+	m, err := model.New(cfgJSON, set, nil)
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", name, err)
 	}
