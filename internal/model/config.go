@@ -28,9 +28,18 @@ type Config struct {
 	Params any
 }
 
+// shapeKeys are the config.json keys an architecture reads the shape
+// from, for error messages.
+type shapeKeys struct {
+	vocab, hidden, layers, heads, kvHeads, headDim, positions string
+}
+
+// hfKeys are the keys of most Hugging Face configs.
+var hfKeys = shapeKeys{"vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads", "head_dim", "max_position_embeddings"}
+
 // check tests the shape against limits, so that a hostile config cannot
-// request absurd allocations or divide by zero.
-func (c *Config) check() error {
+// request absurd allocations or divide by zero; errors name the keys.
+func (c *Config) check(k shapeKeys) error {
 	bad := func(what string, v, lo, hi int) error {
 		if v < lo || v > hi {
 			return fmt.Errorf("config.json: %s = %d is out of range [%d, %d]", what, v, lo, hi)
@@ -38,20 +47,20 @@ func (c *Config) check() error {
 		return nil
 	}
 	for _, e := range []error{
-		bad("vocab_size", c.VocabSize, 1, maxVocab),
-		bad("hidden size", c.HiddenSize, 1, maxDim),
-		bad("number of layers", c.NumLayers, 1, maxLayers),
-		bad("attention heads", c.NumHeads, 1, maxDim),
-		bad("key/value heads", c.NumKVHeads, 1, c.NumHeads),
-		bad("head_dim", c.HeadDim, 1, maxDim),
-		bad("positions", c.MaxPositions, 1, maxPositions),
+		bad(k.vocab, c.VocabSize, 1, maxVocab),
+		bad(k.hidden, c.HiddenSize, 1, maxDim),
+		bad(k.layers, c.NumLayers, 1, maxLayers),
+		bad(k.heads, c.NumHeads, 1, maxDim),
+		bad(k.kvHeads, c.NumKVHeads, 1, c.NumHeads),
+		bad(k.headDim, c.HeadDim, 1, maxDim),
+		bad(k.positions, c.MaxPositions, 1, maxPositions),
 	} {
 		if e != nil {
 			return e
 		}
 	}
 	if c.NumHeads%c.NumKVHeads != 0 {
-		return fmt.Errorf("config.json: %d attention heads are not a multiple of %d key/value heads", c.NumHeads, c.NumKVHeads)
+		return fmt.Errorf("config.json: %s %d is not a multiple of %s %d", k.heads, c.NumHeads, k.kvHeads, c.NumKVHeads)
 	}
 	if c.NumHeads*c.HeadDim > maxDim {
 		return fmt.Errorf("config.json: %d heads of %d dimensions exceed %d", c.NumHeads, c.HeadDim, maxDim)
@@ -104,6 +113,7 @@ type hfParams struct {
 	SlidingWindow     *int    `json:"sliding_window"`
 
 	rope RopeConfig
+	act  kernel.Activation // the MLP's activation (from hidden_act)
 }
 
 // readHF reads the shared keys (and the rotary embedding, see readRope) of
@@ -140,7 +150,7 @@ func (hf *hfParams) shape(params any) (*Config, error) {
 		MaxPositions: hf.MaxPositions,
 		Params:       params,
 	}
-	if err := c.check(); err != nil {
+	if err := c.check(hfKeys); err != nil {
 		return nil, err
 	}
 	return c, checkInner("intermediate_size", hf.IntermediateSize)

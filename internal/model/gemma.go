@@ -30,9 +30,11 @@ func gemmaConfig(b []byte) (*Config, error) {
 		return nil, err
 	}
 	c, err := p.llamaShape(1e-6)
-	if c != nil {
-		c.Params = &p
+	if err != nil {
+		return nil, err
 	}
+	c.Params = &p
+	p.act, err = activation(p.HiddenActivation, "gelu_pytorch_tanh")
 	return c, err
 }
 
@@ -45,10 +47,6 @@ type gemma struct {
 
 func newGemma(c *Config, w *Weights) (Model, error) {
 	p := c.Params.(*gemmaParams)
-	act, err := activation(p.HiddenActivation, "gelu_pytorch_tanh")
-	if err != nil {
-		return nil, err
-	}
 	d, hd, I, eps := c.HiddenSize, c.HeadDim, p.IntermediateSize, p.RMSNormEps
 	r, err := newRope(p.rope, hd)
 	if err != nil {
@@ -67,7 +65,7 @@ func newGemma(c *Config, w *Weights) (Model, error) {
 		l.attn = newAttention(c, r)
 		l.attn.qkv = w.Linear(d, p.AttentionBias, l.attn.qkvParts(pre+"self_attn.", "q_proj", "k_proj", "v_proj")...)
 		l.attn.o = w.Linear(c.NumHeads*hd, p.AttentionBias, Part{Name: pre + "self_attn.o_proj", Out: d})
-		l.mlp = mlp{act: act, gated: true, inner: I}
+		l.mlp = mlp{act: p.act, gated: true, inner: I}
 		l.mlp.up = w.Linear(d, false, Part{Name: pre + "mlp.gate_proj", Out: I}, Part{Name: pre + "mlp.up_proj", Out: I})
 		l.mlp.down = w.Linear(I, false, Part{Name: pre + "mlp.down_proj", Out: d})
 	}

@@ -38,6 +38,8 @@ type gpt2Params struct {
 	ScaleAttnByLayerIndex bool    `json:"scale_attn_by_inverse_layer_idx"`
 	TieWordEmbeddings     bool    `json:"tie_word_embeddings"`
 	AddCrossAttention     bool    `json:"add_cross_attention"`
+
+	act kernel.Activation
 }
 
 func gpt2Config(b []byte) (*Config, error) {
@@ -48,18 +50,8 @@ func gpt2Config(b []byte) (*Config, error) {
 	if p.AddCrossAttention {
 		return nil, errors.New("add_cross_attention is not supported")
 	}
-	if p.NHead < 1 || p.NEmbd%p.NHead != 0 {
+	if p.NHead < 1 || p.NHead > maxDim || p.NEmbd%p.NHead != 0 {
 		return nil, fmt.Errorf("config.json: n_embd %d is not a multiple of n_head %d", p.NEmbd, p.NHead)
-	}
-	if p.NInner == nil {
-		inner := 4 * p.NEmbd
-		p.NInner = &inner
-	}
-	if err := checkInner("n_inner", *p.NInner); err != nil {
-		return nil, err
-	}
-	if err := checkEps("layer_norm_epsilon", p.LayerNormEpsilon); err != nil {
-		return nil, err
 	}
 	c := &Config{
 		ModelType:    "gpt2",
@@ -72,7 +64,22 @@ func gpt2Config(b []byte) (*Config, error) {
 		MaxPositions: p.NPositions,
 		Params:       &p,
 	}
-	return c, c.check()
+	if err := c.check(shapeKeys{"vocab_size", "n_embd", "n_layer", "n_head", "n_head", "n_embd / n_head", "n_positions"}); err != nil {
+		return nil, err
+	}
+	if p.NInner == nil {
+		inner := 4 * p.NEmbd
+		p.NInner = &inner
+	}
+	if err := checkInner("n_inner", *p.NInner); err != nil {
+		return nil, err
+	}
+	if err := checkEps("layer_norm_epsilon", p.LayerNormEpsilon); err != nil {
+		return nil, err
+	}
+	var err error
+	p.act, err = activation(p.ActivationFunction, "gelu_new")
+	return c, err
 }
 
 type gpt2 struct {
@@ -90,10 +97,6 @@ type gpt2Layer struct {
 
 func newGPT2(c *Config, w *Weights) (Model, error) {
 	p := c.Params.(*gpt2Params)
-	act, err := activation(p.ActivationFunction, "gelu_new")
-	if err != nil {
-		return nil, err
-	}
 	d, I, eps := c.HiddenSize, *p.NInner, p.LayerNormEpsilon
 	pre := ""
 	if w.Has("transformer.wte.weight") {
@@ -120,7 +123,7 @@ func newGPT2(c *Config, w *Weights) (Model, error) {
 		}
 		l.attn.qkv = w.Linear(d, true, Part{Name: h + "attn.c_attn", Out: 3 * d, Conv1D: true})
 		l.attn.o = w.Linear(d, true, Part{Name: h + "attn.c_proj", Out: d, Conv1D: true})
-		l.mlp = mlp{act: act, inner: I}
+		l.mlp = mlp{act: p.act, inner: I}
 		l.mlp.up = w.Linear(d, true, Part{Name: h + "mlp.c_fc", Out: I, Conv1D: true})
 		l.mlp.down = w.Linear(I, true, Part{Name: h + "mlp.c_proj", Out: d, Conv1D: true})
 	}

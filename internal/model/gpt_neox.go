@@ -48,6 +48,10 @@ func gptNeoXConfig(b []byte) (*Config, error) {
 	if err := checkEps("layer_norm_eps", p.LayerNormEps); err != nil {
 		return nil, err
 	}
+	var err error
+	if p.act, err = activation(p.HiddenAct, "gelu"); err != nil {
+		return nil, err
+	}
 	return p.shape(&p)
 }
 
@@ -66,10 +70,6 @@ type gptNeoXLayer struct {
 
 func newGPTNeoX(c *Config, w *Weights) (Model, error) {
 	p := c.Params.(*gptNeoXParams)
-	act, err := activation(p.HiddenAct, "gelu")
-	if err != nil {
-		return nil, err
-	}
 	d, hd, I, eps := c.HiddenSize, c.HeadDim, p.IntermediateSize, p.LayerNormEps
 	r, err := newRope(p.rope, hd)
 	if err != nil {
@@ -104,7 +104,7 @@ func newGPTNeoX(c *Config, w *Weights) (Model, error) {
 			Part{Name: qkv, Out: heads * hd, Rows: kRows, Total: 3 * heads * hd},
 			Part{Name: qkv, Out: heads * hd, Rows: vRows, Total: 3 * heads * hd})
 		l.attn.o = w.Linear(heads*hd, p.AttentionBias, Part{Name: pre + "attention.dense", Out: d})
-		l.mlp = mlp{act: act, inner: I}
+		l.mlp = mlp{act: p.act, inner: I}
 		l.mlp.up = w.Linear(d, true, Part{Name: pre + "mlp.dense_h_to_4h", Out: I})
 		l.mlp.down = w.Linear(I, true, Part{Name: pre + "mlp.dense_4h_to_h", Out: d})
 	}

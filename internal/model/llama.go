@@ -22,7 +22,6 @@ func init() {
 type llamaSpec struct {
 	hf                    *hfParams
 	tied                  bool
-	act                   kernel.Activation
 	qkvBias, oBias        bool // biases of the q, k, v and of the output projections
 	mlpBias               bool
 	qkNorm                bool // per-head RMSNorm of queries and keys (Qwen 3)
@@ -38,7 +37,7 @@ func llamaConfig(b []byte) (*Config, error) {
 }
 
 // llamaShape completes and checks the shared keys of a Llama-family config,
-// with eps the default rms_norm_eps.
+// with eps the default rms_norm_eps (and SiLU the default activation).
 func (p *hfParams) llamaShape(eps float64) (*Config, error) {
 	if p.RMSNormEps == 0 {
 		p.RMSNormEps = eps
@@ -46,16 +45,16 @@ func (p *hfParams) llamaShape(eps float64) (*Config, error) {
 	if err := checkEps("rms_norm_eps", p.RMSNormEps); err != nil {
 		return nil, err
 	}
+	var err error
+	if p.act, err = activation(p.HiddenAct, "silu"); err != nil {
+		return nil, err
+	}
 	return p.shape(p)
 }
 
 func newLlama(c *Config, w *Weights) (Model, error) {
 	p := c.Params.(*hfParams)
-	act, err := activation(p.HiddenAct, "silu")
-	if err != nil {
-		return nil, err
-	}
-	return loadLlama(c, w, llamaSpec{hf: p, tied: p.tie(false), act: act,
+	return loadLlama(c, w, llamaSpec{hf: p, tied: p.tie(false),
 		qkvBias: p.AttentionBias, oBias: p.AttentionBias, mlpBias: p.MLPBias})
 }
 
@@ -102,7 +101,7 @@ func loadLlama(c *Config, w *Weights, s llamaSpec) (*llama, error) {
 			l.attn.perHead = true
 		}
 
-		l.mlp = mlp{act: s.act, gated: true, inner: I}
+		l.mlp = mlp{act: s.hf.act, gated: true, inner: I}
 		gateUp := []Part{{Name: p + "mlp.gate_proj", Out: I}, {Name: p + "mlp.up_proj", Out: I}}
 		if s.fusedGateUp {
 			gateUp = []Part{{Name: p + "mlp.gate_up_proj", Out: 2 * I}}

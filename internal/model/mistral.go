@@ -19,9 +19,5 @@ func mistralConfig(b []byte) (*Config, error) {
 
 func newMistral(c *Config, w *Weights) (Model, error) {
 	p := c.Params.(*hfParams)
-	act, err := activation(p.HiddenAct, "silu")
-	if err != nil {
-		return nil, err
-	}
-	return loadLlama(c, w, llamaSpec{hf: p, tied: p.tie(false), act: act})
+	return loadLlama(c, w, llamaSpec{hf: p, tied: p.tie(false)})
 }

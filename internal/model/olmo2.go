@@ -37,10 +37,6 @@ type olmo2Layer struct {
 
 func newOlmo2(c *Config, w *Weights) (Model, error) {
 	p := c.Params.(*hfParams)
-	act, err := activation(p.HiddenAct, "silu")
-	if err != nil {
-		return nil, err
-	}
 	d, hd, I, eps := c.HiddenSize, c.HeadDim, p.IntermediateSize, p.RMSNormEps
 	r, err := newRope(p.rope, hd)
 	if err != nil {
@@ -60,7 +56,7 @@ func newOlmo2(c *Config, w *Weights) (Model, error) {
 		l.attn.qNorm = w.RMSNorm(pre+"self_attn.q_norm", c.NumHeads*hd, eps)
 		l.attn.kNorm = w.RMSNorm(pre+"self_attn.k_norm", c.NumKVHeads*hd, eps)
 		l.attnNorm = w.RMSNorm(pre+"post_attention_layernorm", d, eps)
-		l.mlp = mlp{act: act, gated: true, inner: I}
+		l.mlp = mlp{act: p.act, gated: true, inner: I}
 		l.mlp.up = w.Linear(d, false, Part{Name: pre + "mlp.gate_proj", Out: I}, Part{Name: pre + "mlp.up_proj", Out: I})
 		l.mlp.down = w.Linear(I, false, Part{Name: pre + "mlp.down_proj", Out: d})
 		l.mlpNorm = w.RMSNorm(pre+"post_feedforward_layernorm", d, eps)

@@ -36,6 +36,10 @@ func phiConfig(b []byte) (*Config, error) {
 	if err := checkEps("layer_norm_eps", p.LayerNormEps); err != nil {
 		return nil, err
 	}
+	var err error
+	if p.act, err = activation(p.HiddenAct, "gelu_new"); err != nil {
+		return nil, err
+	}
 	return p.shape(&p)
 }
 
@@ -53,10 +57,6 @@ type phiLayer struct {
 
 func newPhi(c *Config, w *Weights) (Model, error) {
 	p := c.Params.(*phiParams)
-	act, err := activation(p.HiddenAct, "gelu_new")
-	if err != nil {
-		return nil, err
-	}
 	d, hd, I, eps := c.HiddenSize, c.HeadDim, p.IntermediateSize, p.LayerNormEps
 	r, err := newRope(p.rope, hd)
 	if err != nil {
@@ -74,7 +74,7 @@ func newPhi(c *Config, w *Weights) (Model, error) {
 		l.attn = newAttention(c, r)
 		l.attn.qkv = w.Linear(d, true, l.attn.qkvParts(pre+"self_attn.", "q_proj", "k_proj", "v_proj")...)
 		l.attn.o = w.Linear(c.NumHeads*hd, true, Part{Name: pre + "self_attn.dense", Out: d})
-		l.mlp = mlp{act: act, inner: I}
+		l.mlp = mlp{act: p.act, inner: I}
 		l.mlp.up = w.Linear(d, true, Part{Name: pre + "mlp.fc1", Out: I})
 		l.mlp.down = w.Linear(I, true, Part{Name: pre + "mlp.fc2", Out: d})
 	}

@@ -21,10 +21,6 @@ func phi3Config(b []byte) (*Config, error) {
 
 func newPhi3(c *Config, w *Weights) (Model, error) {
 	p := c.Params.(*hfParams)
-	act, err := activation(p.HiddenAct, "silu")
-	if err != nil {
-		return nil, err
-	}
-	return loadLlama(c, w, llamaSpec{hf: p, tied: p.tie(false), act: act,
+	return loadLlama(c, w, llamaSpec{hf: p, tied: p.tie(false),
 		qkvBias: p.AttentionBias, oBias: p.AttentionBias, fusedQKV: true, fusedGateUp: true})
 }

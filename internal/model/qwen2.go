@@ -31,9 +31,5 @@ func qwen2Config(b []byte) (*Config, error) {
 
 func newQwen2(c *Config, w *Weights) (Model, error) {
 	p := &c.Params.(*qwen2Params).hfParams
-	act, err := activation(p.HiddenAct, "silu")
-	if err != nil {
-		return nil, err
-	}
-	return loadLlama(c, w, llamaSpec{hf: p, tied: p.tie(false), act: act, qkvBias: true})
+	return loadLlama(c, w, llamaSpec{hf: p, tied: p.tie(false), qkvBias: true})
 }

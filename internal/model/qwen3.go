@@ -30,10 +30,6 @@ func qwen3Config(b []byte) (*Config, error) {
 
 func newQwen3(c *Config, w *Weights) (Model, error) {
 	p := &c.Params.(*qwen3Params).hfParams
-	act, err := activation(p.HiddenAct, "silu")
-	if err != nil {
-		return nil, err
-	}
-	return loadLlama(c, w, llamaSpec{hf: p, tied: p.tie(false), act: act,
+	return loadLlama(c, w, llamaSpec{hf: p, tied: p.tie(false),
 		qkvBias: p.AttentionBias, oBias: p.AttentionBias, qkNorm: true})
 }
