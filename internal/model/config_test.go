@@ -143,7 +143,10 @@ func TestConfigKeys(t *testing.T) {
 		{"llama kv heads", "num_key_value_heads", edit("llama", func(m map[string]any) { m["num_key_value_heads"] = 3 })},
 		{"llama rope", "rope type \"yarn\"", edit("llama", func(m map[string]any) { m["rope_parameters"] = map[string]any{"rope_type": "yarn"} })},
 		{"llama eps", "rms_norm_eps", edit("llama", func(m map[string]any) { m["rms_norm_eps"] = -1 })},
-		{"phi3 longrope", "longrope", edit("phi3", func(m map[string]any) { delete(m, "rope_parameters"); m["rope_scaling"] = map[string]any{"type": "longrope"} })},
+		{"phi3 longrope", "longrope", edit("phi3", func(m map[string]any) {
+			delete(m, "rope_parameters")
+			m["rope_scaling"] = map[string]any{"type": "longrope"}
+		})},
 		{"phi qk_layernorm", "qk_layernorm", edit("phi", func(m map[string]any) { m["qk_layernorm"] = true })},
 		{"neox eps", "layer_norm_eps", edit("gpt_neox", func(m map[string]any) { m["layer_norm_eps"] = 0 })},
 		{"partial rotary", "rope", edit("phi", func(m map[string]any) { m["rope_parameters"].(map[string]any)["partial_rotary_factor"] = 2 })},
