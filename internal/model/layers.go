@@ -207,7 +207,7 @@ type core struct {
 func (m *core) Config() *Config { return m.cfg }
 
 func (m *core) NewCache(capacity int, kv KV) *Cache {
-	capacity = max(1, min(capacity, m.cfg.MaxPositions))
+	capacity = min(capacity, m.cfg.MaxPositions)
 	if m.rope != nil {
 		m.rope.ensure(capacity)
 	}
