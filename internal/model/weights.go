@@ -90,6 +90,9 @@ type Weights struct {
 	opts Options
 	used map[string]bool
 	err  error
+
+	bf16 []uint16  // scratch of Matrix
+	f32  []float32 // scratch of Matrix
 }
 
 func newWeights(set *safetensors.Set, opts *Options) *Weights {
@@ -271,26 +274,41 @@ func (w *Weights) Matrix(role Role, in int, parts ...Part) *kernel.Matrix {
 		w.fail(fmt.Errorf("matrix %s: %d×%d", parts[0].Name, total, in))
 		return nil
 	}
+	// The parts are gathered into a scratch matrix (reused from one
+	// matrix to the next, so that loading leaves no garbage behind) and
+	// packed from there.
 	storage := w.opts.storage(role)
 	switch storage {
 	case StoreNative:
 		if allBF16 {
-			bits := make([]uint16, 0, total*in)
+			w.bf16 = grow(w.bf16, total*in)
+			o := 0
 			for i := range parts {
-				bits = appendRows(bits, ts[i], &parts[i], in, bf16At)
+				readRows(w.bf16[o*in:], ts[i], &parts[i], in, bf16Row, bf16At)
+				o += parts[i].Out
 			}
-			return kernel.NewMatrixBF16Packed(bits, total, in)
+			return kernel.NewMatrixBF16Packed(w.bf16, total, in)
 		}
 	case StoreFloat32:
 	default:
 		w.fail(fmt.Errorf("storage %v is not supported", storage))
 		return nil
 	}
-	vals := make([]float32, 0, total*in)
+	w.f32 = grow(w.f32, total*in)
+	o := 0
 	for i := range parts {
-		vals = appendRows(vals, ts[i], &parts[i], in, float32At)
+		readRows(w.f32[o*in:], ts[i], &parts[i], in, float32Row, float32At)
+		o += parts[i].Out
 	}
-	return kernel.NewMatrix(vals, total, in)
+	return kernel.NewMatrix(w.f32, total, in)
+}
+
+// grow returns s with room for n values.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
 }
 
 func checkParts(parts []Part) error {
@@ -313,21 +331,52 @@ func checkParts(parts []Part) error {
 	return nil
 }
 
-// appendRows appends the part's rows of t (each of in values, as nn.Linear
-// stores them: output-major) to dst, reading elements with at.
-func appendRows[T any](dst []T, t *safetensors.Tensor, p *Part, in int, at func(*safetensors.Tensor, int) T) []T {
+// readRows writes the part's rows of t (each of in values, as nn.Linear
+// stores them: output-major) to dst: whole stored rows with row, single
+// elements of a transposed (Conv1D) weight with at.
+func readRows[T any](dst []T, t *safetensors.Tensor, p *Part, in int, row func([]T, *safetensors.Tensor, int), at func(*safetensors.Tensor, int) T) {
 	stored := p.stored()
 	for o := 0; o < p.Out; o++ {
-		r := p.row(o)
-		for i := 0; i < in; i++ {
-			if p.Conv1D {
-				dst = append(dst, at(t, i*stored+r))
-			} else {
-				dst = append(dst, at(t, r*in+i))
-			}
+		r, out := p.row(o), dst[o*in:(o+1)*in]
+		if !p.Conv1D {
+			row(out, t, r*in)
+			continue
+		}
+		for i := range out {
+			out[i] = at(t, i*stored+r)
 		}
 	}
-	return dst
+}
+
+// float32Row sets dst to the len(dst) elements of t from element i on,
+// widened exactly.
+func float32Row(dst []float32, t *safetensors.Tensor, i int) {
+	switch t.DType {
+	case safetensors.BF16:
+		b := t.Data[2*i : 2*(i+len(dst))]
+		for j := range dst {
+			dst[j] = kernel.BF16ToFloat32(binary.LittleEndian.Uint16(b[2*j:]))
+		}
+	case safetensors.F16:
+		b := t.Data[2*i : 2*(i+len(dst))]
+		for j := range dst {
+			dst[j] = safetensors.HalfToFloat32(binary.LittleEndian.Uint16(b[2*j:]))
+		}
+	default:
+		b := t.Data[4*i : 4*(i+len(dst))]
+		for j := range dst {
+			dst[j] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*j:]))
+		}
+	}
+}
+
+// bf16Row sets dst to the len(dst) elements of a BF16 tensor from element
+// i on, as bit patterns.
+func bf16Row(dst []uint16, t *safetensors.Tensor, i int) {
+	b := t.Data[2*i : 2*(i+len(dst))]
+	for j := range dst {
+		dst[j] = binary.LittleEndian.Uint16(b[2*j:])
+	}
 }
 
 // float32At returns element i of a floating-point tensor, widened exactly.
@@ -366,14 +415,10 @@ func (w *Weights) Embedding(name string, rows, dim int) embedding {
 	switch {
 	case t.DType == safetensors.BF16 && w.opts.Embedding == StoreNative:
 		e.bf16 = make([]uint16, n)
-		for i := range e.bf16 {
-			e.bf16[i] = bf16At(t, i)
-		}
+		bf16Row(e.bf16, t, 0)
 	case w.opts.Embedding == StoreNative || w.opts.Embedding == StoreFloat32:
 		e.f32 = make([]float32, n)
-		for i := range e.f32 {
-			e.f32[i] = float32At(t, i)
-		}
+		float32Row(e.f32, t, 0)
 	default:
 		w.fail(fmt.Errorf("storage %v is not supported for embeddings", w.opts.Embedding))
 	}
