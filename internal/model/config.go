@@ -14,14 +14,17 @@ import (
 // keeps what only it needs in Params.
 type Config struct {
 	// ModelType is config.json's model_type, the architecture's name.
-	ModelType    string
-	VocabSize    int
-	HiddenSize   int // width of the residual stream and of Forward's hidden rows
-	NumLayers    int
-	NumHeads     int
-	NumKVHeads   int
-	HeadDim      int
-	MaxPositions int // the longest sequence the engine runs (see Context)
+	ModelType  string
+	VocabSize  int
+	HiddenSize int // width of the residual stream and of Forward's hidden rows
+	NumLayers  int
+	NumHeads   int
+	NumKVHeads int
+	HeadDim    int
+	// MaxPositions is the longest sequence the engine runs: the model's
+	// max_position_embeddings (or its like), or its attention window where
+	// that is shorter.
+	MaxPositions int
 
 	// Params is the architecture's own reading of config.json (for
 	// example *gpt2Params), which its constructor uses.
