@@ -1,6 +1,9 @@
 package model
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -269,5 +272,53 @@ func TestDefaultModelGoldens(t *testing.T) {
 				t.Fatalf("logits differ by %g, log-probabilities by %g", worst, worstLP)
 			}
 		})
+	}
+}
+
+// archFingerprints are SHA-256 digests (first 8 bytes) of the tiny models'
+// logits bits, full pass, float32 and float16 KV caches. They pin the
+// numeric recipe across machines (arm64 included) and changes: a change to
+// any of them means every archive made with that architecture would decode
+// differently, so it needs a new recipe number, not new digests.
+var archFingerprints = map[string][2]string{
+	"gpt2":                {"6040cb90ce0214d9", "526a56f79fa39196"},
+	"llama":               {"0083c493d4046534", "d155729f56058c95"}, // as before the architecture seam
+	"llama3-rope-scaling": {"072e59d76dca32ad", "c8e94aebe5663ffe"},
+	"qwen2":               {"3d573f94c10a9ec8", "52aa57813824f4ca"},
+	"qwen3":               {"5b81dd73ce4341c8", "56ea99fe7ea5a399"},
+	"mistral":             {"8463189b41d7ef55", "2f8fa6dfb9c73161"},
+	"phi":                 {"84599b45f5ca9164", "58dcabfb5e6b443b"},
+	"phi3":                {"de2598f1475f86f7", "ac93a50ccc9ba249"},
+	"gpt_neox":            {"74f02eef71e0abe9", "40affe9667460532"},
+	"gemma":               {"e51e3a5256501243", "f19d91fd624ee3fb"},
+	"olmo2":               {"a83e243c40e36eed", "51d6bc0ff1ba236e"},
+}
+
+func TestTinyArchFingerprints(t *testing.T) {
+	for _, arch := range tinyArchs {
+		dir := testutil.Data(t, "archs", arch)
+		m, err := LoadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := ints(t, golden(t, filepath.Join(dir, "golden.safetensors")), "input_ids")
+		var got [2]string
+		for i, kv := range []KV{KVFloat32, KVFloat16} {
+			c := m.Config()
+			hidden := make([]float32, len(ids)*c.HiddenSize)
+			if err := m.Forward([]Input{{Cache: m.NewCache(len(ids), kv), Tokens: ids}}, hidden); err != nil {
+				t.Fatal(err)
+			}
+			logits := make([]float32, len(ids)*c.VocabSize)
+			m.Logits(logits, hidden, len(ids))
+			h := sha256.New()
+			for _, v := range logits {
+				binary.Write(h, binary.LittleEndian, math.Float32bits(v))
+			}
+			got[i] = hex.EncodeToString(h.Sum(nil)[:8])
+		}
+		if want, ok := archFingerprints[arch]; !ok || got != want {
+			t.Errorf("%q: {%q, %q}, want %q", arch, got[0], got[1], want)
+		}
 	}
 }
