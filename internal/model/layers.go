@@ -93,9 +93,6 @@ func (l *linear) forward(dst, x []float32, rows int) {
 	}
 }
 
-// bytes returns the memory the layer occupies.
-func (l *linear) bytes() int { return l.w.Bytes() + 4*len(l.b) }
-
 // attention is a causal self-attention layer over the KV cache: one
 // projection to queries, keys and values (stacked in that order), optional
 // query/key normalisation, a rotary embedding on the leading dimensions of

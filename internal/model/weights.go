@@ -253,6 +253,7 @@ func (w *Weights) Vectors(parts ...Part) []float32 {
 func (w *Weights) Matrix(role Role, in int, parts ...Part) *kernel.Matrix {
 	if err := checkParts(parts); err != nil {
 		w.fail(err)
+		return nil
 	}
 	total := 0
 	ts := make([]*safetensors.Tensor, len(parts))
@@ -412,15 +413,15 @@ func (w *Weights) Embedding(name string, rows, dim int) embedding {
 	}
 	e := embedding{rows: rows, dim: dim}
 	n := rows * dim
-	switch {
-	case t.DType == safetensors.BF16 && w.opts.Embedding == StoreNative:
+	switch storage := w.opts.storage(RoleEmbedding); {
+	case t.DType == safetensors.BF16 && storage == StoreNative:
 		e.bf16 = make([]uint16, n)
 		bf16Row(e.bf16, t, 0)
-	case w.opts.Embedding == StoreNative || w.opts.Embedding == StoreFloat32:
+	case storage == StoreNative || storage == StoreFloat32:
 		e.f32 = make([]float32, n)
 		float32Row(e.f32, t, 0)
 	default:
-		w.fail(fmt.Errorf("storage %v is not supported for embeddings", w.opts.Embedding))
+		w.fail(fmt.Errorf("storage %v is not supported for embeddings", storage))
 	}
 	return e
 }
@@ -436,6 +437,3 @@ func (e *embedding) row(dst []float32, i int) {
 	}
 	copy(dst[:e.dim], e.f32[lo:lo+e.dim])
 }
-
-// bytes returns the memory the table occupies.
-func (e *embedding) bytes() int { return 4*len(e.f32) + 2*len(e.bf16) }
