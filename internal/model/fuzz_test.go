@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/lmzip/lmzip/internal/safetensors"
 	"github.com/lmzip/lmzip/internal/testutil"
 )
 
@@ -29,6 +30,41 @@ func FuzzParseConfig(f *testing.F) {
 		}
 		if r, err := readRope(b, defaultRope); err == nil {
 			newRope(r, c.HeadDim)
+		}
+	})
+}
+
+// FuzzNew builds models from hostile configs against the tiny models'
+// checkpoints: any config must give a model or an error, never a panic, and
+// a model it gives must run.
+func FuzzNew(f *testing.F) {
+	var sets []*safetensors.Set
+	for _, arch := range tinyArchs {
+		dir := filepath.Join(testutil.RepoRoot(f), "testdata", "archs", arch)
+		b, err := os.ReadFile(filepath.Join(dir, "config.json"))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+		set, err := safetensors.OpenDir(dir)
+		if err != nil {
+			f.Fatal(err)
+		}
+		sets = append(sets, set)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, set := range sets {
+			m, err := New(b, set, nil)
+			if err != nil {
+				continue
+			}
+			c := m.Config()
+			n := min(3, c.MaxPositions)
+			hidden := make([]float32, n*c.HiddenSize)
+			if err := m.Forward([]Input{{Cache: m.NewCache(n, KVFloat16), Tokens: make([]int32, n)}}, hidden); err != nil {
+				t.Fatal(err)
+			}
+			m.Logits(make([]float32, c.VocabSize), hidden[(n-1)*c.HiddenSize:], 1)
 		}
 	})
 }
