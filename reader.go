@@ -11,6 +11,7 @@ import (
 
 	"github.com/lmzip/lmzip/internal/cm"
 	"github.com/lmzip/lmzip/internal/filter"
+	"github.com/lmzip/lmzip/internal/hub"
 	"github.com/lmzip/lmzip/internal/lm"
 	"github.com/lmzip/lmzip/internal/lmcoder"
 	"github.com/lmzip/lmzip/internal/recipe"
@@ -111,6 +112,9 @@ func resolveModel(h *Header, override string) (*lm.LM, error) {
 	spec := override
 	if spec == "" {
 		if _, ok := models.Canonical(h.Model); !ok {
+			if ref, ok := hub.ParseSpec(h.Model); ok {
+				return resolveHubModel(h, ref)
+			}
 			return nil, fmt.Errorf("%w: the archive was made with model %q (id %x), which is not built in: give its directory with -m", ErrWrongModel, h.Model, h.ModelID)
 		}
 		spec = h.Model

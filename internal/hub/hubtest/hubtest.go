@@ -9,6 +9,7 @@ package hubtest
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
@@ -40,6 +41,7 @@ type Server struct {
 	corrupt  map[string]bool
 	requests []Request
 	commits  int
+	salt     [8]byte // makes each server's commit hashes its own
 }
 
 type repo struct {
@@ -59,6 +61,7 @@ type Request struct {
 // New starts a fake Hub. Close it when done.
 func New() *Server {
 	s := &Server{repos: map[string]*repo{}, renamed: map[string]string{}, cuts: map[string]int64{}, corrupt: map[string]bool{}}
+	rand.Read(s.salt[:])
 	s.Hub = httptest.NewServer(http.HandlerFunc(s.serveHub))
 	s.CDN = httptest.NewServer(http.HandlerFunc(s.serveCDN))
 	return s
@@ -88,7 +91,7 @@ func (s *Server) Add(repoID, rev string, files map[string][]byte) string {
 	}
 	s.commits++
 	h := sha1.New()
-	fmt.Fprintf(h, "%s %d\n", repoID, s.commits)
+	fmt.Fprintf(h, "%x %s %d\n", s.salt, repoID, s.commits)
 	for _, name := range sortedNames(files) {
 		fmt.Fprintf(h, "%s %x\n", name, sha256.Sum256(files[name]))
 	}
