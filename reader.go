@@ -21,10 +21,12 @@ import (
 // ReaderOptions configure decompression. The zero value (or nil) means
 // the defaults.
 type ReaderOptions struct {
-	// Model overrides the model named in the archive: "base", "small" or
-	// a model directory. It must be the model the archive was made with
-	// (its identity is checked); it is needed for archives made with a
-	// model that is not built in.
+	// Model overrides the model named in the archive: "base", "small", a
+	// model directory or "org/name[@revision]" in the Hugging Face cache.
+	// It must be the model the archive was made with (its identity is
+	// checked); it is needed for archives made with a model directory.
+	// Archives made with a model from the Hugging Face cache find it
+	// there.
 	Model string
 	// Progress, if not nil, is called after each block with the number of
 	// archive bytes consumed so far.
