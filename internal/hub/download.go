@@ -596,7 +596,8 @@ func (c *Client) transfer(parent context.Context, f *os.File, name string, m *fi
 		if n > 0 {
 			timer.Reset(stall)
 			if off+int64(n) > m.size {
-				return got, fmt.Errorf("the server sent more than the %d bytes the Hub reported", m.size)
+				truncate0(f)
+				return got, fmt.Errorf("the server sent more than the %d bytes the Hub reported; the partial file was discarded", m.size)
 			}
 			if _, err := f.Write(buf[:n]); err != nil {
 				return got, err
@@ -622,7 +623,10 @@ func (c *Client) transfer(parent context.Context, f *os.File, name string, m *fi
 		}
 	}
 	if off < m.size {
-		return got, &retryable{fmt.Errorf("download broke off after %s of %s", humanSize(off), humanSize(m.size))}
+		// The body ended cleanly (a connection that breaks off ends with
+		// io.ErrUnexpectedEOF instead): the file is shorter than reported.
+		truncate0(f)
+		return got, fmt.Errorf("the server sent a file of %d bytes, the Hub reported %d; the partial file was discarded", off, m.size)
 	}
 	c.progress(name, off, m.size)
 	return got, nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -343,6 +344,29 @@ func TestPullResumes(t *testing.T) {
 	}
 }
 
+// A download that stops sending is abandoned after the stall time-out and
+// resumed.
+func TestPullStall(t *testing.T) {
+	srv := hubtest.New()
+	defer srv.Close()
+	files := tinyFiles(t)
+	srv.Add("org/tiny", "main", files)
+	srv.StallAfter("model.safetensors", 4096)
+	c := testClient(t, srv)
+	c.StallTimeout = 300 * time.Millisecond
+	res := pull(t, c, "org/tiny")
+	checkSnapshot(t, res.Snapshot, files, "config.json", "generation_config.json", "model.safetensors", "tokenizer.json")
+	var ranges []string
+	for _, r := range srv.Requests() {
+		if r.Server == "cdn" {
+			ranges = append(ranges, r.Range)
+		}
+	}
+	if len(ranges) != 2 || ranges[1] != "bytes=4096-" {
+		t.Fatalf("download ranges %q", ranges)
+	}
+}
+
 func TestPullHashMismatch(t *testing.T) {
 	for _, file := range []string{"model.safetensors", "tokenizer.json"} {
 		t.Run(file, func(t *testing.T) {
@@ -374,6 +398,36 @@ func TestPullHashMismatch(t *testing.T) {
 				t.Fatal("the cache resolves a model whose download failed")
 			}
 		})
+	}
+}
+
+func TestPullSizeMismatch(t *testing.T) {
+	for _, delta := range []int64{-1000, 1000} {
+		srv := hubtest.New()
+		files := tinyFiles(t)
+		srv.Add("org/tiny", "main", files)
+		size := int64(len(files["model.safetensors"])) + delta
+		srv.ReportSize("model.safetensors", size)
+		c := testClient(t, srv)
+		ref, _ := ParseSpec("org/tiny")
+		_, err := c.Pull(context.Background(), ref)
+		want := "the server sent more than the " + fmt.Sprint(size) + " bytes the Hub reported"
+		if delta > 0 {
+			want = fmt.Sprintf("the server sent a file of %d bytes, the Hub reported %d", len(files["model.safetensors"]), size)
+		}
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("size %+d: %v\nwant %s", delta, err, want)
+		}
+		filepath.Walk(c.Cache.RepoDir("org/tiny"), func(p string, info os.FileInfo, err error) error {
+			if err == nil && info.Mode().IsRegular() && info.Size() > 0 && (filepath.Base(p) == "model.safetensors" || strings.Contains(p, hubtest.SHA256(files["model.safetensors"]))) {
+				t.Errorf("size %+d: left behind %s", delta, p)
+			}
+			return nil
+		})
+		if _, err := c.Cache.Resolve(ref); err == nil {
+			t.Errorf("size %+d: the model resolves", delta)
+		}
+		srv.Close()
 	}
 }
 

@@ -39,6 +39,8 @@ type Server struct {
 	gated    bool
 	cuts     map[string]int64
 	corrupt  map[string]bool
+	sizes    map[string]int64
+	stalls   map[string]int64
 	requests []Request
 	commits  int
 	salt     [8]byte // makes each server's commit hashes its own
@@ -60,7 +62,7 @@ type Request struct {
 
 // New starts a fake Hub. Close it when done.
 func New() *Server {
-	s := &Server{repos: map[string]*repo{}, renamed: map[string]string{}, cuts: map[string]int64{}, corrupt: map[string]bool{}}
+	s := &Server{repos: map[string]*repo{}, renamed: map[string]string{}, cuts: map[string]int64{}, corrupt: map[string]bool{}, sizes: map[string]int64{}, stalls: map[string]int64{}}
 	rand.Read(s.salt[:])
 	s.Hub = httptest.NewServer(http.HandlerFunc(s.serveHub))
 	s.CDN = httptest.NewServer(http.HandlerFunc(s.serveCDN))
@@ -126,10 +128,26 @@ func (s *Server) CutAfter(file string, n int64) {
 	s.mu.Unlock()
 }
 
+// StallAfter makes the next download of file send n bytes and then
+// nothing, holding the connection open until the client gives up.
+func (s *Server) StallAfter(file string, n int64) {
+	s.mu.Lock()
+	s.stalls[file] = n
+	s.mu.Unlock()
+}
+
 // Corrupt makes every download of file send one byte changed.
 func (s *Server) Corrupt(file string) {
 	s.mu.Lock()
 	s.corrupt[file] = true
+	s.mu.Unlock()
+}
+
+// ReportSize makes the resolve URL report size as the file's size
+// (X-Linked-Size for LFS files) whatever its real size.
+func (s *Server) ReportSize(file string, size int64) {
+	s.mu.Lock()
+	s.sizes[file] = size
 	s.mu.Unlock()
 }
 
@@ -326,10 +344,16 @@ func (s *Server) serveResolve(w http.ResponseWriter, r *http.Request, repoID, re
 		return
 	}
 	w.Header().Set("X-Repo-Commit", commit)
+	s.mu.Lock()
+	size, lie := s.sizes[file]
+	s.mu.Unlock()
+	if !lie {
+		size = int64(len(b))
+	}
 	if IsLFS(file) {
 		sum := SHA256(b)
 		w.Header().Set("X-Linked-Etag", `"`+sum+`"`)
-		w.Header().Set("X-Linked-Size", fmt.Sprint(len(b)))
+		w.Header().Set("X-Linked-Size", fmt.Sprint(size))
 		w.Header().Set("ETag", `"`+GitSHA1([]byte("version https://git-lfs.github.com/spec/v1\noid sha256:"+sum+"\n"))+`"`)
 		w.Header().Set("Location", s.CDN.URL+"/blobs/"+sum+"?file="+url.QueryEscape(file))
 		w.WriteHeader(http.StatusFound)
@@ -373,6 +397,10 @@ func (s *Server) serveBytes(w http.ResponseWriter, r *http.Request, file string,
 	if isCut && r.Method == http.MethodGet {
 		delete(s.cuts, file)
 	}
+	stall, isStall := s.stalls[file]
+	if isStall && r.Method == http.MethodGet {
+		delete(s.stalls, file)
+	}
 	if s.corrupt[file] {
 		content = bytes.Clone(content)
 		content[len(content)/2] ^= 0x55
@@ -382,6 +410,9 @@ func (s *Server) serveBytes(w http.ResponseWriter, r *http.Request, file string,
 	if isCut && r.Method == http.MethodGet {
 		out = &cutWriter{ResponseWriter: w, left: cut}
 	}
+	if isStall && r.Method == http.MethodGet {
+		out = &cutWriter{ResponseWriter: w, left: stall, stall: r.Context().Done()}
+	}
 	http.ServeContent(out, r, "", time.Time{}, bytes.NewReader(content))
 }
 
@@ -389,7 +420,8 @@ func (s *Server) serveBytes(w http.ResponseWriter, r *http.Request, file string,
 // connection.
 type cutWriter struct {
 	http.ResponseWriter
-	left int64
+	left  int64
+	stall <-chan struct{} // if set, wait for it before dropping the connection
 }
 
 func (c *cutWriter) Write(p []byte) (int, error) {
@@ -401,6 +433,9 @@ func (c *cutWriter) Write(p []byte) (int, error) {
 	c.left = 0
 	if f, ok := c.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
+	}
+	if c.stall != nil {
+		<-c.stall
 	}
 	panic(http.ErrAbortHandler)
 }
