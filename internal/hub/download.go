@@ -182,6 +182,23 @@ func (c *Client) Pull(ctx context.Context, ref Ref) (*PullResult, error) {
 			files = append(files, f)
 		}
 	}
+	if !has["model.safetensors"] && !has["model.safetensors.index.json"] {
+		var other []string
+		for _, s := range info.Siblings {
+			switch filepath.Ext(s.RFilename) {
+			case ".bin", ".pt", ".pth", ".gguf", ".h5", ".msgpack", ".ckpt":
+				other = append(other, s.RFilename)
+			}
+		}
+		msg := fmt.Sprintf("%s has no safetensors weights (model.safetensors or model.safetensors.index.json)", ref)
+		if len(other) > 4 {
+			other = append(other[:4], fmt.Sprintf("and %d more", len(other)-4))
+		}
+		if len(other) > 0 {
+			msg += "; it has " + strings.Join(other, ", ") + ", which lmzip does not read from the Hub"
+		}
+		return nil, errors.New(msg)
+	}
 	fetch := func(name string) error {
 		n, reused, err := c.fetch(ctx, ref.Repo, commit, name)
 		if err != nil {
@@ -200,12 +217,11 @@ func (c *Client) Pull(ctx context.Context, ref Ref) (*PullResult, error) {
 		}
 	}
 	snapDir := filepath.Join(c.Cache.RepoDir(ref.Repo), "snapshots", commit)
-	switch {
-	case has["model.safetensors"]:
+	if has["model.safetensors"] {
 		if err := fetch("model.safetensors"); err != nil {
 			return nil, err
 		}
-	case has["model.safetensors.index.json"]:
+	} else {
 		if err := fetch("model.safetensors.index.json"); err != nil {
 			return nil, err
 		}
@@ -223,19 +239,6 @@ func (c *Client) Pull(ctx context.Context, ref Ref) (*PullResult, error) {
 				return nil, err
 			}
 		}
-	default:
-		var other []string
-		for _, s := range info.Siblings {
-			switch ext := filepath.Ext(s.RFilename); ext {
-			case ".bin", ".pt", ".pth", ".gguf", ".h5", ".msgpack", ".ckpt":
-				other = append(other, s.RFilename)
-			}
-		}
-		msg := fmt.Sprintf("%s has no safetensors weights (model.safetensors or model.safetensors.index.json)", ref)
-		if len(other) > 0 {
-			msg += "; it has " + strings.Join(other, ", ") + ", which lmzip does not read from the Hub"
-		}
-		return nil, errors.New(msg)
 	}
 	rev := ref.Rev()
 	if rev != commit && !(isHex(rev) && strings.HasPrefix(commit, rev)) {
@@ -257,14 +260,13 @@ type repoInfo struct {
 	SHA      string `json:"sha"`
 	Siblings []struct {
 		RFilename string `json:"rfilename"`
-		Size      *int64 `json:"size"`
 	} `json:"siblings"`
 }
 
 // repoInfo asks GET /api/models/REPO/revision/REV: the commit and the list
 // of files.
 func (c *Client) repoInfo(ctx context.Context, ref Ref) (*repoInfo, error) {
-	u := c.Endpoint + "/api/models/" + ref.Repo + "/revision/" + url.PathEscape(ref.Rev()) + "?blobs=true"
+	u := c.Endpoint + "/api/models/" + ref.Repo + "/revision/" + url.PathEscape(ref.Rev())
 	req, err := c.newRequest(ctx, http.MethodGet, u)
 	if err != nil {
 		return nil, err
@@ -312,11 +314,12 @@ func (c *Client) head(ctx context.Context, repo, commit, name string) (*fileMeta
 		m := &fileMeta{location: u}
 		switch {
 		case resp.StatusCode >= 300 && resp.StatusCode < 400:
-			loc, err := req.URL.Parse(resp.Header.Get("Location"))
+			raw, err := url.Parse(resp.Header.Get("Location"))
 			if err != nil || resp.Header.Get("Location") == "" {
 				return nil, fmt.Errorf("%s: redirect without a valid Location", u)
 			}
-			if resp.Header.Get("Location")[0] == '/' && !strings.HasPrefix(resp.Header.Get("Location"), "//") {
+			loc := req.URL.ResolveReference(raw)
+			if raw.Host == "" {
 				if redirects >= 10 {
 					return nil, fmt.Errorf("%s: too many redirects", u)
 				}
