@@ -21,7 +21,9 @@ import (
 // defaults.
 type Options struct {
 	// Model is the model to compress with: "base" (the default), "small",
-	// or the path of a Hugging Face model directory.
+	// the path of a Hugging Face model directory, or "org/name[@revision]",
+	// a model in the Hugging Face cache (the archive then names it
+	// "org/name@commit").
 	Model string
 	// SegmentTokens is the number of tokens per segment; 0 means the
 	// model's context length.
