@@ -66,6 +66,7 @@ const (
 	cHiHalf  // 0xffff0000: the high bfloat16 of a dword, in place
 	cLow32   // qword 0x00000000ffffffff: dwords ffffffff, 0, ...
 	cLow32Hi // 0: the upper dword of cLow32's qword in the AVX-512 table (VPBROADCASTQ)
+	cOnesW   // 0x00010001: int16 ones, for VPMADDWD
 	nConst
 )
 
@@ -118,6 +119,8 @@ func constBits(i, lane int) uint32 {
 		return 0xffff0000
 	case cLow32Hi:
 		return 0
+	case cOnesW:
+		return 0x00010001
 	}
 	panic("constant")
 }
@@ -654,20 +657,30 @@ var rowRegs = []string{"SI", "R10", "R11", "R12", "R13", "BX"}
 // matmulSetup loads the tile arguments: DI dst, R8 ldd bytes, row pointers,
 // DX w, CX K; AX holds rows. It jumps to the label rowsR for R rows (falls
 // through for one).
-func (g *gen) matmulSetup() {
+func (g *gen) matmulSetup() { g.tileSetup(2, len(rowRegs)) }
+
+// tileSetup is matmulSetup for x elements of 1<<xShift bytes and at most
+// maxRows rows.
+func (g *gen) tileSetup(xShift, maxRows int) {
 	g.ins("MOVQ dst+0(FP), DI")
 	g.ins("MOVQ ldd+8(FP), R8")
 	g.ins("SHLQ $2, R8")
 	g.ins("MOVQ x+16(FP), SI")
 	g.ins("MOVQ ldx+24(FP), R9")
-	g.ins("SHLQ $2, R9")
+	if xShift > 0 {
+		g.ins("SHLQ $%d, R9", xShift)
+	}
 	g.ins("MOVQ w+32(FP), DX")
-	g.ins("MOVQ k+40(FP), CX")
-	for i := 1; i < len(rowRegs); i++ {
+	if xShift == 2 {
+		g.ins("MOVQ k+40(FP), CX")
+	} else {
+		g.ins("MOVQ groups+40(FP), CX")
+	}
+	for i := 1; i < maxRows; i++ {
 		g.ins("LEAQ (%s)(R9*1), %s", rowRegs[i-1], rowRegs[i])
 	}
 	g.ins("MOVQ rows+48(FP), AX")
-	for R := len(rowRegs); R > 1; R-- {
+	for R := maxRows; R > 1; R-- {
 		g.ins("CMPQ AX, $%d", R)
 		g.ins("JEQ rows%d", R)
 	}
@@ -754,6 +767,105 @@ func (g *gen) matmulBF16_512() {
 		g.ins("VPANDD Z31, Z26, Z27")
 		g.ins("VPSLLD $16, Z26, Z26")
 	}, 128, 3)
+}
+
+// ------------------------------------------------------ AVX-512: int8
+
+// matmulInt8VNNI emits matmulTileInt8VNNI: an Int8 panel (groups of 4
+// inputs; per group, 64 columns of 4 int8 weights) times rows of unsigned
+// inputs (q+128), one VPDPBUSD per 16 columns and group: each dword lane
+// adds the 4 products of its column, exactly (no saturation). The
+// accumulators start from corr (-128·Σw per column), which removes the
+// +128 offset, so that they end as Σ q·w exactly. Then the scales:
+// float32(float32(acc)·sx[r])·sw[c].
+func (g *gen) matmulInt8VNNI() {
+	g.line("// func matmulTileInt8VNNI(dst *float32, ldd int, x *uint8, ldx int, w *int8, groups int, rows int, corr *int32, sx, sw *float32)")
+	g.line("TEXT ·matmulTileInt8VNNI(SB), NOSPLIT, $0-80")
+	g.tileSetup(0, 6)
+	for R := 1; R <= 6; R++ {
+		g.label(fmt.Sprintf("rows%d", R))
+		// With one or two rows, the accumulators of even and odd groups are
+		// kept apart (more independent additions in flight) and added at
+		// the end; integer sums are exact in any order.
+		split := R <= 2
+		nacc := 4 * R
+		g.ins("MOVQ corr+56(FP), AX")
+		for c := 0; c < 4; c++ {
+			g.ins("VMOVDQU32 %d(AX), Z%d", 64*c, c)
+		}
+		for a := 4; a < nacc; a++ {
+			g.ins("VMOVDQA32 Z%d, Z%d", a%4, a)
+		}
+		if split {
+			for a := 0; a < nacc; a++ {
+				g.ins("VPXORD Z%d, Z%d, Z%d", 12+a, 12+a, 12+a)
+			}
+		}
+		g.ins("XORQ AX, AX")
+		lab := fmt.Sprintf("rows%d", R)
+		body := func(set, off int) {
+			for c := 0; c < 4; c++ {
+				g.ins("VMOVDQU32 %d(DX), Z%d", off+64*c, 24+c)
+			}
+			for r := 0; r < R; r++ {
+				t := 28 + r%4
+				g.ins("VPBROADCASTD %d(%s)(AX*4), Z%d", off/64, rowRegs[r], t)
+				for c := 0; c < 4; c++ {
+					g.ins("VPDPBUSD Z%d, Z%d, Z%d", 24+c, t, set+4*r+c)
+				}
+			}
+		}
+		if split {
+			g.ins("MOVQ CX, R9")
+			g.ins("ANDQ $-2, R9")
+			g.ins("JZ %s_one", lab)
+			g.label(lab + "_loop2")
+			body(0, 0)
+			body(12, 256)
+			g.ins("ADDQ $512, DX")
+			g.ins("ADDQ $2, AX")
+			g.ins("CMPQ AX, R9")
+			g.ins("JLT %s_loop2", lab)
+			g.label(lab + "_one")
+			g.ins("CMPQ AX, CX")
+			g.ins("JGE %s_sum", lab)
+			body(0, 0)
+			g.label(lab + "_sum")
+			for a := 0; a < nacc; a++ {
+				g.ins("VPADDD Z%d, Z%d, Z%d", 12+a, a, a)
+			}
+		} else {
+			g.ins("TESTQ CX, CX")
+			g.ins("JZ %s_store", lab)
+			g.label(lab + "_loop")
+			body(0, 0)
+			g.ins("ADDQ $256, DX")
+			g.ins("INCQ AX")
+			g.ins("CMPQ AX, CX")
+			g.ins("JLT %s_loop", lab)
+		}
+		g.label(lab + "_store")
+		g.ins("MOVQ sx+64(FP), AX")
+		g.ins("MOVQ sw+72(FP), CX")
+		for c := 0; c < 4; c++ {
+			g.ins("VMOVUPS %d(CX), Z%d", 64*c, 24+c)
+		}
+		for r := 0; r < R; r++ {
+			for c := 0; c < 4; c++ {
+				a := 4*r + c
+				g.ins("VCVTDQ2PS Z%d, Z%d", a, a)
+				g.ins("VMULPS.BCST %d(AX), Z%d, Z%d", 4*r, a, a)
+				g.ins("VMULPS Z%d, Z%d, Z%d", 24+c, a, a)
+				g.ins("VMOVUPS Z%d, %d(DI)", a, 64*c)
+			}
+			if r < R-1 {
+				g.ins("ADDQ R8, DI")
+			}
+		}
+		g.ins("VZEROUPPER")
+		g.ins("RET")
+	}
+	g.line("")
 }
 
 // roundF16_512 emits roundF16AVX512: n (a multiple of 16) float32s to
@@ -1520,6 +1632,78 @@ func (g *gen) matmulBF16_256() {
 	g.line("")
 }
 
+// ------------------------------------------------------ AVX2: int8
+
+// matmulInt8_256 emits matmulTileInt8AVX2 (rows 1..3, int8 inputs q): the
+// panel in four strips of 16 columns. For each group of 4 inputs and row,
+// x = the row's 4 inputs broadcast, a = |x| (at most 127: -128 never
+// occurs); for each 8 columns, t = VPSIGNB(w, x) = w·sign(x) (in
+// [-127, 127]), VPMADDUBSW(a, t) = pairs a0·t0 + a1·t1 = x0·w0 + x1·w1 as
+// int16, exactly, as each is at most 2·127·127 = 32258 < 32767 in
+// magnitude (no saturation), then VPMADDWD with ones adds the pairs into
+// the column's int32 and VPADDD accumulates, exactly. corr is not used.
+func (g *gen) matmulInt8_256() {
+	g.line("// func matmulTileInt8AVX2(dst *float32, ldd int, x *int8, ldx int, w *int8, groups int, rows int, corr *int32, sx, sw *float32)")
+	g.line("TEXT ·matmulTileInt8AVX2(SB), NOSPLIT, $0-80")
+	g.ins("VPBROADCASTD %s, Y15", g.c(cOnesW))
+	g.tileSetup(0, 3)
+	for R := 1; R <= 3; R++ {
+		g.label(fmt.Sprintf("rows%d", R))
+		for s := 0; s < 4; s++ {
+			lab := fmt.Sprintf("rows%d_s%d", R, s)
+			for a := 0; a < 2*R; a++ {
+				g.ins("VPXOR Y%d, Y%d, Y%d", a, a, a)
+			}
+			g.ins("XORQ AX, AX")
+			g.ins("MOVQ DX, R9")
+			g.ins("TESTQ CX, CX")
+			g.ins("JZ %s_store", lab)
+			g.label(lab + "_loop")
+			g.ins("VMOVDQU %d(R9), Y6", 64*s)
+			g.ins("VMOVDQU %d(R9), Y7", 64*s+32)
+			for r := 0; r < R; r++ {
+				x, a := 8+2*(r%2), 9+2*(r%2)
+				g.ins("VPBROADCASTD (%s)(AX*4), Y%d", rowRegs[r], x)
+				g.ins("VPABSB Y%d, Y%d", x, a)
+				for h := 0; h < 2; h++ {
+					t := 12 + h + 2*(r%2)
+					if t > 14 {
+						t = 14
+					}
+					g.ins("VPSIGNB Y%d, Y%d, Y%d", x, 6+h, t)
+					g.ins("VPMADDUBSW Y%d, Y%d, Y%d", t, a, t)
+					g.ins("VPMADDWD Y15, Y%d, Y%d", t, t)
+					g.ins("VPADDD Y%d, Y%d, Y%d", t, 2*r+h, 2*r+h)
+				}
+			}
+			g.ins("ADDQ $256, R9")
+			g.ins("INCQ AX")
+			g.ins("CMPQ AX, CX")
+			g.ins("JLT %s_loop", lab)
+			g.label(lab + "_store")
+			g.ins("MOVQ sx+64(FP), AX")
+			g.ins("MOVQ sw+72(FP), R9")
+			g.ins("MOVQ DI, R12")
+			for r := 0; r < R; r++ {
+				g.ins("VBROADCASTSS %d(AX), Y8", 4*r)
+				for h := 0; h < 2; h++ {
+					a := 2*r + h
+					g.ins("VCVTDQ2PS Y%d, Y%d", a, a)
+					g.ins("VMULPS Y8, Y%d, Y%d", a, a)
+					g.ins("VMULPS %d(R9), Y%d, Y%d", 64*s+32*h, a, a)
+					g.ins("VMOVUPS Y%d, %d(R12)", a, 64*s+32*h)
+				}
+				if r < R-1 {
+					g.ins("ADDQ R8, R12")
+				}
+			}
+		}
+		g.ins("VZEROUPPER")
+		g.ins("RET")
+	}
+	g.line("")
+}
+
 // roundF16_256 is roundF16_512 with ymm registers (n a multiple of 8).
 func (g *gen) roundF16_256() {
 	name := "roundF16AVX2"
@@ -1729,6 +1913,7 @@ func main() {
 	a.roundF16_512()
 	a.scoresF16_512()
 	a.mixF16_512()
+	a.matmulInt8VNNI()
 	write("avx512_amd64.s", a)
 
 	b := &gen{tab: "consts<>", lanes: 8}
@@ -1747,5 +1932,6 @@ func main() {
 	b.roundF16_256()
 	b.scoresF16_256()
 	b.mixF16_256()
+	b.matmulInt8_256()
 	write("avx2_amd64.s", b)
 }

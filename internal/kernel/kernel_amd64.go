@@ -2,11 +2,7 @@
 
 package kernel
 
-import (
-	"unsafe"
-
-	"golang.org/x/sys/cpu"
-)
+import "golang.org/x/sys/cpu"
 
 //go:generate go run asm_gen.go
 
@@ -54,6 +50,12 @@ func scoresF16AVX512(s, q *float32, kb *uint16, D, n int)
 func mixF16AVX512(out, p *float32, v *uint16, D, n, cols int)
 
 //go:noescape
+func matmulTileInt8VNNI(dst *float32, ldd int, x *uint8, ldx int, w *int8, groups int, rows int, corr *int32, sx, sw *float32)
+
+//go:noescape
+func matmulTileInt8AVX2(dst *float32, ldd int, x *int8, ldx int, w *int8, groups int, rows int, corr *int32, sx, sw *float32)
+
+//go:noescape
 func sumAVX2(x []float32) float32
 
 //go:noescape
@@ -86,170 +88,119 @@ func scoresF16AVX2(s, q *float32, kb *uint16, D, n int)
 //go:noescape
 func mixF16AVX2(out, p *float32, v *uint16, D, n, cols int)
 
-// A tileFunc computes dst[r*ldd+c] = Σ_{i<k} x[r*ldx+i]·w(i, c) for r < rows
-// (1..6) and the 64 columns c of one panel (float32 or bfloat16 weights).
-type tileFunc[E float32 | uint16] func(dst *float32, ldd int, x *float32, ldx int, w *E, k int, rows int)
-
-// f16Kernels are the assembly kernels of one instruction set for bfloat16
-// weights and float16 caches. roundStep and mixStep are the multiples of
-// elements (columns) that round and mix handle; the Go code does the rest.
-type f16Kernels struct {
-	tileBF16  tileFunc[uint16]
-	round     func(dst *uint16, src *float32, n int)
-	scores    func(s, q *float32, kb *uint16, D, n int)
-	mix       func(out, p *float32, v *uint16, D, n, cols int)
-	roundStep int
-	mixStep   int
+// The x86 implementations: each entry replaces the plain Go one (see impl).
+func init() {
+	var add []*impl
+	if cpu.X86.HasAVX512F && cpu.X86.HasAVX2 {
+		s := derive("avx512")
+		s.matmul[Float32] = tiles(matmulTileAVX512, matmulRowTile)
+		s.matmul[BFloat16] = tiles(matmulTileBF16AVX512, matmulRowTile)
+		s.matmul[Int8] = tilesInt8(matmulTileInt8AVX2, int8RowTileAVX2)
+		if cpu.X86.HasAVX512VNNI {
+			s.matmul[Int8] = tilesInt8(matmulTileInt8VNNI, matmulRowTile)
+		}
+		s.sum = sumAVX512
+		s.sumSquares = sumSquaresAVX512
+		s.expShift = expShiftAVX512
+		s.expFixed = expFixedAVX512
+		s.swiglu = swigluAVX512
+		s.scores = scoresAsm(scoresAVX512)
+		s.mix = mixAsm(mixAVX512)
+		s.roundF16 = roundF16Asm(roundF16AVX512, 16)
+		s.scoresF16 = scoresF16Asm(scoresF16AVX512)
+		s.mixF16 = mixF16Asm(mixF16AVX512, 16)
+		add = append(add, &s)
+	}
+	if cpu.X86.HasAVX2 {
+		s := derive("avx2")
+		s.matmul[Float32] = tiles(matmulTileAVX2, matmulRowTile)
+		s.matmul[BFloat16] = tiles(matmulTileBF16AVX2, matmulRowTile)
+		s.matmul[Int8] = tilesInt8(matmulTileInt8AVX2, int8RowTileAVX2)
+		s.sum = sumAVX2
+		s.sumSquares = sumSquaresAVX2
+		s.expShift = expShiftAVX2
+		s.expFixed = expFixedAVX2
+		s.swiglu = swigluAVX2
+		s.scores = scoresAsm(scoresAVX2)
+		s.mix = mixAsm(mixAVX2)
+		if cpu.X86.HasF16C {
+			s.roundF16 = roundF16Asm(roundF16AVX2, 8)
+			s.scoresF16 = scoresF16Asm(scoresF16AVX2)
+			s.mixF16 = mixF16Asm(mixF16AVX2, 8)
+		}
+		add = append(add, &s)
+	}
+	impls = append(add, impls...)
+	active = impls[0]
 }
 
-// withF16 returns s with the kernels of f installed; the float16 ones only
-// if f16 is set (the CPU has the conversion instructions).
-func (s implSet) withF16(f f16Kernels, f16 bool) implSet {
-	tile := f.tileBF16
-	s.matmulBF16 = func(dst, x []float32, m int, w *Matrix, p0, p1 int) {
-		matmulTiles(tile, dst, x, m, w.K, w.N, w.bf16, p0, p1)
+// int8RowTileAVX2 is the number of rows matmulTileInt8AVX2 computes at once.
+const int8RowTileAVX2 = 3
+
+// scoresAsm returns the Scores entry of an assembly kernel that computes
+// all n scores.
+func scoresAsm(scores func(s, q, kb *float32, D, n int)) func(s, q, kb []float32, D, n int) {
+	return func(s, q, kb []float32, D, n int) {
+		if n <= 0 || D <= 0 || len(s) < n || len(q) < D || (n+KeyBlock-1)/KeyBlock*D*KeyBlock > len(kb) {
+			scoresGeneric(s, q, kb, D, n) // trivial, or panics as the reference does
+			return
+		}
+		scores(&s[0], &q[0], &kb[0], D, n)
 	}
-	if !f16 {
-		return s
+}
+
+// mixAsm returns the Mix entry of an assembly kernel that computes all D
+// outputs.
+func mixAsm(mix func(out, p, v *float32, D, n int)) func(out, p, v []float32, D, n int) {
+	return func(out, p, v []float32, D, n int) {
+		if n <= 0 || D <= 0 || len(out) < D || len(p) < n || len(v) < n*D {
+			mixGeneric(out, p, v, D, n)
+			return
+		}
+		mix(&out[0], &p[0], &v[0], D, n)
 	}
-	round, roundStep := f.round, f.roundStep
-	s.roundF16 = func(dst []uint16, src []float32) {
+}
+
+// roundF16Asm returns the RoundF16 entry of an assembly kernel that rounds
+// a multiple of step values; the Go code rounds the rest.
+func roundF16Asm(round func(dst *uint16, src *float32, n int), step int) func(dst []uint16, src []float32) {
+	return func(dst []uint16, src []float32) {
 		dst = dst[:len(src)]
-		k := len(src) &^ (roundStep - 1)
+		k := len(src) &^ (step - 1)
 		if k > 0 {
 			round(&dst[0], &src[0], k)
 		}
 		roundF16Generic(dst[k:], src[k:])
 	}
-	scores := f.scores
-	s.scoresF16 = func(s, q []float32, kb []uint16, D, n int) {
+}
+
+// scoresF16Asm returns the ScoresF16 entry of an assembly kernel that
+// computes all n scores.
+func scoresF16Asm(scores func(s, q *float32, kb *uint16, D, n int)) func(s, q []float32, kb []uint16, D, n int) {
+	return func(s, q []float32, kb []uint16, D, n int) {
 		if n <= 0 || D <= 0 || len(s) < n || len(q) < D || (n+KeyBlock-1)/KeyBlock*D*KeyBlock > len(kb) {
 			scoresF16Generic(s, q, kb, D, n) // trivial, or panics as the reference does
 			return
 		}
 		scores(&s[0], &q[0], &kb[0], D, n)
 	}
-	mix, mixStep := f.mix, f.mixStep
-	s.mixF16 = func(out, p []float32, v []uint16, D, n int) {
+}
+
+// mixF16Asm returns the MixF16 entry of an assembly kernel that computes
+// the first cols outputs, a multiple of step; the Go code computes the rest.
+func mixF16Asm(mix func(out, p *float32, v *uint16, D, n, cols int), step int) func(out, p []float32, v []uint16, D, n int) {
+	return func(out, p []float32, v []uint16, D, n int) {
 		if n <= 0 || D <= 0 || len(out) < D || len(p) < n || len(v) < n*D {
 			mixF16Generic(out, p, v, D, n)
 			return
 		}
 		out = out[:D]
-		cols := D &^ (mixStep - 1)
+		cols := D &^ (step - 1)
 		if cols > 0 {
 			mix(&out[0], &p[0], &v[0], D, n, cols)
 		}
 		if cols < D {
-			mixF16Cols(out, p, v, D, n, cols) // the last D%mixStep columns
+			mixF16Cols(out, p, v, D, n, cols) // the last D%step columns
 		}
 	}
-	return s
-}
-
-func makeImpl(name string, tile tileFunc[float32], sum, sumSquares func([]float32) float32,
-	expShift func(dst, src []float32, shift float32) float32,
-	expFixed func(u []uint32, x []float32, shift float32) uint64,
-	swiglu func(gate, up []float32),
-	scores func(s, q, kb *float32, D, n int),
-	mix func(out, p, v *float32, D, n int)) implSet {
-	return implSet{
-		name: name,
-		matmul: func(dst, x []float32, m int, w *Matrix, p0, p1 int) {
-			matmulTiles(tile, dst, x, m, w.K, w.N, w.data, p0, p1)
-		},
-		sum:        sum,
-		sumSquares: sumSquares,
-		expShift: func(dst, src []float32, shift float32) float32 {
-			return expShift(dst[:len(src)], src, shift)
-		},
-		expFixed: func(u []uint32, x []float32, shift float32) uint64 {
-			return expFixed(u[:len(x)], x, shift)
-		},
-		swiglu: func(gate, up []float32) { swiglu(gate, up[:len(gate)]) },
-		// Until withF16 installs assembly ones.
-		matmulBF16: matmulBF16Generic,
-		roundF16:   roundF16Generic,
-		scoresF16:  scoresF16Generic,
-		mixF16:     mixF16Generic,
-		scores: func(s, q, kb []float32, D, n int) {
-			if n <= 0 || D <= 0 || len(s) < n || len(q) < D || (n+KeyBlock-1)/KeyBlock*D*KeyBlock > len(kb) {
-				scoresGeneric(s, q, kb, D, n) // trivial, or panics as the reference does
-				return
-			}
-			scores(&s[0], &q[0], &kb[0], D, n)
-		},
-		mix: func(out, p, v []float32, D, n int) {
-			if n <= 0 || D <= 0 || len(out) < D || len(p) < n || len(v) < n*D {
-				mixGeneric(out, p, v, D, n)
-				return
-			}
-			mix(&out[0], &p[0], &v[0], D, n)
-		},
-	}
-}
-
-// matmulGroupBytes bounds the weights of the panels that a band of row tiles
-// sweeps before moving on: they stay in the (1 MiB) L2 cache while the rows
-// stream past.
-const matmulGroupBytes = 512 << 10
-
-// matmulTiles is matmulImpl on top of a 6×64 micro-kernel: panels are taken
-// in groups that fit the L2 cache; for each group, every tile of rows runs
-// over every panel of the group (the tile's rows stay in L1).
-// The weights are data, panels of K×panelWidth values of type E.
-func matmulTiles[E float32 | uint16](tile tileFunc[E], dst, x []float32, m, K, N int, data []E, p0, p1 int) {
-	if m <= 0 || p0 >= p1 {
-		return
-	}
-	if len(dst) < m*N || len(x) < m*K || len(data) < p1*K*panelWidth {
-		panic("kernel: matmul operands too short")
-	}
-	if K == 0 {
-		for r := 0; r < m; r++ {
-			clear(dst[r*N+p0*panelWidth : r*N+min(N, p1*panelWidth)])
-		}
-		return
-	}
-	group := max(1, matmulGroupBytes/(int(unsafe.Sizeof(data[0]))*K*panelWidth))
-	var scratch [matmulRowTile * panelWidth]float32
-	for g0 := p0; g0 < p1; g0 += group {
-		g1 := min(p1, g0+group)
-		for r0, R := 0, 0; r0 < m; r0 += R {
-			// Spread the rows evenly over the tiles (7 rows as 4+3, not
-			// 6+1): a tile costs about as much as its rows.
-			tiles := (m - r0 + matmulRowTile - 1) / matmulRowTile
-			R = (m - r0 + tiles - 1) / tiles
-			xp := &x[r0*K]
-			for p := g0; p < g1; p++ {
-				wp := &data[p*K*panelWidth]
-				c0 := p * panelWidth
-				if cols := N - c0; cols >= panelWidth {
-					tile(&dst[r0*N+c0], N, xp, K, wp, K, R)
-				} else {
-					// The last panel is partly padding: compute it aside.
-					tile(&scratch[0], panelWidth, xp, K, wp, K, R)
-					for r := 0; r < R; r++ {
-						copy(dst[(r0+r)*N+c0:(r0+r)*N+N], scratch[r*panelWidth:r*panelWidth+cols])
-					}
-				}
-			}
-		}
-	}
-}
-
-func init() {
-	var add []implSet
-	if cpu.X86.HasAVX512F && cpu.X86.HasAVX2 {
-		add = append(add, makeImpl("avx512", matmulTileAVX512, sumAVX512, sumSquaresAVX512,
-			expShiftAVX512, expFixedAVX512, swigluAVX512, scoresAVX512, mixAVX512).
-			withF16(f16Kernels{matmulTileBF16AVX512, roundF16AVX512, scoresF16AVX512, mixF16AVX512, 16, 16}, true))
-	}
-	if cpu.X86.HasAVX2 {
-		add = append(add, makeImpl("avx2", matmulTileAVX2, sumAVX2, sumSquaresAVX2,
-			expShiftAVX2, expFixedAVX2, swigluAVX2, scoresAVX2, mixAVX2).
-			withF16(f16Kernels{matmulTileBF16AVX2, roundF16AVX2, scoresF16AVX2, mixF16AVX2, 8, 8}, cpu.X86.HasF16C))
-	}
-	impls = append(add, impls...)
-	setImpl(impls[0])
 }
