@@ -1,7 +1,9 @@
 //go:build ignore
 
-// asm_gen.go writes avx512_amd64.s and avx2_amd64.s, the assembly kernels of
-// package kernel. Run it with go generate (see kernel_amd64.go) after editing.
+// asm_gen.go writes avx512_amd64.s, avx2_amd64.s and (with asm_gen_arm64.go)
+// neon_arm64.s, the assembly kernels of package kernel. Run it with go
+// generate (see dispatch.go) after editing; -out DIR writes the files to
+// DIR instead (CI regenerates them so and fails on any difference).
 //
 // Every kernel performs exactly the float32 operation sequence of its Go
 // reference in vector.go, fixed.go and matmul.go (no fused multiply-add,
@@ -16,9 +18,11 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -1890,14 +1894,17 @@ func (g *gen) mixF16_256() {
 	g.line("")
 }
 
+var outDir = flag.String("out", ".", "write the assembly files to this directory")
+
 func write(name string, g *gen) {
-	if err := os.WriteFile(name, []byte(g.b.String()), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(*outDir, name), []byte(g.b.String()), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 }
 
 func main() {
+	flag.Parse()
 	a := &gen{tab: "consts<>", lanes: 1}
 	a.header()
 	a.table()
@@ -1934,4 +1941,6 @@ func main() {
 	b.mixF16_256()
 	b.matmulInt8_256()
 	write("avx2_amd64.s", b)
+
+	write("neon_arm64.s", genNEON())
 }

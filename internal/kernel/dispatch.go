@@ -1,5 +1,7 @@
 package kernel
 
+//go:generate go run asm_gen.go asm_gen_arm64.go
+
 import (
 	"fmt"
 	"math"
