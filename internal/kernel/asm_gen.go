@@ -71,6 +71,8 @@ const (
 	cLow32   // qword 0x00000000ffffffff: dwords ffffffff, 0, ...
 	cLow32Hi // 0: the upper dword of cLow32's qword in the AVX-512 table (VPBROADCASTQ)
 	cOnesW   // 0x00010001: int16 ones, for VPMADDWD
+	cAbs     // 0x7fffffff
+	cByte80  // 0x80808080: +128 in each byte (as an XOR)
 	nConst
 )
 
@@ -125,6 +127,10 @@ func constBits(i, lane int) uint32 {
 		return 0
 	case cOnesW:
 		return 0x00010001
+	case cAbs:
+		return 0x7fffffff
+	case cByte80:
+		return 0x80808080
 	}
 	panic("constant")
 }
@@ -1894,6 +1900,109 @@ func (g *gen) mixF16_256() {
 	g.line("")
 }
 
+// ------------------------------------------------- quantization (int8 rows)
+
+// absMax emits absMax{suffix}: the largest of the n (a multiple of the
+// vector width) magnitudes' bit patterns (b & 0x7fffffff, compared as
+// unsigned integers: exact), as QuantizeRow finds it.
+func (g *gen) absMax(zmm bool) {
+	name, r, w := "absMaxAVX2", "Y", 8
+	if zmm {
+		name, r, w = "absMaxAVX512", "Z", 16
+	}
+	g.line(fmt.Sprintf("// func %s(x *float32, n int) uint32", name))
+	g.line(fmt.Sprintf("TEXT ·%s(SB), NOSPLIT, $0-20", name))
+	g.ins("MOVQ x+0(FP), SI")
+	g.ins("MOVQ n+8(FP), CX")
+	g.ins("VPBROADCASTD %s, %s1", g.c(cAbs), r)
+	g.ins("VPXOR Y0, Y0, Y0")
+	if zmm {
+		g.ins("VPXORD Z0, Z0, Z0")
+	}
+	g.label(name + "_loop")
+	g.ins("CMPQ CX, $%d", w)
+	g.ins("JLT %s_done", name)
+	if zmm {
+		g.ins("VPANDD (SI), Z1, Z2")
+	} else {
+		g.ins("VPAND (SI), Y1, Y2")
+	}
+	g.ins("VPMAXUD %s2, %s0, %s0", r, r, r)
+	g.ins("ADDQ $%d, SI", 4*w)
+	g.ins("SUBQ $%d, CX", w)
+	g.ins("JMP %s_loop", name)
+	g.label(name + "_done")
+	if zmm {
+		g.ins("VEXTRACTI64X4 $1, Z0, Y2")
+		g.ins("VPMAXUD Y2, Y0, Y0")
+	}
+	g.ins("VEXTRACTI128 $1, Y0, X2")
+	g.ins("VPMAXUD X2, X0, X0")
+	g.ins("VPSHUFD $0x4e, X0, X2")
+	g.ins("VPMAXUD X2, X0, X0")
+	g.ins("VPSHUFD $0xb1, X0, X2")
+	g.ins("VPMAXUD X2, X0, X0")
+	g.ins("VMOVD X0, AX")
+	g.ins("MOVL AX, ret+16(FP)")
+	g.ins("VZEROUPPER")
+	g.ins("RET")
+	g.line("")
+}
+
+// quantize emits quantize{suffix}: q[i] = round-to-nearest-even(x[i]·inv)
+// and u[i] = q[i]+128 for n (a multiple of the vector width) values, as
+// quantizeTo computes them: the product is the same float32 multiply, and
+// VCVTPS2DQ rounds to nearest even (the MXCSR mode Go keeps), which gives
+// what the Go code's 1.5·2^23 addition gives for |t| < 2^22. The values are
+// within [-127, 127], so the saturating narrowing changes none.
+func (g *gen) quantize(zmm bool) {
+	name, w := "quantizeAVX2", 8
+	if zmm {
+		name, w = "quantizeAVX512", 16
+	}
+	g.line(fmt.Sprintf("// func %s(q *int8, u *uint8, x *float32, n int, inv float32)", name))
+	g.line(fmt.Sprintf("TEXT ·%s(SB), NOSPLIT, $0-36", name))
+	g.ins("MOVQ q+0(FP), DI")
+	g.ins("MOVQ u+8(FP), R8")
+	g.ins("MOVQ x+16(FP), SI")
+	g.ins("MOVQ n+24(FP), CX")
+	g.ins("VPBROADCASTD %s, X4", g.c(cByte80))
+	if zmm {
+		g.ins("VBROADCASTSS inv+32(FP), Z1")
+	} else {
+		g.ins("VBROADCASTSS inv+32(FP), Y1")
+	}
+	g.label(name + "_loop")
+	g.ins("CMPQ CX, $%d", w)
+	g.ins("JLT %s_done", name)
+	if zmm {
+		g.ins("VMULPS (SI), Z1, Z2")
+		g.ins("VCVTPS2DQ Z2, Z2")
+		g.ins("VPMOVSDB Z2, X3")
+		g.ins("VMOVDQU X3, (DI)")
+		g.ins("VPXOR X4, X3, X3")
+		g.ins("VMOVDQU X3, (R8)")
+	} else {
+		g.ins("VMULPS (SI), Y1, Y2")
+		g.ins("VCVTPS2DQ Y2, Y2")
+		g.ins("VEXTRACTI128 $1, Y2, X3")
+		g.ins("VPACKSSDW X3, X2, X2")
+		g.ins("VPACKSSWB X2, X2, X2")
+		g.ins("VMOVQ X2, (DI)")
+		g.ins("VPXOR X4, X2, X2")
+		g.ins("VMOVQ X2, (R8)")
+	}
+	g.ins("ADDQ $%d, SI", 4*w)
+	g.ins("ADDQ $%d, DI", w)
+	g.ins("ADDQ $%d, R8", w)
+	g.ins("SUBQ $%d, CX", w)
+	g.ins("JMP %s_loop", name)
+	g.label(name + "_done")
+	g.ins("VZEROUPPER")
+	g.ins("RET")
+	g.line("")
+}
+
 var outDir = flag.String("out", ".", "write the assembly files to this directory")
 
 func write(name string, g *gen) {
@@ -1921,6 +2030,8 @@ func main() {
 	a.scoresF16_512()
 	a.mixF16_512()
 	a.matmulInt8VNNI()
+	a.absMax(true)
+	a.quantize(true)
 	write("avx512_amd64.s", a)
 
 	b := &gen{tab: "consts<>", lanes: 8}
@@ -1940,6 +2051,8 @@ func main() {
 	b.scoresF16_256()
 	b.mixF16_256()
 	b.matmulInt8_256()
+	b.absMax(false)
+	b.quantize(false)
 	write("avx2_amd64.s", b)
 
 	write("neon_arm64.s", genNEON())

@@ -188,7 +188,23 @@ DATA consts<>+720(SB)/4, $0x00010001
 DATA consts<>+724(SB)/4, $0x00010001
 DATA consts<>+728(SB)/4, $0x00010001
 DATA consts<>+732(SB)/4, $0x00010001
-GLOBL consts<>(SB), RODATA|NOPTR, $736
+DATA consts<>+736(SB)/4, $0x7fffffff
+DATA consts<>+740(SB)/4, $0x7fffffff
+DATA consts<>+744(SB)/4, $0x7fffffff
+DATA consts<>+748(SB)/4, $0x7fffffff
+DATA consts<>+752(SB)/4, $0x7fffffff
+DATA consts<>+756(SB)/4, $0x7fffffff
+DATA consts<>+760(SB)/4, $0x7fffffff
+DATA consts<>+764(SB)/4, $0x7fffffff
+DATA consts<>+768(SB)/4, $0x80808080
+DATA consts<>+772(SB)/4, $0x80808080
+DATA consts<>+776(SB)/4, $0x80808080
+DATA consts<>+780(SB)/4, $0x80808080
+DATA consts<>+784(SB)/4, $0x80808080
+DATA consts<>+788(SB)/4, $0x80808080
+DATA consts<>+792(SB)/4, $0x80808080
+DATA consts<>+796(SB)/4, $0x80808080
+GLOBL consts<>(SB), RODATA|NOPTR, $800
 
 DATA masks<>+0(SB)/4, $0xffffffff
 DATA masks<>+4(SB)/4, $0xffffffff
@@ -4629,6 +4645,60 @@ rows3_s3_store:
 	VMULPS Y8, Y5, Y5
 	VMULPS 224(R9), Y5, Y5
 	VMOVUPS Y5, 224(R12)
+	VZEROUPPER
+	RET
+
+// func absMaxAVX2(x *float32, n int) uint32
+TEXT ·absMaxAVX2(SB), NOSPLIT, $0-20
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VPBROADCASTD consts<>+736(SB), Y1
+	VPXOR Y0, Y0, Y0
+absMaxAVX2_loop:
+	CMPQ CX, $8
+	JLT absMaxAVX2_done
+	VPAND (SI), Y1, Y2
+	VPMAXUD Y2, Y0, Y0
+	ADDQ $32, SI
+	SUBQ $8, CX
+	JMP absMaxAVX2_loop
+absMaxAVX2_done:
+	VEXTRACTI128 $1, Y0, X2
+	VPMAXUD X2, X0, X0
+	VPSHUFD $0x4e, X0, X2
+	VPMAXUD X2, X0, X0
+	VPSHUFD $0xb1, X0, X2
+	VPMAXUD X2, X0, X0
+	VMOVD X0, AX
+	MOVL AX, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func quantizeAVX2(q *int8, u *uint8, x *float32, n int, inv float32)
+TEXT ·quantizeAVX2(SB), NOSPLIT, $0-36
+	MOVQ q+0(FP), DI
+	MOVQ u+8(FP), R8
+	MOVQ x+16(FP), SI
+	MOVQ n+24(FP), CX
+	VPBROADCASTD consts<>+768(SB), X4
+	VBROADCASTSS inv+32(FP), Y1
+quantizeAVX2_loop:
+	CMPQ CX, $8
+	JLT quantizeAVX2_done
+	VMULPS (SI), Y1, Y2
+	VCVTPS2DQ Y2, Y2
+	VEXTRACTI128 $1, Y2, X3
+	VPACKSSDW X3, X2, X2
+	VPACKSSWB X2, X2, X2
+	VMOVQ X2, (DI)
+	VPXOR X4, X2, X2
+	VMOVQ X2, (R8)
+	ADDQ $32, SI
+	ADDQ $8, DI
+	ADDQ $8, R8
+	SUBQ $8, CX
+	JMP quantizeAVX2_loop
+quantizeAVX2_done:
 	VZEROUPPER
 	RET
 

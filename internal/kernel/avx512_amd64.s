@@ -27,7 +27,9 @@ DATA consts<>+76(SB)/4, $0xffff0000
 DATA consts<>+80(SB)/4, $0xffffffff
 DATA consts<>+84(SB)/4, $0x00000000
 DATA consts<>+88(SB)/4, $0x00010001
-GLOBL consts<>(SB), RODATA|NOPTR, $92
+DATA consts<>+92(SB)/4, $0x7fffffff
+DATA consts<>+96(SB)/4, $0x80808080
+GLOBL consts<>(SB), RODATA|NOPTR, $100
 
 // func matmulTileAVX512(dst *float32, ldd int, x *float32, ldx int, w *float32, k int, rows int)
 //
@@ -3120,6 +3122,61 @@ rows6_store:
 	VMULPS.BCST 20(AX), Z23, Z23
 	VMULPS Z27, Z23, Z23
 	VMOVUPS Z23, 192(DI)
+	VZEROUPPER
+	RET
+
+// func absMaxAVX512(x *float32, n int) uint32
+TEXT ·absMaxAVX512(SB), NOSPLIT, $0-20
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VPBROADCASTD consts<>+92(SB), Z1
+	VPXOR Y0, Y0, Y0
+	VPXORD Z0, Z0, Z0
+absMaxAVX512_loop:
+	CMPQ CX, $16
+	JLT absMaxAVX512_done
+	VPANDD (SI), Z1, Z2
+	VPMAXUD Z2, Z0, Z0
+	ADDQ $64, SI
+	SUBQ $16, CX
+	JMP absMaxAVX512_loop
+absMaxAVX512_done:
+	VEXTRACTI64X4 $1, Z0, Y2
+	VPMAXUD Y2, Y0, Y0
+	VEXTRACTI128 $1, Y0, X2
+	VPMAXUD X2, X0, X0
+	VPSHUFD $0x4e, X0, X2
+	VPMAXUD X2, X0, X0
+	VPSHUFD $0xb1, X0, X2
+	VPMAXUD X2, X0, X0
+	VMOVD X0, AX
+	MOVL AX, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func quantizeAVX512(q *int8, u *uint8, x *float32, n int, inv float32)
+TEXT ·quantizeAVX512(SB), NOSPLIT, $0-36
+	MOVQ q+0(FP), DI
+	MOVQ u+8(FP), R8
+	MOVQ x+16(FP), SI
+	MOVQ n+24(FP), CX
+	VPBROADCASTD consts<>+96(SB), X4
+	VBROADCASTSS inv+32(FP), Z1
+quantizeAVX512_loop:
+	CMPQ CX, $16
+	JLT quantizeAVX512_done
+	VMULPS (SI), Z1, Z2
+	VCVTPS2DQ Z2, Z2
+	VPMOVSDB Z2, X3
+	VMOVDQU X3, (DI)
+	VPXOR X4, X3, X3
+	VMOVDQU X3, (R8)
+	ADDQ $64, SI
+	ADDQ $16, DI
+	ADDQ $16, R8
+	SUBQ $16, CX
+	JMP quantizeAVX512_loop
+quantizeAVX512_done:
 	VZEROUPPER
 	RET
 

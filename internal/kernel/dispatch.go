@@ -5,6 +5,7 @@ package kernel
 import (
 	"fmt"
 	"math"
+	"os"
 )
 
 // An impl is one complete implementation of the kernels: each entry is a
@@ -17,7 +18,10 @@ type impl struct {
 	name string
 	// matmul computes the output columns of panels [p0, p1) of a matrix
 	// product for all m rows of a, one entry per storage kind.
-	matmul     [numKinds]matmulFunc
+	matmul [numKinds]matmulFunc
+	// quantize is QuantizeRow that also sets u[i] = q[i]+128 (for the
+	// Int8 product's rows).
+	quantize   func(q []int8, u []uint8, x []float32) float32
 	sum        func([]float32) float32
 	sumSquares func([]float32) float32
 	expShift   func(dst, src []float32, shift float32) float32
@@ -42,6 +46,7 @@ var genericImpl = impl{
 		BFloat16: matmulBF16Generic,
 		Int8:     matmulInt8Generic,
 	},
+	quantize:   quantizeGeneric,
 	sum:        sumGeneric,
 	sumSquares: sumSquaresGeneric,
 	expShift:   expShiftGeneric,
@@ -62,16 +67,28 @@ func derive(name string) impl {
 	return s
 }
 
-// impls lists the implementations this machine can run, preferred first.
-// The architecture files prepend theirs at init (unless built with noasm);
-// the plain Go one is always last.
+// impls lists the implementations this machine can run, preferred first:
+// the architecture's (archImpls, none when built with the noasm tag) and
+// the plain Go one last.
 var impls = []*impl{&genericImpl}
 
-// active is the implementation in use. It starts as the plain Go one; the
-// architecture files replace it at init when the CPU supports a faster one
-// (unless built with the noasm tag). Every implementation computes
+// active is the implementation in use: the first of impls, or the one the
+// environment variable LMZIP_KERNELS names (when this machine can run it),
+// for tests and benchmarks of whole programs. Every implementation computes
 // bit-identical results.
 var active = &genericImpl
+
+func init() {
+	impls = append(archImpls(), &genericImpl)
+	active = impls[0]
+	if name := os.Getenv("LMZIP_KERNELS"); name != "" {
+		for _, s := range impls {
+			if s.name == name {
+				active = s
+			}
+		}
+	}
+}
 
 // Implementation names the kernels in use: "go" for the plain Go code, or
 // the instruction set of the assembly ones ("avx512", "avx2", "neon").

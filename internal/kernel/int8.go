@@ -46,21 +46,55 @@ func QuantizeRow(q []int8, x []float32) (scale float32) {
 			amax = b
 		}
 	}
+	inv, scale, ok := quantScale(amax)
+	if !ok {
+		clear(q)
+		return scale
+	}
+	quantizeTo(q, nil, x, inv)
+	return scale
+}
+
+// quantScale returns, for a row whose largest magnitude has the bit
+// pattern amax, 127/a and the scale a/127, or ok false and the scale of a
+// row that quantizes to zeros (NaN or 0; see QuantizeRow).
+func quantScale(amax uint32) (inv, scale float32, ok bool) {
 	switch {
 	case amax >= 0x7f800000:
-		clear(q)
-		return float32(math.NaN())
+		return 0, float32(math.NaN()), false
 	case amax < quantTiny:
-		clear(q)
-		return 0
+		return 0, 0, false
 	}
 	a := math.Float32frombits(amax)
-	inv := 127 / a
+	return 127 / a, a / 127, true
+}
+
+// quantizeTo sets q[i] = round-to-nearest-even(float32(x[i]·inv)) and, if
+// u is not nil, u[i] = q[i]+128.
+func quantizeTo(q []int8, u []uint8, x []float32, inv float32) {
+	q = q[:len(x)]
 	for i, v := range x {
 		t := float32(v * inv)
 		q[i] = int8(float32(t+roundBias) - roundBias)
 	}
-	return a / 127
+	if u != nil {
+		u = u[:len(x)]
+		for i, v := range q {
+			u[i] = uint8(v) ^ 0x80
+		}
+	}
+}
+
+// quantizeGeneric is QuantizeRow that also sets u[i] = q[i]+128: the
+// implementations' quantize entry, by which the Int8 product prepares its
+// rows.
+func quantizeGeneric(q []int8, u []uint8, x []float32) float32 {
+	s := QuantizeRow(q, x)
+	u = u[:len(x)]
+	for i, v := range q[:len(x)] {
+		u[i] = uint8(v) ^ 0x80
+	}
+	return s
 }
 
 // k4 returns K rounded up to a multiple of 4.
@@ -125,12 +159,11 @@ func prepareInt8(a *lhs, m, K int) {
 	q, u, scale := b.q[:n], b.u[:n], b.scale[:m]
 	quantize := func(r0, r1 int) {
 		for r := r0; r < r1; r++ {
-			qr := q[r*K4 : r*K4+K4]
-			scale[r] = QuantizeRow(qr, a.x[r*K:r*K+K])
+			qr, ur := q[r*K4:r*K4+K4], u[r*K4:r*K4+K4]
+			scale[r] = active.quantize(qr, ur, a.x[r*K:r*K+K])
 			clear(qr[K:])
-			ur := u[r*K4 : r*K4+K4]
-			for i, v := range qr {
-				ur[i] = uint8(v) ^ 0x80
+			for i := K; i < K4; i++ {
+				ur[i] = 0x80
 			}
 		}
 	}

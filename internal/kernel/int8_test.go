@@ -97,6 +97,51 @@ func TestQuantizeRow(t *testing.T) {
 	}
 }
 
+// TestQuantizeImplementations compares every implementation's quantizer
+// (the rows of Int8 products) with QuantizeRow, on rows of every length up
+// to 70 and longer ones, random, near ties, and special.
+func TestQuantizeImplementations(t *testing.T) {
+	r := rand.New(rand.NewPCG(91, 92))
+	var rows [][]float32
+	for _, n := range append(lengths, 1031) {
+		rows = append(rows, fill(r, n, false), fillInt8(r, n, n%2 == 0))
+		x := fillInt8(r, n, false)
+		for i := range x {
+			x[i] = float32(r.IntN(255)-127) + 0.5 // ties when the max is 127
+		}
+		if n > 0 {
+			x[r.IntN(n)] = 127
+		}
+		rows = append(rows, x)
+		if n > 2 {
+			y := fillInt8(r, n, false)
+			y[r.IntN(n)] = []float32{float32(math.NaN()), float32(math.Inf(-1)), 1e-37, 0}[n%4]
+			rows = append(rows, y)
+			z := make([]float32, n)
+			z[n-1] = 1e-37 // tiny: zeros
+			rows = append(rows, z)
+		}
+	}
+	for _, x := range rows {
+		n := len(x)
+		wq, wu := make([]int8, n), make([]uint8, n)
+		ws := quantizeGeneric(wq, wu, x)
+		for _, im := range asmImpls(t) {
+			q, u := make([]int8, n+1), make([]uint8, n+1)
+			q[n], u[n] = 7, 7
+			s := im.quantize(q[:n], u[:n], x)
+			if !same(s, ws) || q[n] != 7 || u[n] != 7 {
+				t.Fatalf("%s quantize n=%d: scale %g, want %g", im.name, n, s, ws)
+			}
+			for i := range wq {
+				if q[i] != wq[i] || u[i] != wu[i] {
+					t.Fatalf("%s quantize n=%d: [%d] = %d, %d, want %d, %d (x %g)", im.name, n, i, q[i], u[i], wq[i], wu[i], x[i])
+				}
+			}
+		}
+	}
+}
+
 // fillInt8 returns n weights for int8 tests: random of varied magnitude,
 // with rows that quantize to the extremes (every value ±max) when
 // extreme is set.

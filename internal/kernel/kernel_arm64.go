@@ -51,7 +51,7 @@ const neonRowTile = 4
 // The arm64 implementation: Advanced SIMD is part of every arm64 CPU; the
 // int8 product needs the dot-product instructions (SDOT) and otherwise
 // stays the Go one.
-func init() {
+func archImpls() []*impl {
 	s := derive("neon")
 	s.matmul[Float32] = tiles(matmulTileNEON, neonRowTile)
 	s.matmul[BFloat16] = tiles(matmulTileBF16NEON, neonRowTile)
@@ -67,8 +67,7 @@ func init() {
 	s.mix = mixNEONGo
 	s.scoresF16 = scoresF16NEONGo
 	s.mixF16 = mixF16NEONGo
-	impls = append([]*impl{&s}, impls...)
-	active = impls[0]
+	return []*impl{&s}
 }
 
 // sumLanesNEON is Sum (SumSquares with squares) from the kernel's lane sums
