@@ -11,18 +11,22 @@ import (
 
 	"github.com/lmzip/lmzip/internal/cm"
 	"github.com/lmzip/lmzip/internal/filter"
+	"github.com/lmzip/lmzip/internal/hub"
 	"github.com/lmzip/lmzip/internal/lm"
 	"github.com/lmzip/lmzip/internal/lmcoder"
+	"github.com/lmzip/lmzip/internal/recipe"
 	"github.com/lmzip/lmzip/models"
 )
 
 // ReaderOptions configure decompression. The zero value (or nil) means
 // the defaults.
 type ReaderOptions struct {
-	// Model overrides the model named in the archive: "base", "small" or
-	// a model directory. It must be the model the archive was made with
-	// (its identity is checked); it is needed for archives made with a
-	// model that is not built in.
+	// Model overrides the model named in the archive: "base", "small", a
+	// model directory or "org/name[@revision]" in the Hugging Face cache.
+	// It must be the model the archive was made with (its identity is
+	// checked); it is needed for archives made with a model directory.
+	// Archives made with a model from the Hugging Face cache find it
+	// there.
 	Model string
 	// Progress, if not nil, is called after each block with the number of
 	// archive bytes consumed so far.
@@ -77,9 +81,28 @@ func NewReader(r io.Reader, opt *ReaderOptions) (*Reader, error) {
 	if h.SegmentTokens > z.lm.Context {
 		return nil, formatErr("segments of %d tokens exceed the model's context of %d", h.SegmentTokens, z.lm.Context)
 	}
-	kv, _ := recipeKV(h.Recipe)
-	z.coder = lmcoder.New(z.lm.Model, z.lm.Start, kv)
+	if z.coder, err = coderFor(h, z.lm); err != nil {
+		return nil, err
+	}
 	return z, nil
+}
+
+// coderFor returns the language-model coder for an archive's header.
+func coderFor(h *Header, l *lm.LM) (*lmcoder.Coder, error) {
+	r, err := recipeOf(h)
+	if err != nil {
+		return nil, err
+	}
+	return newCoder(l, r)
+}
+
+// newCoder returns the language-model coder of model l under recipe r.
+func newCoder(l *lm.LM, r *recipe.Recipe) (*lmcoder.Coder, error) {
+	net, err := l.Network(r)
+	if err != nil {
+		return nil, fmt.Errorf("lmzip: %w", err)
+	}
+	return lmcoder.New(net, l.Start, r), nil
 }
 
 // ErrWrongModel reports that the archive needs another model than the one
@@ -91,6 +114,9 @@ func resolveModel(h *Header, override string) (*lm.LM, error) {
 	spec := override
 	if spec == "" {
 		if _, ok := models.Canonical(h.Model); !ok {
+			if ref, ok := hub.ParseSpec(h.Model); ok {
+				return resolveHubModel(h, ref)
+			}
 			return nil, fmt.Errorf("%w: the archive was made with model %q (id %x), which is not built in: give its directory with -m", ErrWrongModel, h.Model, h.ModelID)
 		}
 		spec = h.Model
@@ -212,8 +238,9 @@ func (z *Reader) end() error {
 		if z.lm, err = resolveModel(h, z.opt.Model); err != nil {
 			return err
 		}
-		kv, _ := recipeKV(h.Recipe)
-		z.coder = lmcoder.New(z.lm.Model, z.lm.Start, kv)
+		if z.coder, err = coderFor(h, z.lm); err != nil {
+			return err
+		}
 	}
 	if h.SegmentTokens > z.lm.Context {
 		return formatErr("segments of %d tokens exceed the model's context of %d", h.SegmentTokens, z.lm.Context)

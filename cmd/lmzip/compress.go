@@ -27,11 +27,12 @@ type fileOptions struct {
 	segment int
 	group   int
 	coders  string
+	recipe  string
 	suffix  string
 }
 
 func (o *fileOptions) register(fs *flagSet, compress bool) {
-	fs.stringVar(&o.model, 'm', "model", "MODEL", "base (default), small, or a Hugging Face model directory")
+	fs.stringVar(&o.model, 'm', "model", "MODEL", "base (default), small, a model directory, or ORG/NAME[@REVISION] from the Hugging Face Hub")
 	fs.stringVar(&o.output, 'o', "output", "FILE", "write to FILE (one input only; - for standard output)")
 	fs.boolVar(&o.stdout, 'c', "stdout", "write to standard output, keep the input")
 	fs.boolVar(&o.force, 'f', "force", "overwrite existing files; write compressed data to a terminal")
@@ -46,6 +47,7 @@ func (o *fileOptions) register(fs *flagSet, compress bool) {
 		fs.intVar(&o.segment, 0, "segment", "N", "tokens per segment (default: the model's context)")
 		fs.intVar(&o.group, 0, "group", "N", "segments per block, decoded in lockstep (default 16)")
 		fs.stringVar(&o.coders, 0, "coders", "LIST", "coders a segment may use: lm,cm,raw (default all)")
+		fs.stringVar(&o.recipe, 0, "recipe", "NAME", "numeric recipe: "+recipeNames()+" (default "+defaultRecipeName()+")")
 	}
 }
 
@@ -78,7 +80,9 @@ Examples:
 		usage:   "[flags] [FILE.lmz...]",
 		help: `Restores each FILE.lmz to FILE and keeps the archive. The model named in the
 archive is loaded (the built-in ones need nothing); for an archive made with
-a model directory, give the same directory with -m. The original's checksum
+a model directory, give the same directory with -m. An archive made with a
+model from the Hugging Face Hub (ORG/NAME@COMMIT) finds it in the Hugging
+Face cache, or says what to fetch with lmzip pull. The original's checksum
 is verified; on any error no output file is left behind.
 
 Examples:
@@ -130,8 +134,19 @@ func runCompress(args []string) int {
 		return code
 	}
 	opt := &lmzip.Options{Model: o.model, SegmentTokens: o.segment, GroupSegments: o.group}
+	if o.recipe != "" {
+		id, err := lmzip.ParseRecipe(o.recipe)
+		if err != nil {
+			return usageError("%v", strings.TrimPrefix(err.Error(), "lmzip: "))
+		}
+		opt.Recipe = id
+	}
 	if o.coders != "" {
 		opt.Coders = strings.Split(o.coders, ",")
+	}
+	if err := ensureHubModel(o.model, o.quiet, o.noProg); err != nil {
+		fmt.Fprintf(os.Stderr, "lmzip: %v\n", err)
+		return exitError
 	}
 	exit := exitOK
 	for _, f := range files {
@@ -147,6 +162,24 @@ func runCompress(args []string) int {
 }
 
 var errUsage = errors.New("usage")
+
+// recipeNames lists the numeric recipes' names for --help.
+func recipeNames() string {
+	var names []string
+	for _, r := range lmzip.Recipes() {
+		names = append(names, r.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+func defaultRecipeName() string {
+	for _, r := range lmzip.Recipes() {
+		if r.ID == lmzip.DefaultRecipe {
+			return r.Name
+		}
+	}
+	return ""
+}
 
 // target decides where the output of processing name goes: "-" for
 // standard output, or a file path.

@@ -15,7 +15,9 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/lmzip/lmzip/internal/hub"
 	"github.com/lmzip/lmzip/internal/model"
+	"github.com/lmzip/lmzip/internal/recipe"
 	"github.com/lmzip/lmzip/internal/safetensors"
 	"github.com/lmzip/lmzip/internal/tokenizer"
 	"github.com/lmzip/lmzip/models"
@@ -50,6 +52,16 @@ func (l *LM) ID() [8]byte {
 	return id
 }
 
+// Network returns the network that computes probabilities by recipe r:
+// the model itself for recipes that keep the weights as stored.
+func (l *LM) Network(r *recipe.Recipe) (model.Model, error) {
+	switch r.Weights {
+	case recipe.WeightsExact:
+		return l.Model, nil
+	}
+	return nil, fmt.Errorf("recipe %s: weight storage %v is not implemented", r, r.Weights)
+}
+
 // Config returns the network's configuration.
 func (l *LM) Config() *model.Config { return l.Model.Config() }
 
@@ -59,15 +71,25 @@ var (
 )
 
 // Load returns the model named by spec: "base", "small", "lmzip-base",
-// "lmzip-small" (the embedded models) or the path of a Hugging Face model
-// directory. Loaded models are cached for the life of the process.
+// "lmzip-small" (the embedded models), the path of a Hugging Face model
+// directory, or "org/name[@revision]", a model in the Hugging Face cache
+// (unless a directory of that relative path exists; see internal/hub; the
+// error is a *hub.NotCachedError when it is not there). A model from the
+// cache is named "org/name@commit". Loaded models are cached for the life
+// of the process.
 func Load(spec string) (*LM, error) {
 	if spec == "" {
 		spec = models.Default
 	}
-	key := spec
-	if name, ok := models.Canonical(spec); ok && !isDir(spec) {
-		key = "embedded:" + name
+	key, dir, hubName := spec, spec, ""
+	if n, ok := models.Canonical(spec); ok && !isDir(spec) {
+		key = "embedded:" + n
+	} else if ref, ok := hub.ParseSpec(spec); ok && !exists(spec) {
+		snap, err := hub.DefaultCache().Resolve(ref)
+		if err != nil {
+			return nil, err
+		}
+		key, dir, hubName = "hub:"+snap.Name(), snap.Dir, snap.Name()
 	} else {
 		abs, err := filepath.Abs(spec)
 		if err != nil {
@@ -85,7 +107,7 @@ func Load(spec string) (*LM, error) {
 	if name, ok := strings.CutPrefix(key, "embedded:"); ok {
 		l, err = loadEmbedded(name)
 	} else {
-		l, err = loadDir(spec)
+		l, err = loadDir(dir, hubName)
 	}
 	if err != nil {
 		return nil, err
@@ -97,6 +119,11 @@ func Load(spec string) (*LM, error) {
 func isDir(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.IsDir()
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
 
 func loadEmbedded(name string) (*LM, error) {
@@ -119,7 +146,9 @@ func loadEmbedded(name string) (*LM, error) {
 	return build(name, f.Config, f.Tokenizer, set, h.sum())
 }
 
-func loadDir(dir string) (*LM, error) {
+// loadDir loads a model directory; name is the model's name, the
+// directory's base name if empty.
+func loadDir(dir, name string) (*LM, error) {
 	cfg, err := os.ReadFile(filepath.Join(dir, "config.json"))
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", dir, err)
@@ -139,8 +168,28 @@ func loadDir(dir string) (*LM, error) {
 	if err := hashWeights(h, dir); err != nil {
 		return nil, err
 	}
-	abs, _ := filepath.Abs(dir)
-	return build(filepath.Base(abs), cfg, tok, set, h.sum())
+	if name == "" {
+		abs, _ := filepath.Abs(dir)
+		name = filepath.Base(abs)
+	}
+	return build(name, cfg, tok, set, h.sum())
+}
+
+// DirHash returns the identity (LM.Hash) of the model in a directory
+// without loading it.
+func DirHash(dir string) ([32]byte, error) {
+	h := newHasher()
+	for _, name := range []string{"config.json", "tokenizer.json"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			return [32]byte{}, err
+		}
+		h.add(b)
+	}
+	if err := hashWeights(h, dir); err != nil {
+		return [32]byte{}, err
+	}
+	return h.sum(), nil
 }
 
 // hashWeights adds the weights files of dir to h: model.safetensors, or the
