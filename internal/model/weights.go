@@ -12,24 +12,35 @@ import (
 	"github.com/lmzip/lmzip/internal/safetensors"
 )
 
-// Storage is how a matrix or embedding table is kept in memory.
+// Storage is how a matrix or embedding table is kept in memory: the
+// checkpoint's own precision, or one of package kernel's storage kinds.
 //
 // A storage that keeps exactly the checkpoint's values does not change
-// what a model computes (every kernel widens exactly before it multiplies).
-// One that approximates them (a later int8 storage, say) changes the
-// probabilities, so it belongs to a numeric recipe, which archives record;
-// whoever maps recipes to Options must then never change that mapping.
+// what a model computes (every kernel widens exactly before it
+// multiplies). One that approximates them (bfloat16 rounding of a float32
+// checkpoint, int8 quantization) changes the probabilities, so it belongs to
+// a numeric recipe, which archives record (internal/recipe).
 type Storage uint8
 
 const (
 	// StoreNative keeps the checkpoint's precision wherever a kernel
 	// computes on it exactly: bfloat16 weights stay bfloat16 (half the
-	// memory of float32, and MatMul reads half the bytes). float32 stays
+	// memory of float32, and MatMul reads half the bytes); float32 stays
 	// float32, and float16 is widened to float32 (there is no float16
 	// matrix kernel). Results are bit-identical to StoreFloat32.
 	StoreNative Storage = iota
-	// StoreFloat32 widens every weight to float32, the reference.
+	// StoreFloat32 widens every weight to float32 (kernel.Float32), the
+	// reference.
 	StoreFloat32
+	// StoreBFloat16 keeps bfloat16 weights as they are and rounds others
+	// to bfloat16 (kernel.BFloat16): exact for a bfloat16 checkpoint, an
+	// approximation of a float32 or float16 one.
+	StoreBFloat16
+	// StoreInt8 quantizes each output's weights to int8 with a float32
+	// scale, and the rows they multiply likewise at every product
+	// (kernel.Int8): a quarter of float32's memory, an approximation.
+	// Matrices only, not embedding tables.
+	StoreInt8
 )
 
 func (s Storage) String() string {
@@ -38,6 +49,10 @@ func (s Storage) String() string {
 		return "native"
 	case StoreFloat32:
 		return "float32"
+	case StoreBFloat16:
+		return "bfloat16"
+	case StoreInt8:
+		return "int8"
 	}
 	return fmt.Sprintf("Storage(%d)", s)
 }
@@ -277,10 +292,12 @@ func (w *Weights) Matrix(role Role, in int, parts ...Part) *kernel.Matrix {
 	}
 	// The parts are gathered into a scratch matrix (reused from one
 	// matrix to the next, so that loading leaves no garbage behind) and
-	// packed from there.
+	// packed from there: as bfloat16 bits where the checkpoint holds them
+	// and the storage keeps them, else as float32 values.
 	storage := w.opts.storage(role)
+	var kind kernel.Kind
 	switch storage {
-	case StoreNative:
+	case StoreNative, StoreBFloat16:
 		if allBF16 {
 			w.bf16 = grow(w.bf16, total*in)
 			o := 0
@@ -290,7 +307,18 @@ func (w *Weights) Matrix(role Role, in int, parts ...Part) *kernel.Matrix {
 			}
 			return kernel.NewMatrixBF16Packed(w.bf16, total, in)
 		}
+		kind = kernel.Float32
+		if storage == StoreBFloat16 {
+			kind = kernel.BFloat16
+		}
 	case StoreFloat32:
+		kind = kernel.Float32
+	case StoreInt8:
+		if in > kernel.MaxInt8K {
+			w.fail(fmt.Errorf("matrix %s: %d inputs are too many for int8 storage (at most %d)", parts[0].Name, in, kernel.MaxInt8K))
+			return nil
+		}
+		kind = kernel.Int8
 	default:
 		w.fail(fmt.Errorf("storage %v is not supported", storage))
 		return nil
@@ -301,7 +329,7 @@ func (w *Weights) Matrix(role Role, in int, parts ...Part) *kernel.Matrix {
 		readRows(w.f32[o*in:], ts[i], &parts[i], in, float32Row, float32At)
 		o += parts[i].Out
 	}
-	return kernel.NewMatrix(w.f32, total, in)
+	return kernel.NewMatrixOf(kind, w.f32, total, in)
 }
 
 // grow returns s with room for n values.
@@ -414,9 +442,18 @@ func (w *Weights) Embedding(name string, rows, dim int) embedding {
 	e := embedding{rows: rows, dim: dim}
 	n := rows * dim
 	switch storage := w.opts.storage(RoleEmbedding); {
-	case t.DType == safetensors.BF16 && storage == StoreNative:
+	case t.DType == safetensors.BF16 && (storage == StoreNative || storage == StoreBFloat16):
 		e.bf16 = make([]uint16, n)
 		bf16Row(e.bf16, t, 0)
+	case storage == StoreBFloat16:
+		e.bf16 = make([]uint16, n)
+		row := make([]float32, dim)
+		for r := 0; r < rows; r++ {
+			float32Row(row, t, r*dim)
+			for j, v := range row {
+				e.bf16[r*dim+j] = kernel.RoundBF16(v)
+			}
+		}
 	case storage == StoreNative || storage == StoreFloat32:
 		e.f32 = make([]float32, n)
 		float32Row(e.f32, t, 0)

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -243,4 +244,75 @@ func TestDefaultModelsStorage(t *testing.T) {
 			sameLogits(t, name, logitsOf(t, native, ids), logitsOf(t, wide, ids))
 		})
 	}
+}
+
+// TestApproximateStorage runs every architecture with its linear layers
+// quantized to int8, and with every weight rounded to bfloat16: what a
+// recipe with such storage would compute. Each stays bit-identical between
+// the full pass and one-token decoding, and across kernels, threads and
+// batch shapes, and stays near transformers' logits.
+func TestApproximateStorage(t *testing.T) {
+	for _, arch := range tinyArchs {
+		t.Run(arch, func(t *testing.T) {
+			dir := testutil.Data(t, "archs", arch)
+			g := golden(t, filepath.Join(dir, "golden.safetensors"))
+			ids, want := ints(t, g, "input_ids"), floats(t, g, "logits")
+			scale := 0.0
+			for _, v := range want {
+				scale = math.Max(scale, math.Abs(float64(v)))
+			}
+			for _, tc := range []struct {
+				name string
+				opts Options
+				tol  float64 // relative to the largest logit
+			}{
+				{"int8", Options{Linear: StoreInt8}, 0.1}, // activations of these tiny random models quantize coarsely
+				{"bfloat16", Options{Linear: StoreBFloat16, Head: StoreBFloat16, Embedding: StoreBFloat16}, 0.04},
+			} {
+				m := loadWith(t, dir, &tc.opts)
+				checkGolden(t, arch+" "+tc.name, fullAndIncremental(t, m, ids, KVFloat32), want, tc.tol*scale)
+				other := append([]int32(nil), ids...)
+				slices.Reverse(other)
+				restore := kernel.UseGeneric()
+				old := kernel.SetThreads(1)
+				ref, refOther := logitsOf(t, m, ids), logitsOf(t, m, other)
+				kernel.SetThreads(old)
+				restore()
+				for _, impl := range kernel.Implementations() {
+					restore, err := kernel.UseImplementation(impl)
+					if err != nil {
+						t.Fatal(err)
+					}
+					old := kernel.SetThreads(3)
+					a, b := batchedLogits(t, m, ids, other, 5)
+					kernel.SetThreads(old)
+					restore()
+					sameLogits(t, tc.name+" "+impl, a, ref)
+					sameLogits(t, tc.name+" "+impl, b, refOther)
+				}
+			}
+			if _, err := New(mustRead(t, filepath.Join(dir, "config.json")), openSet(t, dir), &Options{Embedding: StoreInt8}); err == nil || !strings.Contains(err.Error(), "int8 is not supported for embeddings") {
+				t.Errorf("int8 embeddings: %v", err)
+			}
+		})
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func openSet(t *testing.T, dir string) *safetensors.Set {
+	t.Helper()
+	set, err := safetensors.OpenDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { set.Close() })
+	return set
 }
