@@ -115,3 +115,21 @@ func TestSeedStagesGPT2(t *testing.T) {
 	runCmd(t, "generate", "-q", "-r", "-n", model, "-c", prompt, "-i", f+".gen.txt", "-o", f+".back")
 	sameFile(t, f+".back", f+".secret")
 }
+
+// TestRunnable: lmzip models reads each config with its architecture, so
+// an option lmzip lacks is reported, not only an unknown model_type.
+func TestRunnable(t *testing.T) {
+	tok := read(t, filepath.Join(testutil.Data(t, "archs", "phi3"), "tokenizer.json"))
+	for _, arch := range archFixtures {
+		cfg := read(t, filepath.Join(testutil.Data(t, "archs", arch), "config.json"))
+		typ := modelType(cfg)
+		if got := runnable(typ, cfg, tok); got != "yes" {
+			t.Errorf("%s: %s", arch, got)
+		}
+	}
+	longrope := []byte(`{"model_type": "phi3", "vocab_size": 320, "hidden_size": 64, "intermediate_size": 160, "num_hidden_layers": 2,
+		"num_attention_heads": 4, "max_position_embeddings": 64, "rope_scaling": {"type": "longrope", "short_factor": [1], "long_factor": [1]}}`)
+	if got := runnable("phi3", longrope, tok); !strings.Contains(got, `no: phi3: config.json: rope type "longrope" is not supported`) {
+		t.Errorf("longrope: %s", got)
+	}
+}
