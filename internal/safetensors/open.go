@@ -133,3 +133,7 @@ func OpenDir(dir string) (*Set, error) {
 	}
 	return s, nil
 }
+
+// MapFile returns the contents of the file at path, memory-mapped where the
+// system allows it, and the function that releases them.
+func MapFile(path string) ([]byte, func() error, error) { return mapFile(path) }
