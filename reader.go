@@ -20,8 +20,8 @@ import (
 // ReaderOptions configure decompression. The zero value (or nil) means
 // the defaults.
 type ReaderOptions struct {
-	// Model overrides the model named in the archive: "base", "small" or
-	// a model directory. It must be the model the archive was made with
+	// Model overrides the model named in the archive: "base", "small", a
+	// model directory or a GGUF file. It must be the model the archive was made with
 	// (its identity is checked); it is needed for archives made with a
 	// model that is not built in.
 	Model string
@@ -111,7 +111,7 @@ func resolveModel(h *Header, override string) (*lm.LM, error) {
 	spec := override
 	if spec == "" {
 		if _, ok := models.Canonical(h.Model); !ok {
-			return nil, fmt.Errorf("%w: the archive was made with model %q (id %x), which is not built in: give its directory with -m", ErrWrongModel, h.Model, h.ModelID)
+			return nil, fmt.Errorf("%w: the archive was made with model %q (id %x), which is not built in: give its directory or GGUF file with -m", ErrWrongModel, h.Model, h.ModelID)
 		}
 		spec = h.Model
 	}

@@ -21,7 +21,7 @@ import (
 // defaults.
 type Options struct {
 	// Model is the model to compress with: "base" (the default), "small",
-	// or the path of a Hugging Face model directory.
+	// or the path of a Hugging Face model directory or of a GGUF file.
 	Model string
 	// SegmentTokens is the number of tokens per segment; 0 means the
 	// model's context length.

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/lmzip/lmzip/internal/gguf"
 	"github.com/lmzip/lmzip/internal/model"
 	"github.com/lmzip/lmzip/internal/recipe"
 	"github.com/lmzip/lmzip/internal/safetensors"
@@ -26,10 +27,11 @@ import (
 // concurrent use.
 type LM struct {
 	// Name is the model's name: an embedded model's name, or the base
-	// name of its directory.
+	// name of its directory or GGUF file.
 	Name string
 	// Hash is the SHA-256 of config.json, tokenizer.json and the weights
-	// files (each preceded by its length), in that order.
+	// files (each preceded by its length), in that order; for a GGUF
+	// model, the SHA-256 of the file.
 	Hash [32]byte
 	// Model is the network.
 	Model model.Model
@@ -40,7 +42,9 @@ type LM struct {
 	Start int32
 	// Context is the number of positions the model attends to.
 	Context int
-	// MaxTokenBytes is the length of the tokenizer's longest token.
+	// MaxTokenBytes is the most text one token stands for: the length of
+	// the tokenizer's longest token, and at least 4 (an unknown token
+	// stands for one character).
 	MaxTokenBytes int
 }
 
@@ -70,8 +74,9 @@ var (
 )
 
 // Load returns the model named by spec: "base", "small", "lmzip-base",
-// "lmzip-small" (the embedded models) or the path of a Hugging Face model
-// directory. Loaded models are cached for the life of the process.
+// "lmzip-small" (the embedded models), the path of a Hugging Face model
+// directory or of a GGUF file (llama architecture). Loaded models are
+// cached for the life of the process.
 func Load(spec string) (*LM, error) {
 	if spec == "" {
 		spec = models.Default
@@ -79,6 +84,12 @@ func Load(spec string) (*LM, error) {
 	key := spec
 	if name, ok := models.Canonical(spec); ok && !isDir(spec) {
 		key = "embedded:" + name
+	} else if isGGUF(spec) {
+		abs, err := filepath.Abs(spec)
+		if err != nil {
+			return nil, err
+		}
+		key = "gguf:" + abs
 	} else {
 		abs, err := filepath.Abs(spec)
 		if err != nil {
@@ -95,6 +106,8 @@ func Load(spec string) (*LM, error) {
 	var err error
 	if name, ok := strings.CutPrefix(key, "embedded:"); ok {
 		l, err = loadEmbedded(name)
+	} else if strings.HasPrefix(key, "gguf:") {
+		l, err = loadGGUF(spec)
 	} else {
 		l, err = loadDir(spec)
 	}
@@ -108,6 +121,52 @@ func Load(spec string) (*LM, error) {
 func isDir(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.IsDir()
+}
+
+// isGGUF reports whether p is a file that starts with the GGUF magic.
+func isGGUF(p string) bool {
+	f, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var magic [4]byte
+	_, err = io.ReadFull(f, magic[:])
+	return err == nil && string(magic[:]) == gguf.Magic
+}
+
+// loadGGUF loads a GGUF model. Its identity is the SHA-256 of the file.
+func loadGGUF(path string) (*LM, error) {
+	f, err := gguf.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", path, err)
+	}
+	defer f.Close()
+	cfg, set, err := f.Checkpoint()
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", path, err)
+	}
+	tok, err := f.Tokenizer()
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", path, err)
+	}
+	h := sha256.New()
+	if err := hashFile(h, path); err != nil {
+		return nil, err
+	}
+	var sum [32]byte
+	copy(sum[:], h.Sum(nil))
+	return build(filepath.Base(path), cfg, tok, set, sum)
+}
+
+func hashFile(w io.Writer, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(w, f)
+	return err
 }
 
 func loadEmbedded(name string) (*LM, error) {
@@ -127,7 +186,7 @@ func loadEmbedded(name string) (*LM, error) {
 	h.add(f.Config)
 	h.add(f.Tokenizer)
 	h.add(f.Weights)
-	return build(name, f.Config, f.Tokenizer, set, h.sum())
+	return buildJSON(name, f.Config, f.Tokenizer, set, h.sum())
 }
 
 func loadDir(dir string) (*LM, error) {
@@ -151,7 +210,7 @@ func loadDir(dir string) (*LM, error) {
 		return nil, err
 	}
 	abs, _ := filepath.Abs(dir)
-	return build(filepath.Base(abs), cfg, tok, set, h.sum())
+	return buildJSON(filepath.Base(abs), cfg, tok, set, h.sum())
 }
 
 // hashWeights adds the weights files of dir to h: model.safetensors, or the
@@ -184,14 +243,18 @@ func hashWeights(h *hasher, dir string) error {
 	return nil
 }
 
-func build(name string, cfgJSON, tokJSON []byte, set *safetensors.Set, hash [32]byte) (*LM, error) {
-	m, err := model.New(cfgJSON, set)
-	if err != nil {
-		return nil, fmt.Errorf("model %s: %w", name, err)
-	}
+func buildJSON(name string, cfgJSON, tokJSON []byte, set *safetensors.Set, hash [32]byte) (*LM, error) {
 	tok, err := tokenizer.Load(tokJSON)
 	if err != nil {
 		return nil, fmt.Errorf("model %s: tokenizer.json: %w", name, err)
+	}
+	return build(name, cfgJSON, tok, set, hash)
+}
+
+func build(name string, cfgJSON []byte, tok *tokenizer.Tokenizer, set *safetensors.Set, hash [32]byte) (*LM, error) {
+	m, err := model.New(cfgJSON, set)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", name, err)
 	}
 	c := m.Config()
 	if tok.VocabSize() > c.VocabSize {
@@ -201,7 +264,9 @@ func build(name string, cfgJSON, tokJSON []byte, set *safetensors.Set, hash [32]
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", name, err)
 	}
-	longest := 1
+	// A token stands for at most its bytes or, when it is the unknown
+	// token, one character of the text (see tokenizer.EncodeSpans).
+	longest := 4
 	for id := 0; id < tok.VocabSize(); id++ {
 		longest = max(longest, len(tok.TokenBytes(int32(id))))
 	}
