@@ -67,6 +67,10 @@ type regex struct {
 	prog      []inst
 	byteLevel bool // read text through the byte-level alphabet
 	src       string
+	// first holds the classes one of which a match's first character is
+	// in, or nil when that is not known (an assertion comes first): find
+	// skips other characters without running the machine.
+	first []*charClass
 }
 
 // maxProg bounds a compiled pattern (counted repetitions are expanded).
@@ -226,7 +230,49 @@ func compileRegex(pattern string, byteLevel bool) (*regex, error) {
 		return nil, fmt.Errorf("regex %q: %w", pattern, err)
 	}
 	c.prog = append(c.prog, inst{op: opMatch})
-	return &regex{prog: c.prog, byteLevel: byteLevel, src: pattern}, nil
+	re := &regex{prog: c.prog, byteLevel: byteLevel, src: pattern}
+	re.first = re.firstClasses()
+	return re, nil
+}
+
+// firstClasses returns the classes of the characters a match can start
+// with, or nil if an assertion or an empty match can come first.
+func (re *regex) firstClasses() []*charClass {
+	var out []*charClass
+	seen := make([]bool, len(re.prog))
+	ok := true
+	var walk func(pc int32)
+	walk = func(pc int32) {
+		if !ok || seen[pc] {
+			return
+		}
+		seen[pc] = true
+		switch in := &re.prog[pc]; in.op {
+		case opChar:
+			out = append(out, in.cls)
+		case opJmp:
+			walk(in.x)
+		case opSplit:
+			walk(in.x)
+			walk(in.y)
+		default:
+			ok = false
+		}
+	}
+	walk(0)
+	if !ok {
+		return nil
+	}
+	return out
+}
+
+func (re *regex) canStart(r rune) bool {
+	for _, c := range re.first {
+		if c.has(r) {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *parser) alt() (*node, error) {
@@ -795,6 +841,19 @@ func (m *machine) find(text []byte, from int) (start, end int) {
 	m.clist = m.clist[:0]
 	m.nextGen()
 	for pos := from; ; {
+		if start < 0 && len(m.clist) == 0 && m.re.first != nil {
+			// Nothing under way: skip to a character a match can start with.
+			for pos < len(text) {
+				r, n := m.re.decode(text[pos:])
+				if m.re.canStart(r) {
+					break
+				}
+				pos += n
+			}
+			if pos == len(text) {
+				return start, end
+			}
+		}
 		if start < 0 {
 			m.clist = m.add(m.clist, 0, int32(pos), text, pos)
 		}

@@ -21,6 +21,11 @@ type addedToken struct {
 // LeftmostLongest matching of the tokenizers library).
 type addedMatcher struct {
 	byFirst [256][]addedToken // by first byte, longest first
+	// second[c] has bit d set when a token starts with the bytes c, d;
+	// single[c] when the one-byte token c exists. They let find pass over
+	// most bytes without comparing strings.
+	second [256][4]uint64
+	single [256]bool
 }
 
 func newAddedMatcher(toks []addedToken) *addedMatcher {
@@ -31,6 +36,12 @@ func newAddedMatcher(toks []addedToken) *addedMatcher {
 	for _, a := range toks {
 		c := a.content[0]
 		m.byFirst[c] = append(m.byFirst[c], a)
+		if len(a.content) == 1 {
+			m.single[c] = true
+		} else {
+			d := a.content[1]
+			m.second[c][d>>6] |= 1 << (d & 63)
+		}
 	}
 	for i := range m.byFirst {
 		sort.SliceStable(m.byFirst[i], func(x, y int) bool {
@@ -44,6 +55,9 @@ func newAddedMatcher(toks []addedToken) *addedMatcher {
 // whitespace that lstrip and rstrip take, and the token's id, or start -1.
 func (m *addedMatcher) find(s []byte) (start, end int, id int32) {
 	for i, c := range s {
+		if !m.single[c] && (i+1 >= len(s) || m.second[c][s[i+1]>>6]&(1<<(s[i+1]&63)) == 0) {
+			continue
+		}
 		for _, a := range m.byFirst[c] {
 			n := len(a.content)
 			if len(s)-i < n || string(s[i:i+n]) != a.content {
