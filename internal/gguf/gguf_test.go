@@ -66,6 +66,12 @@ func sample() []byte {
 
 func TestParse(t *testing.T) {
 	b := sample()
+	// Version 2 has the same layout.
+	v2 := append([]byte(nil), b...)
+	v2[4] = 2
+	if f, err := Parse(v2); err != nil || f.Version != 2 || len(f.Tensors) != 4 {
+		t.Fatalf("version 2: %v", err)
+	}
 	f, err := Parse(b)
 	if err != nil {
 		t.Fatal(err)
