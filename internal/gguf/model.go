@@ -293,3 +293,59 @@ func unpermute(data []byte, rows, rowBytes, heads int) []byte {
 	}
 	return out
 }
+
+// Summary describes a GGUF model for listings (lmzip models).
+type Summary struct {
+	Architecture string // general.architecture
+	Name         string // general.name
+	Parameters   int64  // elements of all tensors
+	// Types counts the tensors of each storage type.
+	Types map[GGMLType]int
+	// Runnable is nil when Checkpoint can map the model for package
+	// model, else the reason it cannot.
+	Runnable error
+}
+
+// Summarize describes the file without converting any tensor.
+func (f *File) Summarize() Summary {
+	s := Summary{Types: map[GGMLType]int{}}
+	s.Architecture, _, _ = f.String("general.architecture")
+	s.Name, _, _ = f.String("general.name")
+	for _, t := range f.Tensors {
+		s.Parameters += int64(t.Elements())
+		s.Types[t.Type]++
+	}
+	s.Runnable = f.checkRunnable()
+	return s
+}
+
+// checkRunnable makes Checkpoint's checks that need no conversion.
+func (f *File) checkRunnable() error {
+	arch, _, err := f.String("general.architecture")
+	if err != nil {
+		return err
+	}
+	if arch != "llama" {
+		return fmt.Errorf("gguf: architecture %q is not supported (llama)", arch)
+	}
+	if _, err := f.llamaConfig(); err != nil {
+		return err
+	}
+	if len(f.Tensors) == 0 {
+		return fmt.Errorf("gguf: no tensors (a vocabulary-only file)")
+	}
+	for _, t := range f.Tensors {
+		if _, _, err := hfName(t.Name); err != nil {
+			return err
+		}
+		switch t.Type {
+		case F32, F16, BF16, Q8_0:
+		default:
+			return fmt.Errorf("gguf: tensor %q: type %s is not supported (F32, F16, BF16, Q8_0)", t.Name, t.Type)
+		}
+	}
+	if _, err := f.Tokenizer(); err != nil {
+		return err
+	}
+	return nil
+}

@@ -216,3 +216,27 @@ func TestCheckpointRejects(t *testing.T) {
 		}
 	}
 }
+
+func TestSummarize(t *testing.T) {
+	f, _ := stories(t)
+	s := f.Summarize()
+	n := int64(0)
+	for _, tt := range f.Tensors {
+		p := int64(1)
+		for _, d := range tt.Dims {
+			p *= int64(d)
+		}
+		n += p
+	}
+	if s.Architecture != "llama" || s.Runnable != nil || s.Parameters != n || n < 200000 || s.Types[F32] != len(f.Tensors) {
+		t.Errorf("%+v (parameters %d)", s, n)
+	}
+	v, err := Open(testutil.Data(t, "tokenizers", "ggml-vocab", "ggml-vocab-falcon.gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if s := v.Summarize(); s.Runnable == nil || s.Architecture != "falcon" || s.Parameters != 0 {
+		t.Errorf("falcon vocabulary: %+v", s)
+	}
+}
