@@ -118,17 +118,6 @@ func isNull(raw json.RawMessage) bool {
 	return len(raw) == 0 || string(raw) == "null"
 }
 
-// typeOf returns the "type" field of a JSON object.
-func typeOf(raw json.RawMessage) (string, error) {
-	var v struct {
-		Type string `json:"type"`
-	}
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return "", err
-	}
-	return v.Type, nil
-}
-
 // normalizerInfo is what the supported normalizers do.
 type normalizerInfo struct {
 	prepend      bool // Prepend "▁"
@@ -160,12 +149,12 @@ func parseNormalizer(raw json.RawMessage, depth int) (normalizerInfo, error) {
 	case "NFC":
 	case "Prepend":
 		if n.Prepend != metaspace {
-			return info, fmt.Errorf("Prepend %q is not supported (only %q)", n.Prepend, metaspace)
+			return info, fmt.Errorf("a Prepend of %q is not supported (only %q)", n.Prepend, metaspace)
 		}
 		info.prepend = true
 	case "Replace":
 		if n.Pattern == nil || n.Pattern.String == nil || *n.Pattern.String != " " || n.Content != metaspace {
-			return info, fmt.Errorf("Replace is only supported from \" \" to %q", metaspace)
+			return info, fmt.Errorf("a Replace is only supported from \" \" to %q", metaspace)
 		}
 		info.replaceSpace = true
 	case "Sequence":
@@ -194,14 +183,9 @@ func checkParts(raw json.RawMessage, allowed map[string]bool, depth int) (byteLe
 		return false, fmt.Errorf("sequences nested too deeply")
 	}
 	var v struct {
-		Type           string            `json:"type"`
-		Decoders       []json.RawMessage `json:"decoders"`
-		Processors     []json.RawMessage `json:"processors"`
-		Pattern        *patternJSON      `json:"pattern"`
-		Content        *string           `json:"content"`
-		PreTokenizers  []json.RawMessage `json:"pretokenizers"`
-		Normalizers    []json.RawMessage `json:"normalizers"`
-		AddPrefixSpace *bool             `json:"add_prefix_space"`
+		Type       string            `json:"type"`
+		Decoders   []json.RawMessage `json:"decoders"`
+		Processors []json.RawMessage `json:"processors"`
 	}
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return false, err

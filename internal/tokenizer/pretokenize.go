@@ -162,11 +162,6 @@ func isPunctuation(r rune) bool {
 	return unicode.IsPunct(r)
 }
 
-// wholeSplitter leaves the text in one piece.
-type wholeSplitter struct{}
-
-func (wholeSplitter) next(text []byte) int { return len(text) }
-
 // preTokenizerJSON is the part of a "pre_tokenizer" object that the
 // supported pre-tokenizers use.
 type preTokenizerJSON struct {
@@ -246,7 +241,7 @@ func (p *preTokenizer) add(raw json.RawMessage, depth int) error {
 		}
 	case "Split":
 		if c.Pattern == nil {
-			return fmt.Errorf("Split without a pattern")
+			return fmt.Errorf("a Split without a pattern")
 		}
 		b, err := parseBehavior(c.Behavior)
 		if err != nil {
@@ -266,11 +261,11 @@ func (p *preTokenizer) add(raw json.RawMessage, depth int) error {
 			m = newRegexMatcher(re)
 		case c.Pattern.String != nil:
 			if *c.Pattern.String == "" {
-				return fmt.Errorf("Split with an empty string pattern")
+				return fmt.Errorf("a Split with an empty string pattern")
 			}
 			m = &stringMatcher{s: *c.Pattern.String, byteLevel: p.byteLevel}
 		default:
-			return fmt.Errorf("Split pattern is neither Regex nor String")
+			return fmt.Errorf("a Split pattern that is neither Regex nor String")
 		}
 		p.stages = append(p.stages, &splitSplitter{m: m, behavior: b, invert: c.Invert})
 	case "Digits":
@@ -290,7 +285,7 @@ func (p *preTokenizer) add(raw json.RawMessage, depth int) error {
 			return fmt.Errorf("a second ByteLevel or Metaspace pre-tokenizer is not supported")
 		}
 		if c.Replacement != nil && *c.Replacement != metaspace {
-			return fmt.Errorf("Metaspace replacement %q is not supported (only %q)", *c.Replacement, metaspace)
+			return fmt.Errorf("a Metaspace replacement %q is not supported (only %q)", *c.Replacement, metaspace)
 		}
 		p.metaspace = true
 		p.prepend = "always"
@@ -302,7 +297,7 @@ func (p *preTokenizer) add(raw json.RawMessage, depth int) error {
 			case "always", "first", "never":
 				p.prepend = *c.PrependScheme
 			default:
-				return fmt.Errorf("Metaspace prepend_scheme %q", *c.PrependScheme)
+				return fmt.Errorf("unknown Metaspace prepend_scheme %q", *c.PrependScheme)
 			}
 		}
 		if c.Split == nil || *c.Split {

@@ -137,12 +137,6 @@ func (b *classBuilder) addFold(lo, hi rune) {
 	}
 }
 
-func (b *classBuilder) merge(o *classBuilder) {
-	b.ranges = append(b.ranges, o.ranges...)
-	b.tables = append(b.tables, o.tables...)
-	b.notTables = append(b.notTables, o.notTables...)
-}
-
 func (b *classBuilder) build(negate bool) *charClass {
 	c := &charClass{tables: b.tables, notTables: b.notTables, negate: negate}
 	// Sort and merge the ranges.
