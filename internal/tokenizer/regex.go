@@ -187,10 +187,14 @@ const (
 )
 
 type parser struct {
-	s    string
-	pos  int
-	fold bool
+	s     string
+	pos   int
+	fold  bool
+	depth int // groups open
 }
+
+// maxGroupDepth bounds the nesting of groups (the parser recurses).
+const maxGroupDepth = 100
 
 func (p *parser) errorf(format string, a ...any) error {
 	return fmt.Errorf("regex %q at %d: %s", p.s, p.pos, fmt.Sprintf(format, a...))
@@ -383,6 +387,8 @@ func (p *parser) atom() (*node, error) {
 		return p.group()
 	case ')':
 		return nil, p.errorf("unmatched )")
+	case '*', '+', '?':
+		return nil, p.errorf("nothing to repeat")
 	case '[':
 		return p.class()
 	case '.':
@@ -423,7 +429,11 @@ func (p *parser) atom() (*node, error) {
 
 func (p *parser) group() (*node, error) {
 	fold := p.fold
-	defer func() { p.fold = fold }()
+	p.depth++
+	defer func() { p.fold = fold; p.depth-- }()
+	if p.depth > maxGroupDepth {
+		return nil, p.errorf("groups nested deeper than %d", maxGroupDepth)
+	}
 	if strings.HasPrefix(p.s[p.pos:], "?") {
 		switch {
 		case strings.HasPrefix(p.s[p.pos:], "?:"):

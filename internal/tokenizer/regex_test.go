@@ -158,3 +158,15 @@ func TestHandSplittersAgainstRegex(t *testing.T) {
 		}
 	}
 }
+
+// TestRegexRejects checks patterns the engine refuses, with an error.
+func TestRegexRejects(t *testing.T) {
+	for _, p := range []string{
+		`(?<=a)b`, `a(?=bc)`, `a++`, `(a`, `a)`, `[a`, `[[:alpha:]]`, `\1`, `[a&&b]`, `\p{Nope}`, `[z-a]`,
+		`*a`, `(?x)a`, `\`, strings.Repeat("(", 200) + "a" + strings.Repeat(")", 200), `(?:a{1000}){1000}`,
+	} {
+		if _, err := compileRegex(p, false); err == nil {
+			t.Errorf("%q compiled", p)
+		}
+	}
+}
