@@ -8,7 +8,8 @@ package tokenizer
 // Qwen 2 has \p{N} in place of \p{N}{1,3}. The alternatives, tried in
 // order, work out as:
 //
-//   - an apostrophe and s, t, re, ve, m, ll or d in either case;
+//   - an apostrophe and s, t, re, ve, m, ll or d in either case (and the
+//     long s "ſ", which case-folds to s in the (?i) of the pattern);
 //   - a run of letters, with one character in front of it that is not a
 //     line end, letter or digit (a space, a punctuation mark);
 //   - one to three digits (one for Qwen 2);
@@ -29,6 +30,9 @@ func isLineEnd(c byte) bool { return c == '\r' || c == '\n' }
 func (sp llama3Splitter) next(s []byte) int {
 	c := s[0]
 	if c == '\'' && len(s) > 1 {
+		if len(s) > 2 && s[1] == 0xc5 && s[2] == 0xbf {
+			return 3 // "'ſ": the long s folds to s
+		}
 		switch lowerASCII(s[1]) {
 		case 's', 't', 'm', 'd':
 			return 2

@@ -346,6 +346,8 @@ const (
 // knownPattern returns the hand-written splitter of a pattern, or nil. The
 // GPT-2 pattern without its final \s+ splits the same way: every run of
 // whitespace that \s+(?!\S) leaves is a piece of its own either way.
+// llama.cpp's spellings of the Llama 3 and Qwen 2 patterns ([sS] for (?i))
+// differ from them only on "'ſ", which the splitter takes as a contraction.
 func knownPattern(p string) splitter {
 	switch p {
 	case gpt2Pattern, gpt2PatternNoFinal:
