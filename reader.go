@@ -22,11 +22,11 @@ import (
 // the defaults.
 type ReaderOptions struct {
 	// Model overrides the model named in the archive: "base", "small", a
-	// model directory or "org/name[@revision]" in the Hugging Face cache.
-	// It must be the model the archive was made with (its identity is
-	// checked); it is needed for archives made with a model directory.
-	// Archives made with a model from the Hugging Face cache find it
-	// there.
+	// model directory, a GGUF file or "org/name[@revision]" in the Hugging
+	// Face cache. It must be the model the archive was made with (its
+	// identity is checked); it is needed for archives made with a model
+	// directory or GGUF file. Archives made with a model from the Hugging
+	// Face cache find it there.
 	Model string
 	// Progress, if not nil, is called after each block with the number of
 	// archive bytes consumed so far.
@@ -117,7 +117,7 @@ func resolveModel(h *Header, override string) (*lm.LM, error) {
 			if ref, ok := hub.ParseSpec(h.Model); ok {
 				return resolveHubModel(h, ref)
 			}
-			return nil, fmt.Errorf("%w: the archive was made with model %q (id %x), which is not built in: give its directory with -m", ErrWrongModel, h.Model, h.ModelID)
+			return nil, fmt.Errorf("%w: the archive was made with model %q (id %x), which is not built in: give its directory or GGUF file with -m", ErrWrongModel, h.Model, h.ModelID)
 		}
 		spec = h.Model
 	}

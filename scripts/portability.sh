@@ -24,7 +24,11 @@ cd "$(dirname "$0")/.."
 if ! command -v qemu-aarch64-static > /dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
     echo "== installing qemu-user-static"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-user-static) > /dev/null
+    for try in 1 2 3; do
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-user-static) > /dev/null && break
+      echo "apt-get failed (try $try); retrying" >&2
+      sleep 10
+    done
   else
     echo "portability.sh: qemu-aarch64-static is missing (apt-get install qemu-user-static)" >&2
     exit 1
