@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 go test -count=1 ./...
 go test -count=1 -tags noasm ./internal/kernel ./internal/model ./internal/lmcoder
-GOAMD64=v3 go test -count=1 ./internal/kernel ./internal/lmcoder
+GOAMD64=v3 go test -count=1 ./internal/kernel ./internal/model ./internal/lmcoder
 go test -count=1 -race ./internal/kernel ./internal/model ./internal/lmcoder ./internal/tokenizer ./internal/cm ./internal/hub
 go test -count=1 -race -run 'Streaming|Threads|Concatenated|Edges' .
 bash scripts/fuzz.sh "${LMZIP_FUZZTIME:-5s}"
