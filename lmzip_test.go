@@ -118,7 +118,7 @@ func TestIncompressibleGrowsLittle(t *testing.T) {
 // TestArchiveIndependentOfThreadsAndKernels checks that the archive does
 // not depend on the number of threads or on the kernel implementation.
 func TestArchiveIndependentOfThreadsAndKernels(t *testing.T) {
-	for _, recipe := range []int{RecipeFloat32, RecipeFloat16} {
+	for _, recipe := range []int{RecipeFloat32, RecipeFloat16, RecipeInt8} {
 		archiveIndependentOf(t, recipe)
 	}
 }

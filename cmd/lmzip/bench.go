@@ -16,15 +16,22 @@ func init() {
 	register(&command{
 		name:    "bench",
 		summary: "measure compression ratio and speed on files",
-		usage:   "[-m MODEL[,MODEL...]] [-T N] FILE...",
-		help: `Compresses and decompresses each FILE in memory with each model, checks
-the round trip, and prints the size, bits per byte and speed in tokens per
-second in each direction. Nothing is written to disk. To profile, set
+		usage:   "[-m MODEL[,MODEL...]] [--recipe R[,R...]] [-T N] FILE...",
+		help: `Compresses and decompresses each FILE in memory with each model and
+numeric recipe, checks the round trip, and prints the size and bits per
+byte, and for each direction the speed in tokens and kilobytes (1000 bytes
+of input) per second, the arithmetic done per second (GFLOP/s: the float32
+matrix products and attention; GOP/s: the int8 products; a multiply-add is
+two operations) and its share of the ceiling. The ceiling is what the matrix
+products reach on this machine, measured first by a short microbenchmark of
+each kind (float32, bfloat16 and int8 weights) on 1 thread and on all; the
+share is the time the run's arithmetic would take at the ceiling over the
+time it took. Nothing is written to disk. To profile, set
 LMZIP_CPUPROFILE=FILE (any command).
 
 Examples:
   lmzip bench examples/compressor/AStudyInScarlet.txt
-  lmzip bench -m small,base -T 2 book.txt
+  lmzip bench -m small,base --recipe f16kv,int8 -T 2 book.txt
 `,
 		run: runBench,
 	})
@@ -34,8 +41,10 @@ func runBench(args []string) int {
 	c := commands["bench"]
 	fs := &flagSet{}
 	modelList := "base"
+	recipeList := defaultRecipeName()
 	threads := 0
 	fs.stringVar(&modelList, 'm', "model", "MODELS", "comma-separated models (default base)")
+	fs.stringVar(&recipeList, 0, "recipe", "RECIPES", "comma-separated numeric recipes: "+recipeNames()+" (default "+defaultRecipeName()+")")
 	fs.intVar(&threads, 'T', "threads", "N", "threads (default: all cores)")
 	files, code, ok := parseFlags(c, fs, args)
 	if !ok {
@@ -47,8 +56,19 @@ func runBench(args []string) int {
 	if threads > 0 {
 		lmzip.SetThreads(threads)
 	}
+	var recipes []int
+	for _, r := range strings.Split(recipeList, ",") {
+		id, err := lmzip.ParseRecipe(r)
+		if err != nil {
+			return usageError("%v", err)
+		}
+		recipes = append(recipes, id)
+	}
 	fmt.Printf("kernels: %s, threads: %d\n", kernel.Implementation(), kernel.Threads())
-	fmt.Printf("%-12s %-20s %10s %9s %10s %7s %7s %12s %12s\n", "model", "file", "bytes", "tokens", "archive", "%", "bpb", "comp tok/s", "decomp tok/s")
+	ceil := measureCeiling(200 * time.Millisecond)
+	fmt.Println(ceil)
+	fmt.Printf("%-12s %-6s %-20s %9s %8s %9s %6s  %-10s %7s %7s %8s %7s %8s\n", "model", "recipe", "file", "bytes", "tokens", "archive", "bpb",
+		"direction", "tok/s", "KB/s", "GFLOP/s", "GOP/s", "ceiling")
 	exit := exitOK
 	for _, name := range files {
 		data, err := os.ReadFile(name)
@@ -58,49 +78,67 @@ func runBench(args []string) int {
 			continue
 		}
 		for _, m := range strings.Split(modelList, ",") {
-			if err := benchOne(name, data, m); err != nil {
-				report(name, err)
-				exit = exitError
+			for _, r := range recipes {
+				if err := benchOne(name, data, m, r, ceil); err != nil {
+					report(name, err)
+					exit = exitError
+				}
 			}
 		}
 	}
 	return exit
 }
 
-func benchOne(name string, data []byte, model string) error {
+func benchOne(name string, data []byte, model string, recipe int, ceil *ceiling) error {
 	var buf bytes.Buffer
-	w, err := lmzip.NewWriter(&buf, &lmzip.Options{Model: model}) // loads the model before timing
+	w, err := lmzip.NewWriter(&buf, &lmzip.Options{Model: model, Recipe: recipe}) // loads the model before timing
 	if err != nil {
 		return err
 	}
-	if _, err := lmzip.NewReader(bytes.NewReader(emptyArchive(model)), nil); err != nil {
+	if _, err := lmzip.NewReader(bytes.NewReader(emptyArchive(model, recipe)), nil); err != nil {
 		return err
 	}
-	t0 := time.Now()
+	w0, t0 := kernel.WorkDone(), time.Now()
 	w.Write(data)
 	if err := w.Close(); err != nil {
 		return err
 	}
-	tc := time.Since(t0)
+	tc, wc := time.Since(t0), kernel.WorkDone().Sub(w0)
 	st := w.Stats()
-	t1 := time.Now()
+	w1, t1 := kernel.WorkDone(), time.Now()
 	back, err := lmzip.Decompress(buf.Bytes(), nil)
 	if err != nil {
 		return err
 	}
-	td := time.Since(t1)
+	td, wd := time.Since(t1), kernel.WorkDone().Sub(w1)
 	if !bytes.Equal(back, data) {
 		return fmt.Errorf("round trip differs")
 	}
 	n := float64(len(data))
-	fmt.Printf("%-12s %-20s %10d %9d %10d %6.2f%% %7.3f %12.0f %12.0f\n", w.Model(), filepath.Base(name), len(data), st.Tokens, buf.Len(),
-		100*float64(buf.Len())/max(n, 1), 8*float64(buf.Len())/max(n, 1), float64(st.Tokens)/tc.Seconds(), float64(st.Tokens)/td.Seconds())
+	fmt.Printf("%-12s %-6s %-20s %9d %8d %9d %6.3f  ", w.Model(), recipeName(recipe), filepath.Base(name), len(data), st.Tokens, buf.Len(), 8*float64(buf.Len())/max(n, 1))
+	speed := func(dir string, el time.Duration, wk kernel.Work) string {
+		s := el.Seconds()
+		return fmt.Sprintf("%-10s %7.0f %7.1f %8.1f %7.1f %7.1f%%", dir, float64(st.Tokens)/s, n/1000/s,
+			float64(wk.Float())/1e9/s, float64(wk.Int8())/1e9/s, 100*ceil.share(wk, el))
+	}
+	fmt.Println(speed("compress", tc, wc))
+	fmt.Printf("%-*s  %s\n", 12+1+6+1+20+1+9+1+8+1+9+1+6, "", speed("decompress", td, wd))
 	return nil
 }
 
+// recipeName returns the name of recipe id.
+func recipeName(id int) string {
+	for _, r := range lmzip.Recipes() {
+		if r.ID == id {
+			return r.Name
+		}
+	}
+	return fmt.Sprint(id)
+}
+
 // emptyArchive returns the archive of empty input, used to load a model
-// before timing.
-func emptyArchive(model string) []byte {
-	b, _ := lmzip.Compress(nil, &lmzip.Options{Model: model})
+// (and build its network for the recipe) before timing.
+func emptyArchive(model string, recipe int) []byte {
+	b, _ := lmzip.Compress(nil, &lmzip.Options{Model: model, Recipe: recipe})
 	return b
 }

@@ -4,6 +4,7 @@
 package lm
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
@@ -47,6 +48,15 @@ type LM struct {
 	// the tokenizer's longest token, and at least 4 (an unknown token
 	// stands for one character).
 	MaxTokenBytes int
+
+	cfgJSON []byte
+	// reopen opens the checkpoint again, to build the network of another
+	// recipe: it returns the tensors and what releases them, and fails if
+	// the checkpoint no longer has the identity Hash.
+	reopen func() (*safetensors.Set, func(), error)
+
+	netMu sync.Mutex
+	nets  map[model.Options]model.Model
 }
 
 // ID returns the short form of Hash that archives record.
@@ -57,13 +67,36 @@ func (l *LM) ID() [8]byte {
 }
 
 // Network returns the network that computes probabilities by recipe r:
-// the model itself for recipes that keep the weights as stored.
+// the model itself for recipes that keep the weights as stored, else the
+// model built again from its checkpoint with the weights held as the
+// recipe says (r.Weights.Options). Networks are built once and cached.
 func (l *LM) Network(r *recipe.Recipe) (model.Model, error) {
-	switch r.Weights {
-	case recipe.WeightsExact:
+	opts := r.Weights.Options()
+	if opts == (model.Options{}) {
 		return l.Model, nil
 	}
-	return nil, fmt.Errorf("recipe %s: weight storage %v is not implemented", r, r.Weights)
+	l.netMu.Lock()
+	defer l.netMu.Unlock()
+	if m := l.nets[opts]; m != nil {
+		return m, nil
+	}
+	if l.reopen == nil {
+		return nil, fmt.Errorf("model %s: recipe %s needs the checkpoint, which cannot be reopened", l.Name, r)
+	}
+	set, release, err := l.reopen()
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", l.Name, err)
+	}
+	defer release()
+	m, err := model.New(l.cfgJSON, set, &opts)
+	if err != nil {
+		return nil, fmt.Errorf("model %s, recipe %s: %w", l.Name, r, err)
+	}
+	if l.nets == nil {
+		l.nets = map[model.Options]model.Model{}
+	}
+	l.nets[opts] = m
+	return m, nil
 }
 
 // Config returns the network's configuration.
@@ -171,7 +204,32 @@ func loadGGUF(path string) (*LM, error) {
 	}
 	var sum [32]byte
 	copy(sum[:], h.Sum(nil))
-	return build(filepath.Base(path), cfg, tok, set, sum)
+	l, err := build(filepath.Base(path), cfg, tok, set, sum)
+	if err != nil {
+		return nil, err
+	}
+	l.reopen = func() (*safetensors.Set, func(), error) {
+		f, err := gguf.Open(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		h := sha256.New()
+		if err := hashFile(h, path); err != nil {
+			f.Close()
+			return nil, nil, err
+		}
+		if !bytes.Equal(h.Sum(nil), sum[:]) {
+			f.Close()
+			return nil, nil, fmt.Errorf("%s changed since it was loaded", path)
+		}
+		_, set, err := f.Checkpoint()
+		if err != nil {
+			f.Close()
+			return nil, nil, err
+		}
+		return set, func() { f.Close() }, nil
+	}
+	return l, nil
 }
 
 func hashFile(w io.Writer, path string) error {
@@ -201,7 +259,20 @@ func loadEmbedded(name string) (*LM, error) {
 	h.add(f.Config)
 	h.add(f.Tokenizer)
 	h.add(f.Weights)
-	return buildJSON(name, f.Config, f.Tokenizer, set, h.sum())
+	l, err := buildJSON(name, f.Config, f.Tokenizer, set, h.sum())
+	if err != nil {
+		return nil, err
+	}
+	// The weights are in the binary: the set can be parsed again at will.
+	l.reopen = func() (*safetensors.Set, func(), error) {
+		st, err := safetensors.Parse(f.Weights)
+		if err != nil {
+			return nil, nil, err
+		}
+		set, err := safetensors.NewSet(st)
+		return set, func() {}, err
+	}
+	return l, nil
 }
 
 // loadDir loads a model directory; name is the model's name, the
@@ -230,7 +301,26 @@ func loadDir(dir, name string) (*LM, error) {
 		abs, _ := filepath.Abs(dir)
 		name = filepath.Base(abs)
 	}
-	return buildJSON(name, cfg, tok, set, h.sum())
+	sum := h.sum()
+	l, err := buildJSON(name, cfg, tok, set, sum)
+	if err != nil {
+		return nil, err
+	}
+	l.reopen = func() (*safetensors.Set, func(), error) {
+		set, err := safetensors.OpenDir(dir)
+		if err != nil {
+			return nil, nil, err
+		}
+		if now, err := DirHash(dir); err != nil || now != sum {
+			set.Close()
+			if err == nil {
+				err = fmt.Errorf("%s changed since it was loaded", dir)
+			}
+			return nil, nil, err
+		}
+		return set, func() { set.Close() }, nil
+	}
+	return l, nil
 }
 
 // DirHash returns the identity (LM.Hash) of the model in a directory
@@ -307,7 +397,7 @@ func build(name string, cfgJSON []byte, tok *tokenizer.Tokenizer, set *safetenso
 	for id := 0; id < tok.VocabSize(); id++ {
 		longest = max(longest, len(tok.TokenBytes(int32(id))))
 	}
-	return &LM{Name: name, Hash: hash, Model: m, Tokenizer: tok, Start: start, Context: c.MaxPositions, MaxTokenBytes: longest}, nil
+	return &LM{Name: name, Hash: hash, Model: m, Tokenizer: tok, Start: start, Context: c.MaxPositions, MaxTokenBytes: longest, cfgJSON: cfgJSON}, nil
 }
 
 // startToken picks the token that starts each segment: config.json's

@@ -141,6 +141,11 @@ func (b *batch) storeKV(li int, qkv []float32, qOut, kvOut, hd int) {
 // own cache.
 func (b *batch) attention(li int, out, qkv []float32, stride, heads, kvHeads, hd int, scale float32) {
 	group := heads / kvHeads
+	keys := 0
+	for _, p := range b.pos {
+		keys += p + 1
+	}
+	kernel.AddAttention(4 * uint64(keys) * uint64(heads) * uint64(hd)) // scores and mix: a multiply-add per key and dimension each
 	scratch := make([][]float32, kernel.Threads())
 	parallelTasks(b.rows*heads, 4, func(task, w int) {
 		r, h := task/heads, task%heads
