@@ -77,7 +77,7 @@ run() {
 }
 
 status=0
-for shape in "--segment 64 --group 4" "--segment 48 --group 1"; do
+for shape in "--segment 64 --group 4" "--segment 48 --group 1" "--segment 64 --group 4 --recipe int8"; do
   echo "== archives with $shape"
   ref=""
   # Build (with environment) and thread count.

@@ -16,7 +16,7 @@ func init() {
 	register(&command{
 		name:    "bench",
 		summary: "measure compression ratio and speed on files",
-		usage:   "[-m MODEL[,MODEL...]] [--recipe R[,R...]] [-T N] FILE...",
+		usage:   "[-m MODEL[,MODEL...]] [--recipe R[,R...]] [-T N] [--segment N] [--coders LIST] FILE...",
 		help: `Compresses and decompresses each FILE in memory with each model and
 numeric recipe, checks the round trip, and prints the size and bits per
 byte, and for each direction the speed in tokens and kilobytes (1000 bytes
@@ -45,6 +45,10 @@ func runBench(args []string) int {
 	threads := 0
 	fs.stringVar(&modelList, 'm', "model", "MODELS", "comma-separated models (default base)")
 	fs.stringVar(&recipeList, 0, "recipe", "RECIPES", "comma-separated numeric recipes: "+recipeNames()+" (default "+defaultRecipeName()+")")
+	var base lmzip.Options
+	coders := ""
+	fs.intVar(&base.SegmentTokens, 0, "segment", "N", "tokens per segment (default: the model's context)")
+	fs.stringVar(&coders, 0, "coders", "LIST", "coders a segment may use: lm,cm,raw (default all)")
 	fs.intVar(&threads, 'T', "threads", "N", "threads (default: all cores)")
 	files, code, ok := parseFlags(c, fs, args)
 	if !ok {
@@ -55,6 +59,9 @@ func runBench(args []string) int {
 	}
 	if threads > 0 {
 		lmzip.SetThreads(threads)
+	}
+	if coders != "" {
+		base.Coders = strings.Split(coders, ",")
 	}
 	var recipes []int
 	for _, r := range strings.Split(recipeList, ",") {
@@ -79,7 +86,9 @@ func runBench(args []string) int {
 		}
 		for _, m := range strings.Split(modelList, ",") {
 			for _, r := range recipes {
-				if err := benchOne(name, data, m, r, ceil); err != nil {
+				opt := base
+				opt.Model, opt.Recipe = m, r
+				if err := benchOne(name, data, &opt, ceil); err != nil {
 					report(name, err)
 					exit = exitError
 				}
@@ -89,13 +98,13 @@ func runBench(args []string) int {
 	return exit
 }
 
-func benchOne(name string, data []byte, model string, recipe int, ceil *ceiling) error {
+func benchOne(name string, data []byte, opt *lmzip.Options, ceil *ceiling) error {
 	var buf bytes.Buffer
-	w, err := lmzip.NewWriter(&buf, &lmzip.Options{Model: model, Recipe: recipe}) // loads the model before timing
+	w, err := lmzip.NewWriter(&buf, opt) // loads the model before timing
 	if err != nil {
 		return err
 	}
-	if _, err := lmzip.NewReader(bytes.NewReader(emptyArchive(model, recipe)), nil); err != nil {
+	if _, err := lmzip.NewReader(bytes.NewReader(emptyArchive(opt.Model, opt.Recipe)), &lmzip.ReaderOptions{Model: opt.Model}); err != nil {
 		return err
 	}
 	w0, t0 := kernel.WorkDone(), time.Now()
@@ -106,7 +115,7 @@ func benchOne(name string, data []byte, model string, recipe int, ceil *ceiling)
 	tc, wc := time.Since(t0), kernel.WorkDone().Sub(w0)
 	st := w.Stats()
 	w1, t1 := kernel.WorkDone(), time.Now()
-	back, err := lmzip.Decompress(buf.Bytes(), nil)
+	back, err := lmzip.Decompress(buf.Bytes(), &lmzip.ReaderOptions{Model: opt.Model})
 	if err != nil {
 		return err
 	}
@@ -115,7 +124,7 @@ func benchOne(name string, data []byte, model string, recipe int, ceil *ceiling)
 		return fmt.Errorf("round trip differs")
 	}
 	n := float64(len(data))
-	fmt.Printf("%-12s %-6s %-20s %9d %8d %9d %6.3f  ", w.Model(), recipeName(recipe), filepath.Base(name), len(data), st.Tokens, buf.Len(), 8*float64(buf.Len())/max(n, 1))
+	fmt.Printf("%-12s %-6s %-20s %9d %8d %9d %6.3f  ", w.Model(), recipeName(opt.Recipe), filepath.Base(name), len(data), st.Tokens, buf.Len(), 8*float64(buf.Len())/max(n, 1))
 	speed := func(dir string, el time.Duration, wk kernel.Work) string {
 		s := el.Seconds()
 		return fmt.Sprintf("%-10s %7.0f %7.1f %8.1f %7.1f %7.1f%%", dir, float64(st.Tokens)/s, n/1000/s,

@@ -928,6 +928,29 @@ func (g *gen) roundF16_512() {
 // block is 16 halves (32 bytes), widened exactly by VCVTPH2PS; each block is
 // prefetched scoresF16Prefetch bytes ahead.
 func (g *gen) scoresF16Blocks512(lab string, nb int, masked bool) {
+	g.scoresNarrowBlocks512(lab, nb, masked, kvF16)
+}
+
+// kvElem is how a narrow KV kernel reads its keys or values: the bytes of
+// one element, and the instructions that widen 16 of them at a memory
+// address exactly to float32 in a zmm register.
+type kvElem struct {
+	size  int
+	widen func(g *gen, addr string, z int)
+}
+
+var (
+	kvF16 = kvElem{2, func(g *gen, addr string, z int) { g.ins("VCVTPH2PS %s, Z%d", addr, z) }}
+	kvI8  = kvElem{1, func(g *gen, addr string, z int) {
+		g.ins("VPMOVSXBD %s, Z%d", addr, z)
+		g.ins("VCVTDQ2PS Z%d, Z%d", z, z)
+	}}
+)
+
+// scoresNarrowBlocks512 is scoresBlocks512 for keys of element e: each row
+// of a block is 16 elements, widened exactly; each block is prefetched
+// scoresF16Prefetch bytes ahead.
+func (g *gen) scoresNarrowBlocks512(lab string, nb int, masked bool, e kvElem) {
 	for b := 0; b < nb; b++ {
 		g.ins("VPXORD Z%d, Z%d, Z%d", b, b, b)
 	}
@@ -939,11 +962,11 @@ func (g *gen) scoresF16Blocks512(lab string, nb int, masked bool) {
 	for b := 0; b < nb; b++ {
 		t := 16 + b
 		g.ins("PREFETCHT0 %d%s", scoresF16Prefetch, addr[b])
-		g.ins("VCVTPH2PS %s, Z%d", addr[b], t)
+		e.widen(g, addr[b], t)
 		g.ins("VMULPS.BCST (BX), Z%d, Z%d", t, t)
 		g.ins("VADDPS Z%d, Z%d, Z%d", t, b, b)
 	}
-	g.ins("ADDQ $32, AX")
+	g.ins("ADDQ $%d, AX", 16*e.size)
 	g.ins("ADDQ $4, BX")
 	g.ins("DECQ R10")
 	g.ins("JNZ %s_loop", lab)
@@ -963,43 +986,48 @@ func (g *gen) scoresF16Blocks512(lab string, nb int, masked bool) {
 // about 20% less time with it on Zen 4.
 const scoresF16Prefetch = 512
 
-func (g *gen) scoresF16_512() {
-	g.line("// func scoresF16AVX512(s, q *float32, kb *uint16, D, n int)")
+func (g *gen) scoresF16_512() { g.scoresNarrow512("scoresF16AVX512", "kb *uint16", "float16", kvF16) }
+
+// scoresI8_512 emits scoresI8AVX512, scoresF16AVX512 for int8 keys.
+func (g *gen) scoresI8_512() { g.scoresNarrow512("scoresI8AVX512", "kb *int8", "int8", kvI8) }
+
+func (g *gen) scoresNarrow512(n, kbArg, what string, e kvElem) {
+	g.line(sprintf("// func %s(s, q *float32, %s, D, n int)", n, kbArg))
 	g.line("//")
-	g.line("// Keys as float16 in blocks of 16 (see KeyIndex): each block is D rows of 32 bytes.")
-	g.line("TEXT ·scoresF16AVX512(SB), NOSPLIT, $0-40")
+	g.line(sprintf("// Keys as %s in blocks of 16 (see KeyIndex): each block is D rows of %d bytes.", what, 16*e.size))
+	g.line(sprintf("TEXT ·%s(SB), NOSPLIT, $0-40", n))
 	g.ins("MOVQ s+0(FP), DI")
 	g.ins("MOVQ q+8(FP), SI")
 	g.ins("MOVQ kb+16(FP), DX")
 	g.ins("MOVQ D+24(FP), R8")
 	g.ins("MOVQ n+32(FP), CX")
 	g.ins("MOVQ R8, R9")
-	g.ins("SHLQ $5, R9") // bytes per block
+	g.ins("SHLQ $%d, R9", map[int]int{1: 4, 2: 5}[e.size]) // bytes per block
 	g.ins("LEAQ (R9)(R9*2), R11")
 	g.ins("LEAQ (R9)(R9*4), R12")
 	g.ins("LEAQ (R11)(R9*4), R13")
 	for _, nb := range []int{8, 2, 1} {
-		lab := fmt.Sprintf("scoresF16AVX512_g%d", nb)
+		lab := fmt.Sprintf("%s_g%d", n, nb)
 		g.label(lab)
 		g.ins("CMPQ CX, $%d", 16*nb)
-		g.ins("JLT scoresF16AVX512_next%d", nb)
-		g.scoresF16Blocks512(lab, nb, false)
+		g.ins("JLT %s_next%d", n, nb)
+		g.scoresNarrowBlocks512(lab, nb, false, e)
 		g.ins("MOVQ R9, AX")
 		g.ins("IMULQ $%d, AX", nb)
 		g.ins("ADDQ AX, DX")
 		g.ins("ADDQ $%d, DI", 64*nb)
 		g.ins("SUBQ $%d, CX", 16*nb)
 		g.ins("JMP %s", lab)
-		g.label(fmt.Sprintf("scoresF16AVX512_next%d", nb))
+		g.label(fmt.Sprintf("%s_next%d", n, nb))
 	}
 	g.ins("TESTQ CX, CX")
-	g.ins("JZ scoresF16AVX512_done")
+	g.ins("JZ %s_done", n)
 	g.ins("MOVQ $1, AX")
 	g.ins("SHLQ CX, AX")
 	g.ins("DECQ AX")
 	g.ins("KMOVW AX, K1")
-	g.scoresF16Blocks512("scoresF16AVX512_part", 1, true)
-	g.label("scoresF16AVX512_done")
+	g.scoresNarrowBlocks512(n+"_part", 1, true, e)
+	g.label(n + "_done")
 	g.ins("VZEROUPPER")
 	g.ins("RET")
 	g.line("")
@@ -1008,15 +1036,22 @@ func (g *gen) scoresF16_512() {
 // mixF16_512 emits mixF16AVX512: the first cols (a multiple of 16) of the D
 // outputs, in chunks of 256 and 16 columns; rows of float16 values are 2·D
 // bytes apart.
-func (g *gen) mixF16_512() {
-	n := "mixF16AVX512"
-	g.line("// func mixF16AVX512(out, p *float32, v *uint16, D, n, cols int)")
-	g.line("TEXT ·mixF16AVX512(SB), NOSPLIT, $0-48")
+func (g *gen) mixF16_512() { g.mixNarrow512("mixF16AVX512", "v *uint16", kvF16) }
+
+// mixI8_512 emits mixI8AVX512, mixF16AVX512 for int8 values (rows D bytes
+// apart).
+func (g *gen) mixI8_512() { g.mixNarrow512("mixI8AVX512", "v *int8", kvI8) }
+
+func (g *gen) mixNarrow512(n, vArg string, e kvElem) {
+	g.line(sprintf("// func %s(out, p *float32, %s, D, n, cols int)", n, vArg))
+	g.line(sprintf("TEXT ·%s(SB), NOSPLIT, $0-48", n))
 	g.ins("MOVQ out+0(FP), DI")
 	g.ins("MOVQ p+8(FP), SI")
 	g.ins("MOVQ v+16(FP), DX")
 	g.ins("MOVQ D+24(FP), R9")
-	g.ins("SHLQ $1, R9")
+	if e.size == 2 {
+		g.ins("SHLQ $1, R9")
+	}
 	g.ins("MOVQ n+32(FP), R8")
 	g.ins("MOVQ cols+40(FP), CX")
 	for _, w := range []int{256, 64, 16} {
@@ -1034,7 +1069,7 @@ func (g *gen) mixF16_512() {
 		g.label(lab + "_loop")
 		for c := 0; c < nacc; c++ {
 			t := 16 + c
-			g.ins("VCVTPH2PS %d(AX), Z%d", 32*c, t)
+			e.widen(g, fmt.Sprintf("%d(AX)", 16*e.size*c), t)
 			g.ins("VMULPS.BCST (BX), Z%d, Z%d", t, t)
 			g.ins("VADDPS Z%d, Z%d, Z%d", t, c, c)
 		}
@@ -1045,7 +1080,7 @@ func (g *gen) mixF16_512() {
 		for c := 0; c < nacc; c++ {
 			g.ins("VMOVUPS Z%d, %d(DI)", c, 64*c)
 		}
-		g.ins("ADDQ $%d, DX", 2*w)
+		g.ins("ADDQ $%d, DX", e.size*w)
 		g.ins("ADDQ $%d, DI", 4*w)
 		g.ins("SUBQ $%d, CX", w)
 		g.ins("JMP %s", lab)
@@ -2029,6 +2064,8 @@ func main() {
 	a.roundF16_512()
 	a.scoresF16_512()
 	a.mixF16_512()
+	a.scoresI8_512()
+	a.mixI8_512()
 	a.matmulInt8VNNI()
 	a.absMax(true)
 	a.quantize(true)

@@ -32,6 +32,8 @@ type impl struct {
 	roundF16   func(dst []uint16, src []float32)
 	scoresF16  func(s, q []float32, kb []uint16, D, n int)
 	mixF16     func(out, p []float32, v []uint16, D, n int)
+	scoresI8   func(s, q []float32, kb []int8, D, n int)
+	mixI8      func(out, p []float32, v []int8, D, n int)
 }
 
 // A matmulFunc computes dst[r*N+n] for r < m and the columns n of panels
@@ -57,6 +59,8 @@ var genericImpl = impl{
 	roundF16:   roundF16Generic,
 	scoresF16:  scoresF16Generic,
 	mixF16:     mixF16Generic,
+	scoresI8:   scoresI8Generic,
+	mixI8:      mixI8Generic,
 }
 
 // derive returns a copy of the plain Go implementation named name, for an

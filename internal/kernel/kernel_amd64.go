@@ -52,6 +52,12 @@ func scoresF16AVX512(s, q *float32, kb *uint16, D, n int)
 func mixF16AVX512(out, p *float32, v *uint16, D, n, cols int)
 
 //go:noescape
+func scoresI8AVX512(s, q *float32, kb *int8, D, n int)
+
+//go:noescape
+func mixI8AVX512(out, p *float32, v *int8, D, n, cols int)
+
+//go:noescape
 func matmulTileInt8VNNI(dst *float32, ldd int, x *uint8, ldx int, w *int8, groups int, rows int, corr *int32, sx, sw *float32)
 
 //go:noescape
@@ -125,6 +131,8 @@ func archImpls() []*impl {
 		s.roundF16 = roundF16Asm(roundF16AVX512, 16)
 		s.scoresF16 = scoresF16Asm(scoresF16AVX512)
 		s.mixF16 = mixF16Asm(mixF16AVX512, 16)
+		s.scoresI8 = scoresI8Asm(scoresI8AVX512)
+		s.mixI8 = mixI8Asm(mixI8AVX512, 16)
 		add = append(add, &s)
 	}
 	if cpu.X86.HasAVX2 {
@@ -217,6 +225,37 @@ func mixF16Asm(mix func(out, p *float32, v *uint16, D, n, cols int), step int) f
 		}
 		if cols < D {
 			mixF16Cols(out, p, v, D, n, cols) // the last D%step columns
+		}
+	}
+}
+
+// scoresI8Asm returns the ScoresI8 entry of an assembly kernel that
+// computes all n scores.
+func scoresI8Asm(scores func(s, q *float32, kb *int8, D, n int)) func(s, q []float32, kb []int8, D, n int) {
+	return func(s, q []float32, kb []int8, D, n int) {
+		if n <= 0 || D <= 0 || len(s) < n || len(q) < D || (n+KeyBlock-1)/KeyBlock*D*KeyBlock > len(kb) {
+			scoresI8Generic(s, q, kb, D, n) // trivial, or panics as the reference does
+			return
+		}
+		scores(&s[0], &q[0], &kb[0], D, n)
+	}
+}
+
+// mixI8Asm returns the MixI8 entry of an assembly kernel that computes the
+// first cols outputs, a multiple of step; the Go code computes the rest.
+func mixI8Asm(mix func(out, p *float32, v *int8, D, n, cols int), step int) func(out, p []float32, v []int8, D, n int) {
+	return func(out, p []float32, v []int8, D, n int) {
+		if n <= 0 || D <= 0 || len(out) < D || len(p) < n || len(v) < n*D {
+			mixI8Generic(out, p, v, D, n)
+			return
+		}
+		out = out[:D]
+		cols := D &^ (step - 1)
+		if cols > 0 {
+			mix(&out[0], &p[0], &v[0], D, n, cols)
+		}
+		if cols < D {
+			mixI8Cols(out, p, v, D, n, cols) // the last D%step columns
 		}
 	}
 }

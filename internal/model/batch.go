@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	"github.com/lmzip/lmzip/internal/kernel"
@@ -17,7 +18,15 @@ type batch struct {
 	cache  []*Cache // per row
 
 	bufs [numBufs][]float32 // scratch space of the layers, reused from layer to layer
+	// scores holds each worker's attention scores (see attention).
+	scores [][]float32
+	seen   map[*Cache]bool
 }
+
+// batches recycles batches and their scratch space from one forward pass to
+// the next (decompression runs thousands of small passes): newBatch takes
+// one, commit gives it back.
+var batches = sync.Pool{New: func() any { return &batch{seen: map[*Cache]bool{}} }}
 
 // The scratch buffers of a batch.
 const (
@@ -41,8 +50,10 @@ func (b *batch) buf(i, n int) []float32 {
 }
 
 func newBatch(inputs []Input, c *Config) (*batch, error) {
-	b := &batch{inputs: inputs}
-	seen := make(map[*Cache]bool, len(inputs))
+	b := batches.Get().(*batch)
+	b.inputs, b.tokens, b.pos, b.cache = inputs, b.tokens[:0], b.pos[:0], b.cache[:0]
+	clear(b.seen)
+	seen := b.seen
 	for i, in := range inputs {
 		if in.Cache == nil {
 			return nil, fmt.Errorf("input %d has no cache", i)
@@ -54,7 +65,7 @@ func newBatch(inputs []Input, c *Config) (*batch, error) {
 		if in.Cache.Len+len(in.Tokens) > in.Cache.limit {
 			return nil, fmt.Errorf("input %d: %d tokens after %d exceed the cache capacity %d", i, len(in.Tokens), in.Cache.Len, in.Cache.limit)
 		}
-		if l := in.Cache.layers; len(l) != c.NumLayers || len(l[0].k)+len(l[0].k16) != c.NumKVHeads*c.HeadDim*in.Cache.capacity {
+		if l := in.Cache.layers; len(l) != c.NumLayers || l[0].keys() != c.NumKVHeads*c.HeadDim*in.Cache.capacity {
 			return nil, fmt.Errorf("input %d: cache belongs to another model", i)
 		}
 		for j, t := range in.Tokens {
@@ -104,6 +115,7 @@ func parallelTasks(n, chunk int, f func(task, worker int)) {
 func (b *batch) storeKV(li int, qkv []float32, qOut, kvOut, hd int) {
 	stride := qOut + 2*kvOut
 	var k16 []uint16
+	var k8 []int8
 	for r := 0; r < b.rows; r++ {
 		c := b.cache[r]
 		lc := &c.layers[li]
@@ -117,8 +129,20 @@ func (b *batch) storeKV(li int, qkv []float32, qOut, kvOut, hd int) {
 			}
 			kernel.RoundF16(k16[:kvOut], k)
 		}
+		if c.kv == KVInt8 && len(k8) < hd {
+			k8 = make([]int8, hd)
+		}
 		for g := 0; g < kvOut/hd; g++ {
 			vrow := (g*capacity + pos) * hd
+			if c.kv == KVInt8 {
+				lc.ks[g*capacity+pos] = kernel.QuantizeRow(k8, k[g*hd:(g+1)*hd])
+				kb := lc.k8[g*hd*capacity:]
+				for d := 0; d < hd; d++ {
+					kb[base+d*kernel.KeyBlock] = k8[d]
+				}
+				lc.vs[g*capacity+pos] = kernel.QuantizeRow(lc.v8[vrow:vrow+hd], v[g*hd:(g+1)*hd])
+				continue
+			}
 			if c.kv == KVFloat16 {
 				kb := lc.k16[g*hd*capacity:]
 				for d := 0; d < hd; d++ {
@@ -146,7 +170,10 @@ func (b *batch) attention(li int, out, qkv []float32, stride, heads, kvHeads, hd
 		keys += p + 1
 	}
 	kernel.AddAttention(4 * uint64(keys) * uint64(heads) * uint64(hd)) // scores and mix: a multiply-add per key and dimension each
-	scratch := make([][]float32, kernel.Threads())
+	for len(b.scores) < kernel.Threads() {
+		b.scores = append(b.scores, nil)
+	}
+	scratch := b.scores
 	parallelTasks(b.rows*heads, 4, func(task, w int) {
 		r, h := task/heads, task%heads
 		c := b.cache[r]
@@ -159,26 +186,45 @@ func (b *batch) attention(li int, out, qkv []float32, stride, heads, kvHeads, hd
 		g := h / group
 		q := qkv[r*stride+h*hd : r*stride+(h+1)*hd]
 		lo, hi := g*hd*c.capacity, (g+1)*hd*c.capacity // this KV head's keys, and values
-		if c.kv == KVFloat16 {
+		switch c.kv {
+		case KVFloat16:
 			kernel.ScoresF16(s, q, lc.k16[lo:hi], hd, n)
-		} else {
+		case KVInt8:
+			kernel.ScoresI8(s, q, lc.k8[lo:hi], hd, n)
+			ks := lc.ks[g*c.capacity : g*c.capacity+n]
+			for j, x := range ks {
+				s[j] = float32(s[j] * x)
+			}
+		default:
 			kernel.Scores(s, q, lc.k[lo:hi], hd, n)
 		}
 		kernel.Scale(s, scale)
 		sum := kernel.ExpShift(s, s, kernel.Max(s))
 		kernel.Scale(s, 1/sum)
 		o := out[(r*heads+h)*hd : (r*heads+h+1)*hd]
-		if c.kv == KVFloat16 {
+		switch c.kv {
+		case KVFloat16:
 			kernel.MixF16(o, s, lc.v16[lo:hi], hd, n)
-		} else {
+		case KVInt8:
+			vs := lc.vs[g*c.capacity : g*c.capacity+n]
+			for j, x := range vs {
+				s[j] = float32(s[j] * x)
+			}
+			kernel.MixI8(o, s, lc.v8[lo:hi], hd, n)
+		default:
 			kernel.Mix(o, s, lc.v[lo:hi], hd, n)
 		}
 	})
 }
 
-// commit advances every cache past the batch's tokens.
+// commit advances every cache past the batch's tokens and recycles the
+// batch, which must not be used afterwards.
 func (b *batch) commit() {
 	for _, in := range b.inputs {
 		in.Cache.Len += len(in.Tokens)
 	}
+	b.inputs = nil
+	clear(b.cache) // no cache stays reachable from the pool
+	clear(b.seen)
+	batches.Put(b)
 }

@@ -19,7 +19,8 @@ func BenchmarkLoad(b *testing.B) {
 		for _, opts := range []struct {
 			name string
 			o    *Options
-		}{{"native", nil}, {"float32", &Options{Linear: StoreFloat32, Head: StoreFloat32, Embedding: StoreFloat32}}} {
+		}{{"native", nil}, {"float32", &Options{Linear: StoreFloat32, Head: StoreFloat32, Embedding: StoreFloat32}},
+			{"int8", &Options{Linear: StoreInt8, Head: StoreInt8}}} {
 			b.Run(name+"/"+opts.name, func(b *testing.B) {
 				dir := filepath.Join(testutil.RepoRoot(b), "models", name)
 				var before, after runtime.MemStats
@@ -54,7 +55,8 @@ func BenchmarkDecodeStep(b *testing.B) {
 		for _, opts := range []struct {
 			name string
 			o    *Options
-		}{{"native", nil}, {"float32", &Options{Linear: StoreFloat32, Head: StoreFloat32, Embedding: StoreFloat32}}} {
+		}{{"native", nil}, {"float32", &Options{Linear: StoreFloat32, Head: StoreFloat32, Embedding: StoreFloat32}},
+			{"int8", &Options{Linear: StoreInt8, Head: StoreInt8}}} {
 			b.Run(name+"/"+opts.name, func(b *testing.B) {
 				m := loadWith(b, filepath.Join(testutil.RepoRoot(b), "models", name), opts.o)
 				c := m.Config()

@@ -113,6 +113,9 @@ func TestTinyArchGoldens(t *testing.T) {
 				scale = math.Max(scale, math.Abs(float64(v)))
 			}
 			checkGolden(t, arch+", float16 KV", fullAndIncremental(t, m, ids, KVFloat16), want, 1.5e-3*scale)
+			// Quantizing each key and value vector to int8 moves them by
+			// up to 1/254 of their largest magnitude.
+			checkGolden(t, arch+", int8 KV", fullAndIncremental(t, m, ids, KVInt8), want, 3e-2*scale)
 		})
 	}
 }
@@ -319,6 +322,45 @@ func TestTinyArchFingerprints(t *testing.T) {
 		}
 		if want, ok := archFingerprints[arch]; !ok || got != want {
 			t.Errorf("%q: {%q, %q}, want %q", arch, got[0], got[1], want)
+		}
+	}
+}
+
+// archFingerprintsInt8 are archFingerprints for the int8 recipe: int8
+// linear layers and head, int8 KV cache.
+var archFingerprintsInt8 = map[string]string{
+	"gpt2":                "9e180b34c80239ba",
+	"llama":               "43a0c4790358bec1",
+	"llama3-rope-scaling": "ab95568e3810827d",
+	"qwen2":               "4a2e52679bb61b51",
+	"qwen3":               "bc6d7fe3a4a01d31",
+	"mistral":             "256443638282a0bd",
+	"phi":                 "7695fca7638486a1",
+	"phi3":                "06fe04e7c7075fac",
+	"gpt_neox":            "d9b3a9883f1edf1e",
+	"gemma":               "75f764f63c9f68a8",
+	"olmo2":               "5580b8ad5c8f9fc2",
+}
+
+func TestTinyArchFingerprintsInt8(t *testing.T) {
+	for _, arch := range tinyArchs {
+		dir := testutil.Data(t, "archs", arch)
+		m := loadWith(t, dir, &Options{Linear: StoreInt8, Head: StoreInt8})
+		ids := ints(t, golden(t, filepath.Join(dir, "golden.safetensors")), "input_ids")
+		c := m.Config()
+		hidden := make([]float32, len(ids)*c.HiddenSize)
+		if err := m.Forward([]Input{{Cache: m.NewCache(len(ids), KVInt8), Tokens: ids}}, hidden); err != nil {
+			t.Fatal(err)
+		}
+		logits := make([]float32, len(ids)*c.VocabSize)
+		m.Logits(logits, hidden, len(ids))
+		h := sha256.New()
+		for _, v := range logits {
+			binary.Write(h, binary.LittleEndian, math.Float32bits(v))
+		}
+		got := hex.EncodeToString(h.Sum(nil)[:8])
+		if want, ok := archFingerprintsInt8[arch]; !ok || got != want {
+			t.Errorf("%q: %q, want %q", arch, got, want)
 		}
 	}
 }

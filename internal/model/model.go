@@ -162,7 +162,26 @@ const (
 	// KVFloat16 rounds keys and values to IEEE float16 (kernel.RoundF16)
 	// as they are stored: half the memory and memory traffic.
 	KVFloat16
+	// KVInt8 quantizes each head's key and value vectors to int8 with a
+	// float32 scale (kernel.QuantizeRow) as they are stored: a little over
+	// a quarter of float32's memory and traffic. A score is the dot
+	// product of the query with the int8 key (kernel.ScoresI8) times the
+	// key's scale; each attention weight is multiplied by its value's
+	// scale before the weighted sum of the int8 values (kernel.MixI8).
+	KVInt8
 )
+
+func (kv KV) String() string {
+	switch kv {
+	case KVFloat32:
+		return "float32"
+	case KVFloat16:
+		return "float16"
+	case KVInt8:
+		return "int8"
+	}
+	return fmt.Sprintf("KV(%d)", int(kv))
+}
 
 // Cache is the key/value cache of one sequence. Keys are stored in the
 // blocked layout of kernel.Scores (per layer and KV head: blocks of
@@ -180,11 +199,17 @@ type Cache struct {
 
 // layerCache holds one layer's keys ([kvHeads][capacity/KeyBlock][headDim]
 // [KeyBlock]) and values ([kvHeads][capacity][headDim]), in k and v or, for
-// KVFloat16, in k16 and v16.
+// KVFloat16, in k16 and v16, or for KVInt8 in k8 and v8 with the scale of
+// each key and value vector in ks and vs ([kvHeads][capacity]).
 type layerCache struct {
 	k, v     []float32
 	k16, v16 []uint16
+	k8, v8   []int8
+	ks, vs   []float32
 }
+
+// keys returns how many key values the layer holds.
+func (l *layerCache) keys() int { return len(l.k) + len(l.k16) + len(l.k8) }
 
 // NewCache allocates a cache for a model of the given shape.
 func newCache(layers, kvHeads, headDim, capacity int, kv KV) *Cache {
@@ -193,9 +218,13 @@ func newCache(layers, kvHeads, headDim, capacity int, kv KV) *Cache {
 	c.capacity = capacity
 	n := kvHeads * headDim * capacity
 	for i := range c.layers {
-		if kv == KVFloat16 {
+		switch kv {
+		case KVFloat16:
 			c.layers[i] = layerCache{k16: make([]uint16, n), v16: make([]uint16, n)}
-		} else {
+		case KVInt8:
+			c.layers[i] = layerCache{k8: make([]int8, n), v8: make([]int8, n),
+				ks: make([]float32, kvHeads*capacity), vs: make([]float32, kvHeads*capacity)}
+		default:
 			c.layers[i] = layerCache{k: make([]float32, n), v: make([]float32, n)}
 		}
 	}
@@ -215,7 +244,7 @@ func (c *Cache) Reset() { c.Len = 0 }
 func (c *Cache) Bytes() int {
 	n := 0
 	for _, l := range c.layers {
-		n += 4*(len(l.k)+len(l.v)) + 2*(len(l.k16)+len(l.v16))
+		n += 4*(len(l.k)+len(l.v)+len(l.ks)+len(l.vs)) + 2*(len(l.k16)+len(l.v16)) + len(l.k8) + len(l.v8)
 	}
 	return n
 }

@@ -97,8 +97,8 @@ var table = []*Recipe{
 	},
 	{
 		ID: 3, Name: "int8",
-		Summary: "int8 weights (linear layers and head), float16 KV cache: exact integer products, a quarter of float32's weight traffic",
-		Weights: WeightsInt8, KV: model.KVFloat16, Kernels: 1, Quantizer: 1,
+		Summary: "int8 weights (linear layers and head) and int8 KV cache: exact integer products, a quarter of float32's weight traffic, half of float16's cache traffic",
+		Weights: WeightsInt8, KV: model.KVInt8, Kernels: 1, Quantizer: 1,
 	},
 }
 

@@ -1,0 +1,61 @@
+package kernel
+
+// Int8 keys and values: attention over a KV cache that stores each key and
+// value vector quantized by QuantizeRow (int8 values and a float32 scale
+// per vector), at a quarter of float32's memory traffic and half of
+// float16's. The kernels here compute on the int8 values widened exactly;
+// the engine applies the scales (see ScoresI8 and MixI8).
+
+// ScoresI8 is Scores with int8 keys in the blocked layout of KeyIndex:
+// s[j] = Σ_{d<D} q[d]·float32(k(j, d)), each product rounded to float32
+// and added in order of d starting from zero. The key's scale is not
+// applied: the engine multiplies s[j] by it. kb must hold whole blocks
+// (⌈n/KeyBlock⌉·D·KeyBlock values).
+func ScoresI8(s, q []float32, kb []int8, D, n int) {
+	if n <= 0 {
+		return
+	}
+	active.scoresI8(s[:n], q[:D], kb[:(n+KeyBlock-1)/KeyBlock*D*KeyBlock], D, n)
+}
+
+func scoresI8Generic(s, q []float32, kb []int8, D, n int) {
+	for j := range s[:n] {
+		s[j] = 0
+	}
+	for b0 := 0; b0 < n; b0 += KeyBlock {
+		block := kb[b0*D:]
+		out := s[b0:min(n, b0+KeyBlock)]
+		for d := 0; d < D; d++ {
+			qd := q[d]
+			row := block[d*KeyBlock : d*KeyBlock+len(out)]
+			for j, k := range row {
+				out[j] += float32(qd * float32(k))
+			}
+		}
+	}
+}
+
+// MixI8 is Mix with int8 values: out[d] = Σ_{j<n} p[j]·float32(v[j*D+d])
+// for d < D, each product rounded to float32 and added in order of j
+// starting from zero. The values' scales are not applied: the engine
+// folds them into p.
+func MixI8(out, p []float32, v []int8, D, n int) {
+	active.mixI8(out[:D], p[:n], v[:n*D], D, n)
+}
+
+func mixI8Generic(out, p []float32, v []int8, D, n int) {
+	mixI8Cols(out, p, v, D, n, 0)
+}
+
+// mixI8Cols is mixI8Generic for the columns d0 <= d < len(out) only.
+func mixI8Cols(out, p []float32, v []int8, D, n, d0 int) {
+	for d := d0; d < len(out); d++ {
+		out[d] = 0
+	}
+	for j, pj := range p[:n] {
+		row := v[j*D+d0 : j*D+len(out)]
+		for d, x := range row {
+			out[d0+d] += float32(pj * float32(x))
+		}
+	}
+}

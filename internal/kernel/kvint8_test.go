@@ -1,0 +1,116 @@
+package kernel
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+func randI8(r *rand.Rand, n int) []int8 {
+	v := make([]int8, n)
+	for i := range v {
+		v[i] = int8(r.IntN(255) - 127)
+	}
+	return v
+}
+
+// TestScoresMixI8Implementations checks that ScoresI8 and MixI8 are Scores
+// and Mix on the exactly widened int8 values, and that every
+// implementation computes the same bits, for many shapes (partial key
+// blocks, columns past the assembly's steps) and special values.
+func TestScoresMixI8Implementations(t *testing.T) {
+	r := rand.New(rand.NewPCG(81, 82))
+	type shape struct{ D, n int }
+	var shapes []shape
+	for n := 0; n <= 40; n++ {
+		shapes = append(shapes, shape{1 + r.IntN(70), n})
+	}
+	for D := 0; D <= 40; D++ {
+		shapes = append(shapes, shape{D, 1 + r.IntN(100)})
+	}
+	shapes = append(shapes, shape{64, 1024}, shape{64, 1000}, shape{64, 130}, shape{128, 65}, shape{70, 200},
+		shape{64, 129}, shape{256, 33}, shape{320, 17}, shape{328, 9}, shape{271, 5})
+	for i, sh := range shapes {
+		special := i%3 == 1
+		q := fill(r, sh.D, special)
+		kb := randI8(r, (sh.n+KeyBlock-1)/KeyBlock*sh.D*KeyBlock) // whole blocks
+		want := make([]float32, sh.n)
+		scoresI8Generic(want, q, kb, sh.D, sh.n)
+		p := fill(r, sh.n, special)
+		v := randI8(r, sh.n*sh.D)
+		wantMix := make([]float32, sh.D)
+		mixI8Generic(wantMix, p, v, sh.D, sh.n)
+
+		kw, vw := make([]float32, len(kb)), make([]float32, len(v))
+		for j, x := range kb {
+			kw[j] = float32(x)
+		}
+		for j, x := range v {
+			vw[j] = float32(x)
+		}
+		ref := make([]float32, sh.n)
+		scoresGeneric(ref, q, kw, sh.D, sh.n)
+		refMix := make([]float32, sh.D)
+		mixGeneric(refMix, p, vw, sh.D, sh.n)
+		if j := firstDiff(ref, want); j >= 0 {
+			t.Fatalf("ScoresI8 %+v: s[%d] = %g, Scores of widened keys %g", sh, j, want[j], ref[j])
+		}
+		if j := firstDiff(refMix, wantMix); j >= 0 {
+			t.Fatalf("MixI8 %+v: out[%d] = %g, Mix of widened values %g", sh, j, wantMix[j], refMix[j])
+		}
+		for _, im := range asmImpls(t) {
+			got := make([]float32, sh.n+1)
+			for j := range got {
+				got[j] = 7
+			}
+			im.scoresI8(got[:sh.n], q, kb, sh.D, sh.n)
+			if j := firstDiff(want, got[:sh.n]); j >= 0 || got[sh.n] != 7 {
+				t.Fatalf("%s ScoresI8 %+v: s[%d] wrong", im.name, sh, j)
+			}
+			gotMix := make([]float32, sh.D+1)
+			for j := range gotMix {
+				gotMix[j] = 7
+			}
+			im.mixI8(gotMix[:sh.D], p, v, sh.D, sh.n)
+			if j := firstDiff(wantMix, gotMix[:sh.D]); j >= 0 || gotMix[sh.D] != 7 {
+				t.Fatalf("%s MixI8 %+v: out[%d] wrong", im.name, sh, j)
+			}
+		}
+	}
+}
+
+// BenchmarkAttentionI8 compares the attention kernels of one query over
+// 1024 keys of 64 dimensions stored as float16 and as int8 (the cache of
+// one head of lmzip-base in decoding), from memory: many heads' caches
+// are cycled so that they do not stay in the processor's caches.
+//
+//	go test -run X -bench AttentionI8 ./internal/kernel
+func BenchmarkAttentionI8(b *testing.B) {
+	const D, n, heads = 64, 1024, 256 // 256 heads: 32 MiB of float16 keys and values
+	r := rand.New(rand.NewPCG(1, 1))
+	q := fill(r, D, false)
+	p := fill(r, n, false)
+	s := make([]float32, n)
+	out := make([]float32, D)
+	b.Run("f16", func(b *testing.B) {
+		k, v := randF16(r, heads*n*D, false), randF16(r, heads*n*D, false)
+		b.SetBytes(2 * 2 * n * D)
+		i := 0
+		for b.Loop() {
+			h := i % heads * n * D
+			ScoresF16(s, q, k[h:h+n*D], D, n)
+			MixF16(out, p, v[h:h+n*D], D, n)
+			i++
+		}
+	})
+	b.Run("i8", func(b *testing.B) {
+		k, v := randI8(r, heads*n*D), randI8(r, heads*n*D)
+		b.SetBytes(2 * n * D)
+		i := 0
+		for b.Loop() {
+			h := i % heads * n * D
+			ScoresI8(s, q, k[h:h+n*D], D, n)
+			MixI8(out, p, v[h:h+n*D], D, n)
+			i++
+		}
+	})
+}
