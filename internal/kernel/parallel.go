@@ -43,6 +43,10 @@ const (
 	spinFor    = 500 * time.Microsecond
 	spinYield  = 20 * time.Microsecond
 	maxWorkers = 64
+	// spinCheck is how many polls pass between looks at the clock: a
+	// poll is an atomic load (about a nanosecond), time.Now tens of
+	// them, which checking every 64 polls made most of a spin's cost.
+	spinCheck = 1024
 )
 
 // spin polls done until it reports true (then spin does too) or spinFor
@@ -54,7 +58,7 @@ func spin(done func() bool) bool {
 		if done() {
 			return true
 		}
-		if i%64 == 0 {
+		if i%spinCheck == 0 {
 			now := time.Now()
 			if now.Sub(start) > spinFor {
 				return false

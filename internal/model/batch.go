@@ -113,49 +113,47 @@ func parallelTasks(n, chunk int, f func(task, worker int)) {
 // storeKV writes the keys and values of every row into its cache for layer
 // li. qkv rows hold q (qOut values), k and v (kvOut values each).
 func (b *batch) storeKV(li int, qkv []float32, qOut, kvOut, hd int) {
+	b.eachRow(func(r int) { b.storeRow(li, r, qkv, qOut, kvOut, hd) })
+}
+
+// storeRow writes the keys and values of row r into its cache for layer
+// li. Rows write to distinct places, so they may be stored concurrently.
+func (b *batch) storeRow(li, r int, qkv []float32, qOut, kvOut, hd int) {
 	stride := qOut + 2*kvOut
-	var k16 []uint16
-	var k8 []int8
-	for r := 0; r < b.rows; r++ {
-		c := b.cache[r]
-		lc := &c.layers[li]
-		capacity, pos := c.capacity, b.pos[r]
-		k := qkv[r*stride+qOut : r*stride+qOut+kvOut]
-		v := qkv[r*stride+qOut+kvOut : r*stride+stride]
-		base := kernel.KeyIndex(pos, 0, hd)
-		if c.kv == KVFloat16 {
-			if len(k16) < kvOut {
-				k16 = make([]uint16, kvOut)
+	c := b.cache[r]
+	lc := &c.layers[li]
+	capacity, pos := c.capacity, b.pos[r]
+	k := qkv[r*stride+qOut : r*stride+qOut+kvOut]
+	v := qkv[r*stride+qOut+kvOut : r*stride+stride]
+	base := kernel.KeyIndex(pos, 0, hd)
+	var small [256]int8
+	k8 := small[:]
+	if c.kv == KVInt8 && hd > len(small) {
+		k8 = make([]int8, hd)
+	}
+	for g := 0; g < kvOut/hd; g++ {
+		vrow := (g*capacity + pos) * hd
+		kg, vg := k[g*hd:(g+1)*hd], v[g*hd:(g+1)*hd]
+		switch c.kv {
+		case KVInt8:
+			lc.ks[g*capacity+pos] = kernel.QuantizeRow(k8, kg)
+			kb := lc.k8[g*hd*capacity:]
+			for d := 0; d < hd; d++ {
+				kb[base+d*kernel.KeyBlock] = k8[d]
 			}
-			kernel.RoundF16(k16[:kvOut], k)
-		}
-		if c.kv == KVInt8 && len(k8) < hd {
-			k8 = make([]int8, hd)
-		}
-		for g := 0; g < kvOut/hd; g++ {
-			vrow := (g*capacity + pos) * hd
-			if c.kv == KVInt8 {
-				lc.ks[g*capacity+pos] = kernel.QuantizeRow(k8, k[g*hd:(g+1)*hd])
-				kb := lc.k8[g*hd*capacity:]
-				for d := 0; d < hd; d++ {
-					kb[base+d*kernel.KeyBlock] = k8[d]
-				}
-				lc.vs[g*capacity+pos] = kernel.QuantizeRow(lc.v8[vrow:vrow+hd], v[g*hd:(g+1)*hd])
-				continue
+			lc.vs[g*capacity+pos] = kernel.QuantizeRow(lc.v8[vrow:vrow+hd], vg)
+		case KVFloat16:
+			kb := lc.k16[g*hd*capacity:]
+			for d := 0; d < hd; d++ {
+				kb[base+d*kernel.KeyBlock] = kernel.Float32ToF16(kg[d]) // as RoundF16 rounds
 			}
-			if c.kv == KVFloat16 {
-				kb := lc.k16[g*hd*capacity:]
-				for d := 0; d < hd; d++ {
-					kb[base+d*kernel.KeyBlock] = k16[g*hd+d]
-				}
-				kernel.RoundF16(lc.v16[vrow:vrow+hd], v[g*hd:(g+1)*hd])
-				continue
-			}
+			kernel.RoundF16(lc.v16[vrow:vrow+hd], vg)
+		default:
 			kb := lc.k[g*hd*capacity:]
 			for d := 0; d < hd; d++ {
-				kb[base+d*kernel.KeyBlock] = k[g*hd+d]
+				kb[base+d*kernel.KeyBlock] = kg[d]
 			}
-			copy(lc.v[vrow:vrow+hd], v[g*hd:(g+1)*hd])
+			copy(lc.v[vrow:vrow+hd], vg)
 		}
 	}
 }

@@ -44,8 +44,9 @@ func BenchmarkLoad(b *testing.B) {
 // models on one thread: 16 sequences (their caches holding 256 to 1024
 // tokens, float16 as in recipe 2) each advance by one token, logits
 // included. It compares the weights kept as bfloat16 panels (native) with
-// float32 ones in the same run; decoding is bound by memory traffic, which
-// bfloat16 halves. Besides the time it reports the process's CPU time per
+// float32 ones in the same run, and with the int8 recipe's (int8 weights,
+// int8 cache); decoding is bound by memory traffic, which bfloat16 and int8
+// reduce. Besides the time it reports the process's CPU time per
 // step (cpu-ns/op), which other programs on a shared machine disturb less.
 //
 //	go test -run X -bench DecodeStep -count 3 ./internal/model
@@ -55,14 +56,15 @@ func BenchmarkDecodeStep(b *testing.B) {
 		for _, opts := range []struct {
 			name string
 			o    *Options
-		}{{"native", nil}, {"float32", &Options{Linear: StoreFloat32, Head: StoreFloat32, Embedding: StoreFloat32}},
-			{"int8", &Options{Linear: StoreInt8, Head: StoreInt8}}} {
+			kv   KV
+		}{{"native", nil, KVFloat16}, {"float32", &Options{Linear: StoreFloat32, Head: StoreFloat32, Embedding: StoreFloat32}, KVFloat16},
+			{"int8", &Options{Linear: StoreInt8, Head: StoreInt8}, KVInt8}} {
 			b.Run(name+"/"+opts.name, func(b *testing.B) {
 				m := loadWith(b, filepath.Join(testutil.RepoRoot(b), "models", name), opts.o)
 				c := m.Config()
 				caches := make([]*Cache, seqs)
 				for i := range caches {
-					caches[i] = m.NewCache(c.MaxPositions, KVFloat16)
+					caches[i] = m.NewCache(c.MaxPositions, opts.kv)
 				}
 				tokens := make([]int32, c.MaxPositions)
 				for i := range tokens {

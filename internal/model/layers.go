@@ -152,9 +152,11 @@ func (a *attention) forward(b *batch, li int, out, x []float32) {
 					a.rope.apply(row[h*hd:(h+1)*hd], pos)
 				}
 			}
+			b.storeRow(li, r, qkv, qOut, kvOut, hd)
 		})
+	} else {
+		b.storeKV(li, qkv, qOut, kvOut, hd)
 	}
-	b.storeKV(li, qkv, qOut, kvOut, hd)
 	att := b.buf(bufAtt, R*qOut)
 	b.attention(li, att, qkv, stride, a.heads, a.kvHeads, hd, a.scale)
 	a.o.forward(out, att, R)
