@@ -47,6 +47,8 @@ func runBench(args []string) int {
 	fs.stringVar(&recipeList, 0, "recipe", "RECIPES", "comma-separated numeric recipes: "+recipeNames()+" (default "+defaultRecipeName()+")")
 	var base lmzip.Options
 	coders := ""
+	useCPU := false
+	fs.boolVar(&useCPU, 0, "cpu-time", "time by the CPU time used divided by the threads, not the wall clock (for a machine other programs share)")
 	fs.intVar(&base.SegmentTokens, 0, "segment", "N", "tokens per segment (default: the model's context)")
 	fs.stringVar(&coders, 0, "coders", "LIST", "coders a segment may use: lm,cm,raw (default all)")
 	fs.intVar(&threads, 'T', "threads", "N", "threads (default: all cores)")
@@ -72,7 +74,11 @@ func runBench(args []string) int {
 		recipes = append(recipes, id)
 	}
 	fmt.Printf("kernels: %s, threads: %d\n", kernel.Implementation(), kernel.Threads())
-	ceil := measureCeiling(200 * time.Millisecond)
+	clk := clock{cpu: useCPU, threads: kernel.Threads()}
+	if useCPU {
+		fmt.Printf("times: CPU time / %d threads (--cpu-time)\n", clk.threads)
+	}
+	ceil := measureCeiling(200*time.Millisecond, clk)
 	fmt.Println(ceil)
 	fmt.Printf("%-12s %-6s %-20s %9s %8s %9s %6s  %-10s %7s %7s %8s %7s %8s\n", "model", "recipe", "file", "bytes", "tokens", "archive", "bpb",
 		"direction", "tok/s", "KB/s", "GFLOP/s", "GOP/s", "ceiling")
@@ -88,7 +94,7 @@ func runBench(args []string) int {
 			for _, r := range recipes {
 				opt := base
 				opt.Model, opt.Recipe = m, r
-				if err := benchOne(name, data, &opt, ceil); err != nil {
+				if err := benchOne(name, data, &opt, ceil, clk); err != nil {
 					report(name, err)
 					exit = exitError
 				}
@@ -98,7 +104,7 @@ func runBench(args []string) int {
 	return exit
 }
 
-func benchOne(name string, data []byte, opt *lmzip.Options, ceil *ceiling) error {
+func benchOne(name string, data []byte, opt *lmzip.Options, ceil *ceiling, clk clock) error {
 	var buf bytes.Buffer
 	w, err := lmzip.NewWriter(&buf, opt) // loads the model before timing
 	if err != nil {
@@ -107,19 +113,19 @@ func benchOne(name string, data []byte, opt *lmzip.Options, ceil *ceiling) error
 	if _, err := lmzip.NewReader(bytes.NewReader(emptyArchive(opt.Model, opt.Recipe)), &lmzip.ReaderOptions{Model: opt.Model}); err != nil {
 		return err
 	}
-	w0, t0 := kernel.WorkDone(), time.Now()
+	w0, since := kernel.WorkDone(), clk.start()
 	w.Write(data)
 	if err := w.Close(); err != nil {
 		return err
 	}
-	tc, wc := time.Since(t0), kernel.WorkDone().Sub(w0)
+	tc, wc := since(), kernel.WorkDone().Sub(w0)
 	st := w.Stats()
-	w1, t1 := kernel.WorkDone(), time.Now()
+	w1, since := kernel.WorkDone(), clk.start()
 	back, err := lmzip.Decompress(buf.Bytes(), &lmzip.ReaderOptions{Model: opt.Model})
 	if err != nil {
 		return err
 	}
-	td, wd := time.Since(t1), kernel.WorkDone().Sub(w1)
+	td, wd := since(), kernel.WorkDone().Sub(w1)
 	if !bytes.Equal(back, data) {
 		return fmt.Errorf("round trip differs")
 	}

@@ -18,15 +18,38 @@ type ceiling struct {
 
 var ceilingKinds = []kernel.Kind{kernel.Float32, kernel.BFloat16, kernel.Int8}
 
+// clock measures how long something took: the wall-clock time, or with
+// cpu the process's CPU time divided by the threads (what the time would
+// have been on an idle machine if every thread kept its core busy: on a
+// machine that other programs share, the CPU time is what the run itself
+// used, while the wall-clock time also counts the waits for a core).
+type clock struct {
+	cpu     bool
+	threads int
+}
+
+// start returns a function that returns the time since start was called.
+func (c clock) start() func() time.Duration {
+	if !c.cpu {
+		t0 := time.Now()
+		return func() time.Duration { return time.Since(t0) }
+	}
+	t0 := cpuTime()
+	return func() time.Duration { return (cpuTime() - t0) / time.Duration(c.threads) }
+}
+
 // measureCeiling runs the microbenchmark of each kind for about d, on 1
-// thread and on all of them.
-func measureCeiling(d time.Duration) *ceiling {
+// thread and on all of them, timed by clk.
+func measureCeiling(d time.Duration, clk clock) *ceiling {
 	c := &ceiling{threads: kernel.Threads()}
+	rate := func(k kernel.Kind, threads int) float64 {
+		return kernel.Ceiling(k, threads, d, clock{cpu: clk.cpu, threads: threads}.start())
+	}
 	for _, k := range ceilingKinds {
-		c.one[k] = kernel.Ceiling(k, 1, d)
+		c.one[k] = rate(k, 1)
 		c.all[k] = c.one[k]
 		if c.threads > 1 {
-			c.all[k] = kernel.Ceiling(k, c.threads, d)
+			c.all[k] = rate(k, c.threads)
 		}
 	}
 	return c

@@ -1091,6 +1091,160 @@ func (g *gen) mixNarrow512(n, vArg string, e kvElem) {
 	g.line("")
 }
 
+// scoresI8N_512 emits scoresI8Q<nq>AVX512: ScoresI8 for nq queries (rows
+// of D float32s, D·4 bytes apart) against the same keys, each key row
+// widened once for all of them; score rows are ldS float32s apart. Blocks
+// two at a time, then one under the mask of the last partial block.
+func (g *gen) scoresI8N_512(nq int) {
+	n := fmt.Sprintf("scoresI8Q%dAVX512", nq)
+	g.line(sprintf("// func %s(s *float32, ldS int, q *float32, kb *int8, D, n int)", n))
+	g.line(sprintf("TEXT ·%s(SB), NOSPLIT, $0-48", n))
+	g.ins("MOVQ s+0(FP), DI")
+	g.ins("MOVQ ldS+8(FP), R14")
+	g.ins("SHLQ $2, R14") // bytes between score rows
+	g.ins("MOVQ q+16(FP), SI")
+	g.ins("MOVQ kb+24(FP), DX")
+	g.ins("MOVQ D+32(FP), R8")
+	g.ins("MOVQ n+40(FP), CX")
+	g.ins("MOVQ R8, R9")
+	g.ins("SHLQ $4, R9") // bytes per key block
+	g.ins("MOVQ R8, R15")
+	g.ins("SHLQ $2, R15") // bytes between queries
+	g.ins("LEAQ (R15)(R15*2), R12")
+	g.ins("LEAQ (R14)(R14*2), R13")
+	qa := []string{"(BX)", "(BX)(R15*1)", "(BX)(R15*2)", "(BX)(R12*1)"}
+	sa := []string{"(DI)", "(DI)(R14*1)", "(DI)(R14*2)", "(DI)(R13*1)"}
+	ka := []string{"(AX)", "(AX)(R9*1)"}
+	blocks := func(lab string, nb int, masked bool) {
+		for i := 0; i < nq*nb; i++ {
+			g.ins("VPXORD Z%d, Z%d, Z%d", i, i, i)
+		}
+		g.ins("MOVQ DX, AX")
+		g.ins("MOVQ SI, BX")
+		g.ins("MOVQ R8, R10")
+		g.label(lab + "_loop")
+		for b := 0; b < nb; b++ {
+			g.ins("PREFETCHT0 %d%s", scoresF16Prefetch, ka[b])
+			kvI8.widen(g, ka[b], 16+b)
+		}
+		for b := 0; b < nb; b++ {
+			for i := 0; i < nq; i++ {
+				a, t := i*nb+b, 20+i*nb+b
+				g.ins("VMULPS.BCST %s, Z%d, Z%d", qa[i], 16+b, t)
+				g.ins("VADDPS Z%d, Z%d, Z%d", t, a, a)
+			}
+		}
+		g.ins("ADDQ $16, AX")
+		g.ins("ADDQ $4, BX")
+		g.ins("DECQ R10")
+		g.ins("JNZ %s_loop", lab)
+		for i := 0; i < nq; i++ {
+			for b := 0; b < nb; b++ {
+				if masked {
+					g.ins("VMOVUPS Z%d, K1, %d%s", i*nb+b, 64*b, sa[i])
+				} else {
+					g.ins("VMOVUPS Z%d, %d%s", i*nb+b, 64*b, sa[i])
+				}
+			}
+		}
+	}
+	lab := n + "_g2"
+	g.label(lab)
+	g.ins("CMPQ CX, $32")
+	g.ins("JLT %s_next2", n)
+	blocks(lab, 2, false)
+	g.ins("LEAQ (DX)(R9*2), DX")
+	g.ins("ADDQ $128, DI")
+	g.ins("SUBQ $32, CX")
+	g.ins("JMP %s", lab)
+	g.label(n + "_next2")
+	g.label(n + "_g1")
+	g.ins("CMPQ CX, $16")
+	g.ins("JLT %s_next1", n)
+	blocks(n+"_g1", 1, false)
+	g.ins("ADDQ R9, DX")
+	g.ins("ADDQ $64, DI")
+	g.ins("SUBQ $16, CX")
+	g.ins("JMP %s_g1", n)
+	g.label(n + "_next1")
+	g.ins("TESTQ CX, CX")
+	g.ins("JZ %s_done", n)
+	g.ins("MOVQ $1, AX")
+	g.ins("SHLQ CX, AX")
+	g.ins("DECQ AX")
+	g.ins("KMOVW AX, K1")
+	blocks(n+"_part", 1, true)
+	g.label(n + "_done")
+	g.ins("VZEROUPPER")
+	g.ins("RET")
+	g.line("")
+}
+
+// mixI8N_512 emits mixI8Q<nq>AVX512: MixI8 for nq rows of weights (ldP
+// float32s apart) over the same values, each value row widened once for
+// all of them: the first cols (a multiple of 16) of each query's D outputs
+// (output rows D float32s apart), in chunks of 64 and 16 columns.
+func (g *gen) mixI8N_512(nq int) {
+	n := fmt.Sprintf("mixI8Q%dAVX512", nq)
+	g.line(sprintf("// func %s(out, p *float32, ldP int, v *int8, D, n, cols int)", n))
+	g.line(sprintf("TEXT ·%s(SB), NOSPLIT, $0-56", n))
+	g.ins("MOVQ out+0(FP), DI")
+	g.ins("MOVQ p+8(FP), SI")
+	g.ins("MOVQ ldP+16(FP), R14")
+	g.ins("SHLQ $2, R14") // bytes between weight rows
+	g.ins("MOVQ v+24(FP), DX")
+	g.ins("MOVQ D+32(FP), R9") // bytes between value rows
+	g.ins("MOVQ n+40(FP), R8")
+	g.ins("MOVQ cols+48(FP), CX")
+	g.ins("MOVQ R9, R15")
+	g.ins("SHLQ $2, R15") // bytes between output rows
+	g.ins("LEAQ (R14)(R14*2), R12")
+	g.ins("LEAQ (R15)(R15*2), R13")
+	pa := []string{"(BX)", "(BX)(R14*1)", "(BX)(R14*2)", "(BX)(R12*1)"}
+	oa := []string{"(DI)", "(DI)(R15*1)", "(DI)(R15*2)", "(DI)(R13*1)"}
+	for _, w := range []int{64, 16} {
+		lab := fmt.Sprintf("%s_c%d", n, w)
+		g.label(lab)
+		g.ins("CMPQ CX, $%d", w)
+		g.ins("JLT %s_next%d", n, w)
+		g.ins("MOVQ DX, AX")
+		g.ins("MOVQ SI, BX")
+		g.ins("MOVQ R8, R10")
+		nacc := w / 16
+		for i := 0; i < nq*nacc; i++ {
+			g.ins("VPXORD Z%d, Z%d, Z%d", i, i, i)
+		}
+		g.label(lab + "_loop")
+		for c := 0; c < nacc; c++ {
+			kvI8.widen(g, fmt.Sprintf("%d(AX)", 16*c), 16+c)
+		}
+		for c := 0; c < nacc; c++ {
+			for i := 0; i < nq; i++ {
+				a, t := i*nacc+c, 20+(i*nacc+c)%12
+				g.ins("VMULPS.BCST %s, Z%d, Z%d", pa[i], 16+c, t)
+				g.ins("VADDPS Z%d, Z%d, Z%d", t, a, a)
+			}
+		}
+		g.ins("ADDQ R9, AX")
+		g.ins("ADDQ $4, BX")
+		g.ins("DECQ R10")
+		g.ins("JNZ %s_loop", lab)
+		for i := 0; i < nq; i++ {
+			for c := 0; c < nacc; c++ {
+				g.ins("VMOVUPS Z%d, %d%s", i*nacc+c, 64*c, oa[i])
+			}
+		}
+		g.ins("ADDQ $%d, DX", w)
+		g.ins("ADDQ $%d, DI", 4*w)
+		g.ins("SUBQ $%d, CX", w)
+		g.ins("JMP %s", lab)
+		g.label(fmt.Sprintf("%s_next%d", n, w))
+	}
+	g.ins("VZEROUPPER")
+	g.ins("RET")
+	g.line("")
+}
+
 // ---------------------------------------------------------------- AVX2
 
 // exp256 returns the instructions computing Exp(x) in place with ymm
@@ -2066,6 +2220,10 @@ func main() {
 	a.mixF16_512()
 	a.scoresI8_512()
 	a.mixI8_512()
+	for nq := 2; nq <= 4; nq++ {
+		a.scoresI8N_512(nq)
+		a.mixI8N_512(nq)
+	}
 	a.matmulInt8VNNI()
 	a.absMax(true)
 	a.quantize(true)

@@ -8,10 +8,15 @@ import (
 // Ceiling measures how fast MatMul runs on this machine with matrices of
 // kind k on threads threads, in operations per second (a multiply-add is
 // two): the products of ceilingRows rows with a ceilingK×ceilingN matrix,
-// repeated for about d. It is the ceiling that lmzip bench compares a
+// repeated for about d as measured by now (a clock that only goes forward;
+// nil means the wall clock). It is the ceiling that lmzip bench compares a
 // model's arithmetic with: products of many rows, whose weights the
 // kernels reuse from cache, run as fast as these kernels can.
-func Ceiling(k Kind, threads int, d time.Duration) float64 {
+func Ceiling(k Kind, threads int, d time.Duration, now func() time.Duration) float64 {
+	if now == nil {
+		t0 := time.Now()
+		now = func() time.Duration { return time.Since(t0) }
+	}
 	old := SetThreads(threads)
 	defer SetThreads(old)
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -27,13 +32,13 @@ func Ceiling(k Kind, threads int, d time.Duration) float64 {
 	dst := make([]float32, ceilingRows*ceilingN)
 	MatMul(dst, x, ceilingRows, m) // warm up: pools, caches
 	before := work.matmul[k].Load()
-	start := time.Now()
+	start := now()
 	n := 0
-	for n == 0 || time.Since(start) < d {
+	for n == 0 || now()-start < d {
 		MatMul(dst, x, ceilingRows, m)
 		n++
 	}
-	el := time.Since(start)
+	el := now() - start
 	work.matmul[k].Store(before) // the measurement is not the program's work
 	return float64(n) * 2 * ceilingRows * ceilingK * ceilingN / el.Seconds()
 }

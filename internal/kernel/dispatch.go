@@ -34,6 +34,8 @@ type impl struct {
 	mixF16     func(out, p []float32, v []uint16, D, n int)
 	scoresI8   func(s, q []float32, kb []int8, D, n int)
 	mixI8      func(out, p []float32, v []int8, D, n int)
+	scoresI8N  func(s []float32, ldS int, q []float32, nq int, kb []int8, D, n int)
+	mixI8N     func(out []float32, p []float32, ldP, nq int, v []int8, D, n int)
 }
 
 // A matmulFunc computes dst[r*N+n] for r < m and the columns n of panels
@@ -61,6 +63,8 @@ var genericImpl = impl{
 	mixF16:     mixF16Generic,
 	scoresI8:   scoresI8Generic,
 	mixI8:      mixI8Generic,
+	scoresI8N:  scoresI8NGeneric,
+	mixI8N:     mixI8NGeneric,
 }
 
 // derive returns a copy of the plain Go implementation named name, for an

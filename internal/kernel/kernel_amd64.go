@@ -58,6 +58,24 @@ func scoresI8AVX512(s, q *float32, kb *int8, D, n int)
 func mixI8AVX512(out, p *float32, v *int8, D, n, cols int)
 
 //go:noescape
+func scoresI8Q2AVX512(s *float32, ldS int, q *float32, kb *int8, D, n int)
+
+//go:noescape
+func scoresI8Q3AVX512(s *float32, ldS int, q *float32, kb *int8, D, n int)
+
+//go:noescape
+func scoresI8Q4AVX512(s *float32, ldS int, q *float32, kb *int8, D, n int)
+
+//go:noescape
+func mixI8Q2AVX512(out, p *float32, ldP int, v *int8, D, n, cols int)
+
+//go:noescape
+func mixI8Q3AVX512(out, p *float32, ldP int, v *int8, D, n, cols int)
+
+//go:noescape
+func mixI8Q4AVX512(out, p *float32, ldP int, v *int8, D, n, cols int)
+
+//go:noescape
 func matmulTileInt8VNNI(dst *float32, ldd int, x *uint8, ldx int, w *int8, groups int, rows int, corr *int32, sx, sw *float32)
 
 //go:noescape
@@ -133,6 +151,8 @@ func archImpls() []*impl {
 		s.mixF16 = mixF16Asm(mixF16AVX512, 16)
 		s.scoresI8 = scoresI8Asm(scoresI8AVX512)
 		s.mixI8 = mixI8Asm(mixI8AVX512, 16)
+		s.scoresI8N = scoresI8NAVX512
+		s.mixI8N = mixI8NAVX512
 		add = append(add, &s)
 	}
 	if cpu.X86.HasAVX2 {
@@ -257,6 +277,53 @@ func mixI8Asm(mix func(out, p *float32, v *int8, D, n, cols int), step int) func
 		if cols < D {
 			mixI8Cols(out, p, v, D, n, cols) // the last D%step columns
 		}
+	}
+}
+
+// scoresI8NAVX512 runs the queries four, three or two at a time through
+// the kernels that share each key row among them, a last single one
+// through scoresI8AVX512.
+func scoresI8NAVX512(s []float32, ldS int, q []float32, nq int, kb []int8, D, n int) {
+	if n <= 0 || D <= 0 {
+		scoresI8NGeneric(s, ldS, q, nq, kb, D, n)
+		return
+	}
+	kernels := [...]func(s *float32, ldS int, q *float32, kb *int8, D, n int){nil, nil, scoresI8Q2AVX512, scoresI8Q3AVX512, scoresI8Q4AVX512}
+	for i := 0; i < nq; {
+		k := min(4, nq-i)
+		if k == 1 {
+			scoresI8AVX512(&s[i*ldS], &q[i*D], &kb[0], D, n)
+		} else {
+			kernels[k](&s[i*ldS], ldS, &q[i*D], &kb[0], D, n)
+		}
+		i += k
+	}
+}
+
+// mixI8NAVX512 is scoresI8NAVX512's counterpart for MixI8N; the Go code
+// computes the last D%16 columns.
+func mixI8NAVX512(out []float32, p []float32, ldP, nq int, v []int8, D, n int) {
+	if n <= 0 || D <= 0 {
+		mixI8NGeneric(out, p, ldP, nq, v, D, n)
+		return
+	}
+	kernels := [...]func(out, p *float32, ldP int, v *int8, D, n, cols int){nil, nil, mixI8Q2AVX512, mixI8Q3AVX512, mixI8Q4AVX512}
+	cols := D &^ 15
+	for i := 0; i < nq; {
+		k := min(4, nq-i)
+		if cols > 0 {
+			if k == 1 {
+				mixI8AVX512(&out[i*D], &p[i*ldP], &v[0], D, n, cols)
+			} else {
+				kernels[k](&out[i*D], &p[i*ldP], ldP, &v[0], D, n, cols)
+			}
+		}
+		if cols < D {
+			for j := i; j < i+k; j++ {
+				mixI8Cols(out[j*D:(j+1)*D], p[j*ldP:j*ldP+n], v, D, n, cols)
+			}
+		}
+		i += k
 	}
 }
 

@@ -59,3 +59,43 @@ func mixI8Cols(out, p []float32, v []int8, D, n, d0 int) {
 		}
 	}
 }
+
+// ScoresI8N is ScoresI8 for nq queries against the same keys (the query
+// heads that share a key head): query i is q[i*D:(i+1)*D] and its scores go
+// to s[i*ldS : i*ldS+n]. Each score is computed exactly as ScoresI8
+// computes it; the keys are read once for all the queries.
+func ScoresI8N(s []float32, ldS int, q []float32, nq int, kb []int8, D, n int) {
+	if n <= 0 || nq <= 0 {
+		return
+	}
+	if ldS < n {
+		panic("kernel.ScoresI8N: score rows overlap")
+	}
+	active.scoresI8N(s[:(nq-1)*ldS+n], ldS, q[:nq*D], nq, kb[:(n+KeyBlock-1)/KeyBlock*D*KeyBlock], D, n)
+}
+
+func scoresI8NGeneric(s []float32, ldS int, q []float32, nq int, kb []int8, D, n int) {
+	for i := 0; i < nq; i++ {
+		scoresI8Generic(s[i*ldS:i*ldS+n], q[i*D:(i+1)*D], kb, D, n)
+	}
+}
+
+// MixI8N is MixI8 for nq rows of weights over the same values: row i of
+// weights is p[i*ldP : i*ldP+n] and its output out[i*D:(i+1)*D]. Each output
+// is computed exactly as MixI8 computes it; the values are read once for
+// all the rows.
+func MixI8N(out []float32, p []float32, ldP, nq int, v []int8, D, n int) {
+	if nq <= 0 {
+		return
+	}
+	if ldP < n {
+		panic("kernel.MixI8N: weight rows overlap")
+	}
+	active.mixI8N(out[:nq*D], p[:(nq-1)*ldP+n], ldP, nq, v[:n*D], D, n)
+}
+
+func mixI8NGeneric(out []float32, p []float32, ldP, nq int, v []int8, D, n int) {
+	for i := 0; i < nq; i++ {
+		mixI8Generic(out[i*D:(i+1)*D], p[i*ldP:i*ldP+n], v, D, n)
+	}
+}

@@ -114,3 +114,49 @@ func BenchmarkAttentionI8(b *testing.B) {
 		}
 	})
 }
+
+// TestScoresMixI8NImplementations checks that ScoresI8N and MixI8N compute
+// for each query exactly what ScoresI8 and MixI8 compute, in every
+// implementation, for 1 to 9 queries and many shapes.
+func TestScoresMixI8NImplementations(t *testing.T) {
+	r := rand.New(rand.NewPCG(91, 92))
+	type shape struct{ D, n, nq int }
+	var shapes []shape
+	for n := 0; n <= 40; n++ {
+		shapes = append(shapes, shape{1 + r.IntN(70), n, 1 + r.IntN(9)})
+	}
+	for D := 1; D <= 70; D += 3 {
+		shapes = append(shapes, shape{D, 1 + r.IntN(100), 1 + r.IntN(9)})
+	}
+	for nq := 1; nq <= 9; nq++ {
+		shapes = append(shapes, shape{64, 1000, nq}, shape{64, 33, nq}, shape{80, 129, nq})
+	}
+	for i, sh := range shapes {
+		special := i%3 == 1
+		ld := sh.n + r.IntN(5)
+		q := fill(r, sh.nq*sh.D, special)
+		kb := randI8(r, (sh.n+KeyBlock-1)/KeyBlock*sh.D*KeyBlock)
+		p := fill(r, sh.nq*ld, special)
+		v := randI8(r, sh.n*sh.D)
+		want := make([]float32, sh.nq*ld)
+		wantMix := make([]float32, sh.nq*sh.D)
+		for k := 0; k < sh.nq; k++ {
+			scoresI8Generic(want[k*ld:k*ld+sh.n], q[k*sh.D:(k+1)*sh.D], kb, sh.D, sh.n)
+			mixI8Generic(wantMix[k*sh.D:(k+1)*sh.D], p[k*ld:k*ld+sh.n], v, sh.D, sh.n)
+		}
+		for _, im := range append(asmImpls(t), &genericImpl) {
+			got := make([]float32, sh.nq*ld)
+			im.scoresI8N(got, ld, q, sh.nq, kb, sh.D, sh.n)
+			for k := 0; k < sh.nq; k++ {
+				if j := firstDiff(want[k*ld:k*ld+sh.n], got[k*ld:k*ld+sh.n]); j >= 0 {
+					t.Fatalf("%s ScoresI8N %+v: query %d score %d wrong", im.name, sh, k, j)
+				}
+			}
+			gotMix := make([]float32, sh.nq*sh.D)
+			im.mixI8N(gotMix, p, ld, sh.nq, v, sh.D, sh.n)
+			if j := firstDiff(wantMix, gotMix); j >= 0 {
+				t.Fatalf("%s MixI8N %+v: output %d wrong", im.name, sh, j)
+			}
+		}
+	}
+}

@@ -126,10 +126,11 @@ func (b *batch) storeRow(li, r int, qkv []float32, qOut, kvOut, hd int) {
 	k := qkv[r*stride+qOut : r*stride+qOut+kvOut]
 	v := qkv[r*stride+qOut+kvOut : r*stride+stride]
 	base := kernel.KeyIndex(pos, 0, hd)
-	var small [256]int8
-	k8 := small[:]
-	if c.kv == KVInt8 && hd > len(small) {
-		k8 = make([]int8, hd)
+	var small8 [256]int8
+	var small16 [256]uint16
+	k8, k16 := small8[:], small16[:]
+	if hd > len(small8) {
+		k8, k16 = make([]int8, hd), make([]uint16, hd)
 	}
 	for g := 0; g < kvOut/hd; g++ {
 		vrow := (g*capacity + pos) * hd
@@ -143,9 +144,10 @@ func (b *batch) storeRow(li, r int, qkv []float32, qOut, kvOut, hd int) {
 			}
 			lc.vs[g*capacity+pos] = kernel.QuantizeRow(lc.v8[vrow:vrow+hd], vg)
 		case KVFloat16:
+			kernel.RoundF16(k16[:hd], kg)
 			kb := lc.k16[g*hd*capacity:]
 			for d := 0; d < hd; d++ {
-				kb[base+d*kernel.KeyBlock] = kernel.Float32ToF16(kg[d]) // as RoundF16 rounds
+				kb[base+d*kernel.KeyBlock] = k16[d]
 			}
 			kernel.RoundF16(lc.v16[vrow:vrow+hd], vg)
 		default:
@@ -172,45 +174,58 @@ func (b *batch) attention(li int, out, qkv []float32, stride, heads, kvHeads, hd
 		b.scores = append(b.scores, nil)
 	}
 	scratch := b.scores
-	parallelTasks(b.rows*heads, 4, func(task, w int) {
-		r, h := task/heads, task%heads
+	// A task is one row and one key head with the query heads that share
+	// it (grouped-query attention): an int8 cache is read once for all of
+	// them (kernel.ScoresI8N, MixI8N); each head's results are the same as
+	// alone.
+	parallelTasks(b.rows*kvHeads, max(1, 4/group), func(task, w int) {
+		r, g := task/kvHeads, task%kvHeads
 		c := b.cache[r]
 		n := b.pos[r] + 1
-		if len(scratch[w]) < c.capacity {
-			scratch[w] = make([]float32, c.capacity)
+		ld := c.capacity
+		if len(scratch[w]) < group*ld {
+			scratch[w] = make([]float32, group*ld)
 		}
-		s := scratch[w][:n]
 		lc := &c.layers[li]
-		g := h / group
-		q := qkv[r*stride+h*hd : r*stride+(h+1)*hd]
 		lo, hi := g*hd*c.capacity, (g+1)*hd*c.capacity // this KV head's keys, and values
-		switch c.kv {
-		case KVFloat16:
-			kernel.ScoresF16(s, q, lc.k16[lo:hi], hd, n)
-		case KVInt8:
-			kernel.ScoresI8(s, q, lc.k8[lo:hi], hd, n)
-			ks := lc.ks[g*c.capacity : g*c.capacity+n]
-			for j, x := range ks {
-				s[j] = float32(s[j] * x)
-			}
-		default:
-			kernel.Scores(s, q, lc.k[lo:hi], hd, n)
+		h0 := g * group                                // the first query head of the group
+		qs := qkv[r*stride+h0*hd : r*stride+(h0+group)*hd]
+		os := out[(r*heads+h0)*hd : (r*heads+h0+group)*hd]
+		if c.kv == KVInt8 {
+			kernel.ScoresI8N(scratch[w], ld, qs, group, lc.k8[lo:hi], hd, n)
 		}
-		kernel.Scale(s, scale)
-		sum := kernel.ExpShift(s, s, kernel.Max(s))
-		kernel.Scale(s, 1/sum)
-		o := out[(r*heads+h)*hd : (r*heads+h+1)*hd]
-		switch c.kv {
-		case KVFloat16:
-			kernel.MixF16(o, s, lc.v16[lo:hi], hd, n)
-		case KVInt8:
-			vs := lc.vs[g*c.capacity : g*c.capacity+n]
-			for j, x := range vs {
-				s[j] = float32(s[j] * x)
+		for i := 0; i < group; i++ {
+			s := scratch[w][i*ld : i*ld+n]
+			q := qs[i*hd : (i+1)*hd]
+			switch c.kv {
+			case KVFloat16:
+				kernel.ScoresF16(s, q, lc.k16[lo:hi], hd, n)
+			case KVInt8:
+				ks := lc.ks[g*c.capacity : g*c.capacity+n]
+				for j, x := range ks {
+					s[j] = float32(s[j] * x)
+				}
+			default:
+				kernel.Scores(s, q, lc.k[lo:hi], hd, n)
 			}
-			kernel.MixI8(o, s, lc.v8[lo:hi], hd, n)
-		default:
-			kernel.Mix(o, s, lc.v[lo:hi], hd, n)
+			kernel.Scale(s, scale)
+			sum := kernel.ExpShift(s, s, kernel.Max(s))
+			kernel.Scale(s, 1/sum)
+			o := os[i*hd : (i+1)*hd]
+			switch c.kv {
+			case KVFloat16:
+				kernel.MixF16(o, s, lc.v16[lo:hi], hd, n)
+			case KVInt8:
+				vs := lc.vs[g*c.capacity : g*c.capacity+n]
+				for j, x := range vs {
+					s[j] = float32(s[j] * x)
+				}
+			default:
+				kernel.Mix(o, s, lc.v[lo:hi], hd, n)
+			}
+		}
+		if c.kv == KVInt8 {
+			kernel.MixI8N(os, scratch[w], ld, group, lc.v8[lo:hi], hd, n)
 		}
 	})
 }
