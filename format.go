@@ -39,8 +39,10 @@ const (
 )
 
 // DefaultRecipe is the recipe a Writer uses unless told otherwise (the
-// recipe table's default; a test checks that they agree).
-const DefaultRecipe = RecipeFloat16
+// recipe table's default; a test checks that they agree): int8, which costs
+// about 0.1% of ratio on the corpora and runs faster in both directions
+// (README, "Numeric recipes").
+const DefaultRecipe = RecipeInt8
 
 // RecipeInfo describes a numeric recipe.
 type RecipeInfo struct {

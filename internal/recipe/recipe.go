@@ -102,8 +102,9 @@ var table = []*Recipe{
 	},
 }
 
-// Default is the recipe compression uses unless told otherwise.
-var Default = table[1]
+// Default is the recipe compression uses unless told otherwise: int8, which
+// costs about 0.1% of ratio on the corpora (README).
+var Default = table[2]
 
 // All returns every recipe, in ID order.
 func All() []*Recipe { return append([]*Recipe(nil), table...) }
