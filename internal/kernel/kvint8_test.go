@@ -160,3 +160,22 @@ func TestScoresMixI8NImplementations(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkDone checks that matrix products count their operations by kind
+// and attention what its engine reports.
+func TestWorkDone(t *testing.T) {
+	before := WorkDone()
+	for _, k := range []Kind{Float32, BFloat16, Int8} {
+		w := NewMatrixOf(k, make([]float32, 70*30), 70, 30)
+		MatMul(make([]float32, 5*70), make([]float32, 5*30), 5, w)
+	}
+	AddAttention(1234)
+	d := WorkDone().Sub(before)
+	want := uint64(2 * 5 * 30 * 70)
+	if d.MatMul[Float32] != want || d.MatMul[BFloat16] != want || d.MatMul[Int8] != want || d.Attention != 1234 {
+		t.Fatalf("work %+v, want %d per kind and 1234 of attention", d, want)
+	}
+	if d.Float() != 2*want+1234 || d.Int8() != want {
+		t.Fatalf("Float %d, Int8 %d", d.Float(), d.Int8())
+	}
+}
