@@ -143,6 +143,14 @@ func NewMatrixOf(k Kind, w []float32, out, in int) *Matrix {
 	return newMatrix(k, out, in, func(o, i int) float32 { return w[o*in+i] })
 }
 
+// NewMatrixFunc is NewMatrixOf for weights given as at(o, i), the weight
+// from input i to output o, read once each in an order of the kind's
+// choosing: for large matrices read straight from a checkpoint, without a
+// float32 copy.
+func NewMatrixFunc(k Kind, out, in int, at func(o, i int) float32) *Matrix {
+	return newMatrix(k, out, in, at)
+}
+
 // NewMatrixBF16 is NewMatrix for weights stored as bfloat16 bit patterns
 // (the matrix holds them as float32; see NewMatrixBF16Packed).
 func NewMatrixBF16(w []uint16, out, in int) *Matrix {

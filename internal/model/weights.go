@@ -318,7 +318,27 @@ func (w *Weights) Matrix(role Role, in int, parts ...Part) *kernel.Matrix {
 			w.fail(fmt.Errorf("matrix %s: %d inputs are too many for int8 storage (at most %d)", parts[0].Name, in, kernel.MaxInt8K))
 			return nil
 		}
-		kind = kernel.Int8
+		// Quantized a row at a time straight from the tensors: no
+		// float32 copy of the matrix (the head of a large vocabulary
+		// would take hundreds of megabytes).
+		part, first := make([]int, total), make([]int, len(parts))
+		o := 0
+		for i := range parts {
+			first[i] = o
+			for j := 0; j < parts[i].Out; j++ {
+				part[o+j] = i
+			}
+			o += parts[i].Out
+		}
+		return kernel.NewMatrixFunc(kernel.Int8, total, in, func(o, i int) float32 {
+			pi := part[o]
+			p, t := &parts[pi], ts[pi]
+			r := p.row(o - first[pi])
+			if p.Conv1D {
+				return float32At(t, i*p.stored()+r)
+			}
+			return float32At(t, r*in+i)
+		})
 	default:
 		w.fail(fmt.Errorf("storage %v is not supported", storage))
 		return nil
