@@ -39,6 +39,21 @@ const quantTiny = 0x03800000
 // used, so every machine computes the same q and scale. len(q) must be at
 // least len(x).
 func QuantizeRow(q []int8, x []float32) (scale float32) {
+	if len(x) <= quantizeFast && active != &genericImpl {
+		// The implementation's kernel computes the same q and scale.
+		var u [quantizeFast]uint8
+		return active.quantize(q[:len(x)], u[:len(x)], x)
+	}
+	return quantizeRowGo(q, x)
+}
+
+// quantizeFast is the longest row QuantizeRow hands to the
+// implementation's quantize kernel (which also writes q+128 to a buffer
+// of this size on the stack): a KV cache's head vectors.
+const quantizeFast = 256
+
+// quantizeRowGo is QuantizeRow in plain Go, the definition.
+func quantizeRowGo(q []int8, x []float32) (scale float32) {
 	q = q[:len(x)]
 	var amax uint32
 	for _, v := range x {
@@ -89,7 +104,7 @@ func quantizeTo(q []int8, u []uint8, x []float32, inv float32) {
 // implementations' quantize entry, by which the Int8 product prepares its
 // rows.
 func quantizeGeneric(q []int8, u []uint8, x []float32) float32 {
-	s := QuantizeRow(q, x)
+	s := quantizeRowGo(q, x)
 	u = u[:len(x)]
 	for i, v := range q[:len(x)] {
 		u[i] = uint8(v) ^ 0x80
