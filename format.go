@@ -8,7 +8,7 @@ import (
 	"io"
 
 	"github.com/lmzip/lmzip/internal/filter"
-	"github.com/lmzip/lmzip/internal/model"
+	"github.com/lmzip/lmzip/internal/recipe"
 )
 
 // The .lmz format; docs/FORMAT.md describes it in full.
@@ -20,9 +20,9 @@ const Magic = "\x89LMZ"
 // the newest it reads.
 const FormatVersion = 1
 
-// Numeric recipes: how an archive's model probabilities were computed.
-// Both use the kernels of internal/kernel, the quantisation of
-// internal/rans and its coder; they differ in the KV cache.
+// Numeric recipes: how an archive's model probabilities were computed
+// (package internal/recipe holds the table; Recipes lists it). These are
+// the IDs of the first two.
 const (
 	// RecipeFloat32 keeps the model's keys and values in float32, as
 	// the reference implementation (transformers) does.
@@ -31,20 +31,35 @@ const (
 	// which is bound by memory bandwidth, runs faster; the model's
 	// predictions move by about 0.01 logit.
 	RecipeFloat16 = 2
-	// DefaultRecipe is the recipe a Writer uses unless told otherwise.
-	DefaultRecipe = RecipeFloat16
 )
 
-// recipeKV returns the KV cache kind of a recipe, and whether the recipe
-// is known.
-func recipeKV(recipe int) (model.KV, bool) {
-	switch recipe {
-	case RecipeFloat32:
-		return model.KVFloat32, true
-	case RecipeFloat16:
-		return model.KVFloat16, true
+// DefaultRecipe is the recipe a Writer uses unless told otherwise (the
+// recipe table's default; a test checks that they agree).
+const DefaultRecipe = RecipeFloat16
+
+// RecipeInfo describes a numeric recipe.
+type RecipeInfo struct {
+	ID      int
+	Name    string // what --recipe takes
+	Summary string
+}
+
+// Recipes lists the numeric recipes this package implements, in ID order.
+func Recipes() []RecipeInfo {
+	var l []RecipeInfo
+	for _, r := range recipe.All() {
+		l = append(l, RecipeInfo{r.ID, r.Name, r.Summary})
 	}
-	return 0, false
+	return l
+}
+
+// ParseRecipe returns the ID of the recipe named s (its name or its ID).
+func ParseRecipe(s string) (int, error) {
+	r, err := recipe.Parse(s)
+	if err != nil {
+		return 0, fmt.Errorf("lmzip: %w", err)
+	}
+	return r.ID, nil
 }
 
 // Limits that decoding enforces before allocating, so that a hostile
@@ -138,13 +153,13 @@ func readHeader(r *bufio.Reader) (*Header, error) {
 		}
 		return nil, formatErr("unknown format version %d", h.Version)
 	}
-	recipe, err := readUvarint(r, 1<<20)
+	id, err := readUvarint(r, 1<<20)
 	if err != nil {
 		return nil, err
 	}
-	h.Recipe = int(recipe)
-	if _, ok := recipeKV(h.Recipe); !ok {
-		return nil, fmt.Errorf("lmzip: archive uses numeric recipe %d, which this lmzip does not implement (it has %d and %d): upgrade lmzip", h.Recipe, RecipeFloat32, RecipeFloat16)
+	h.Recipe = int(id)
+	if _, err := recipeOf(h); err != nil {
+		return nil, err
 	}
 	nameLen, err := readUvarint(r, maxNameLen)
 	if err != nil {
@@ -171,6 +186,15 @@ func readHeader(r *bufio.Reader) (*Header, error) {
 	}
 	h.SegmentTokens, h.GroupSegments = int(seg), int(group)
 	return h, nil
+}
+
+// recipeOf returns the numeric recipe an archive header names.
+func recipeOf(h *Header) (*recipe.Recipe, error) {
+	r, err := recipe.Lookup(h.Recipe)
+	if err != nil {
+		return nil, fmt.Errorf("lmzip: archive: %w", err)
+	}
+	return r, nil
 }
 
 func truncated(err error) error {

@@ -13,6 +13,7 @@ import (
 	"github.com/lmzip/lmzip/internal/filter"
 	"github.com/lmzip/lmzip/internal/lm"
 	"github.com/lmzip/lmzip/internal/lmcoder"
+	"github.com/lmzip/lmzip/internal/recipe"
 	"github.com/lmzip/lmzip/models"
 )
 
@@ -77,9 +78,28 @@ func NewReader(r io.Reader, opt *ReaderOptions) (*Reader, error) {
 	if h.SegmentTokens > z.lm.Context {
 		return nil, formatErr("segments of %d tokens exceed the model's context of %d", h.SegmentTokens, z.lm.Context)
 	}
-	kv, _ := recipeKV(h.Recipe)
-	z.coder = lmcoder.New(z.lm.Model, z.lm.Start, kv)
+	if z.coder, err = coderFor(h, z.lm); err != nil {
+		return nil, err
+	}
 	return z, nil
+}
+
+// coderFor returns the language-model coder for an archive's header.
+func coderFor(h *Header, l *lm.LM) (*lmcoder.Coder, error) {
+	r, err := recipeOf(h)
+	if err != nil {
+		return nil, err
+	}
+	return newCoder(l, r)
+}
+
+// newCoder returns the language-model coder of model l under recipe r.
+func newCoder(l *lm.LM, r *recipe.Recipe) (*lmcoder.Coder, error) {
+	net, err := l.Network(r)
+	if err != nil {
+		return nil, fmt.Errorf("lmzip: %w", err)
+	}
+	return lmcoder.New(net, l.Start, r), nil
 }
 
 // ErrWrongModel reports that the archive needs another model than the one
@@ -212,8 +232,9 @@ func (z *Reader) end() error {
 		if z.lm, err = resolveModel(h, z.opt.Model); err != nil {
 			return err
 		}
-		kv, _ := recipeKV(h.Recipe)
-		z.coder = lmcoder.New(z.lm.Model, z.lm.Start, kv)
+		if z.coder, err = coderFor(h, z.lm); err != nil {
+			return err
+		}
 	}
 	if h.SegmentTokens > z.lm.Context {
 		return formatErr("segments of %d tokens exceed the model's context of %d", h.SegmentTokens, z.lm.Context)

@@ -14,6 +14,7 @@ import (
 	"github.com/lmzip/lmzip/internal/filter"
 	"github.com/lmzip/lmzip/internal/lm"
 	"github.com/lmzip/lmzip/internal/lmcoder"
+	"github.com/lmzip/lmzip/internal/recipe"
 )
 
 // Options configure compression. The zero value (or nil) means the
@@ -34,8 +35,8 @@ type Options struct {
 	// and "raw" (stored). Whole blocks are stored when that is smallest,
 	// whatever this says.
 	Coders []string
-	// Recipe is the numeric recipe (RecipeFloat32 or RecipeFloat16); 0
-	// means DefaultRecipe.
+	// Recipe is the ID of the numeric recipe (see Recipes and
+	// ParseRecipe); 0 means DefaultRecipe.
 	Recipe int
 	// ChunkSize is how much input is gathered before it is filtered and
 	// tokenised; 0 means 1 MiB.
@@ -102,15 +103,17 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 		return nil, err
 	}
 	z.lm = l
-	recipe := z.opt.Recipe
-	if recipe == 0 {
-		recipe = DefaultRecipe
+	id := z.opt.Recipe
+	if id == 0 {
+		id = DefaultRecipe
 	}
-	kv, ok := recipeKV(recipe)
-	if !ok {
-		return nil, fmt.Errorf("lmzip: unknown recipe %d", recipe)
+	rec, err := recipe.Lookup(id)
+	if err != nil {
+		return nil, fmt.Errorf("lmzip: %w", err)
 	}
-	z.coder = lmcoder.New(l.Model, l.Start, kv)
+	if z.coder, err = newCoder(l, rec); err != nil {
+		return nil, err
+	}
 	seg := z.opt.SegmentTokens
 	if seg <= 0 || seg > z.coder.MaxSegment() {
 		seg = z.coder.MaxSegment()
@@ -122,7 +125,7 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 	if group > maxGroupSegments {
 		return nil, fmt.Errorf("lmzip: GroupSegments exceeds %d", maxGroupSegments)
 	}
-	z.header = Header{Version: FormatVersion, Recipe: recipe, Model: l.Name, ModelID: l.ID(), SegmentTokens: seg, GroupSegments: group}
+	z.header = Header{Version: FormatVersion, Recipe: rec.ID, Model: l.Name, ModelID: l.ID(), SegmentTokens: seg, GroupSegments: group}
 	if len(l.Name) > maxNameLen {
 		return nil, errors.New("lmzip: model name too long")
 	}

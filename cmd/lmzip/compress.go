@@ -27,6 +27,7 @@ type fileOptions struct {
 	segment int
 	group   int
 	coders  string
+	recipe  string
 	suffix  string
 }
 
@@ -46,6 +47,7 @@ func (o *fileOptions) register(fs *flagSet, compress bool) {
 		fs.intVar(&o.segment, 0, "segment", "N", "tokens per segment (default: the model's context)")
 		fs.intVar(&o.group, 0, "group", "N", "segments per block, decoded in lockstep (default 16)")
 		fs.stringVar(&o.coders, 0, "coders", "LIST", "coders a segment may use: lm,cm,raw (default all)")
+		fs.stringVar(&o.recipe, 0, "recipe", "NAME", "numeric recipe: "+recipeNames()+" (default "+defaultRecipeName()+")")
 	}
 }
 
@@ -130,6 +132,13 @@ func runCompress(args []string) int {
 		return code
 	}
 	opt := &lmzip.Options{Model: o.model, SegmentTokens: o.segment, GroupSegments: o.group}
+	if o.recipe != "" {
+		id, err := lmzip.ParseRecipe(o.recipe)
+		if err != nil {
+			return usageError("%v", strings.TrimPrefix(err.Error(), "lmzip: "))
+		}
+		opt.Recipe = id
+	}
 	if o.coders != "" {
 		opt.Coders = strings.Split(o.coders, ",")
 	}
@@ -147,6 +156,24 @@ func runCompress(args []string) int {
 }
 
 var errUsage = errors.New("usage")
+
+// recipeNames lists the numeric recipes' names for --help.
+func recipeNames() string {
+	var names []string
+	for _, r := range lmzip.Recipes() {
+		names = append(names, r.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+func defaultRecipeName() string {
+	for _, r := range lmzip.Recipes() {
+		if r.ID == lmzip.DefaultRecipe {
+			return r.Name
+		}
+	}
+	return ""
+}
 
 // target decides where the output of processing name goes: "-" for
 // standard output, or a file path.

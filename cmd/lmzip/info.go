@@ -79,12 +79,22 @@ func printInfo(name string, i *lmzip.Info) {
 		segs = append(segs, fmt.Sprintf("%d %s (%d bytes)", i.Segments[m], m, i.StreamBytes[m]))
 	}
 	fmt.Fprintf(os.Stdout, `%s
-  format      version %d, numeric recipe %d
+  format      version %d, numeric recipe %d%s
   model       %s (id %x)
   original    %d bytes, CRC-32C %08x
   compressed  %d bytes (%.2f%%, %.3f bits per byte)
   blocks      %d coded, %d stored; %d tokens; segments of %d tokens, up to %d per block
   segments    %s
-`, name, i.Version, i.Recipe, i.Model, i.ModelID, i.Size, i.Checksum, i.Compressed, pct, i.BitsPerByte(),
+`, name, i.Version, i.Recipe, recipeLabel(i.Recipe), i.Model, i.ModelID, i.Size, i.Checksum, i.Compressed, pct, i.BitsPerByte(),
 		i.Blocks, i.Stored, i.Tokens, i.SegmentTokens, i.GroupSegments, strings.Join(segs, ", "))
+}
+
+// recipeLabel names a recipe ID for display: " (NAME)", or "" if unknown.
+func recipeLabel(id int) string {
+	for _, r := range lmzip.Recipes() {
+		if r.ID == id {
+			return " (" + r.Name + ")"
+		}
+	}
+	return ""
 }

@@ -16,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/lmzip/lmzip/internal/model"
+	"github.com/lmzip/lmzip/internal/recipe"
 	"github.com/lmzip/lmzip/internal/safetensors"
 	"github.com/lmzip/lmzip/internal/tokenizer"
 	"github.com/lmzip/lmzip/models"
@@ -48,6 +49,16 @@ func (l *LM) ID() [8]byte {
 	var id [8]byte
 	copy(id[:], l.Hash[:8])
 	return id
+}
+
+// Network returns the network that computes probabilities by recipe r:
+// the model itself for recipes that keep the weights as stored.
+func (l *LM) Network(r *recipe.Recipe) (model.Model, error) {
+	switch r.Weights {
+	case recipe.WeightsExact:
+		return l.Model, nil
+	}
+	return nil, fmt.Errorf("recipe %s: weight storage %v is not implemented", r, r.Weights)
 }
 
 // Config returns the network's configuration.

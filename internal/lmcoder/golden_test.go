@@ -1,6 +1,7 @@
 package lmcoder
 
 import (
+	"github.com/lmzip/lmzip/internal/recipe"
 	"path/filepath"
 	"testing"
 
@@ -24,7 +25,8 @@ func TestIdealCodeLength(t *testing.T) {
 	ids, _ := g.Tensors["input_ids"].Int32()
 	// The golden text starts with the start token? Code tokens 1.. after ids[0] as context.
 	t.Logf("first ids %v", ids[:5])
-	c := New(m, ids[0], model.KVFloat32)
+	f32, _ := recipe.Lookup(1)
+	c := New(m, ids[0], f32)
 	syms, err := c.Analyze(ids[1:], nil)
 	if err != nil {
 		t.Fatal(err)

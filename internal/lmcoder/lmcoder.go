@@ -15,6 +15,7 @@ import (
 	"github.com/lmzip/lmzip/internal/kernel"
 	"github.com/lmzip/lmzip/internal/model"
 	"github.com/lmzip/lmzip/internal/rans"
+	"github.com/lmzip/lmzip/internal/recipe"
 )
 
 // Sym is how one token is coded: its slice of the quantised distribution.
@@ -55,18 +56,21 @@ func log2Fixed(f uint32) uint64 {
 type Coder struct {
 	m      model.Model
 	start  int32
-	kv     model.KV
+	recipe *recipe.Recipe
 	caches []*model.Cache
 	q      []rans.Quantizer
 	freqs  [][]uint32
 }
 
 // New returns a coder for model m whose segments begin with token start,
-// with KV caches of the given kind (part of the numeric recipe: encoder and
-// decoder must agree).
-func New(m model.Model, start int32, kv model.KV) *Coder {
-	return &Coder{m: m, start: start, kv: kv}
+// computing probabilities by recipe r (encoder and decoder must agree). m
+// must be the model built for r (lm.LM.Network).
+func New(m model.Model, start int32, r *recipe.Recipe) *Coder {
+	return &Coder{m: m, start: start, recipe: r}
 }
+
+// Recipe returns the numeric recipe the coder follows.
+func (c *Coder) Recipe() *recipe.Recipe { return c.recipe }
 
 // MaxSegment returns the largest number of tokens in a segment: one per
 // position of the model's context (the start token takes position 0 and
@@ -76,11 +80,11 @@ func (c *Coder) MaxSegment() int { return c.m.Config().MaxPositions }
 func (c *Coder) ensureCaches(n, capacity int) {
 	for i := range c.caches {
 		if c.caches[i].Capacity() < capacity {
-			c.caches[i] = c.m.NewCache(capacity, c.kv)
+			c.caches[i] = c.m.NewCache(capacity, c.recipe.KV)
 		}
 	}
 	for len(c.caches) < n {
-		c.caches = append(c.caches, c.m.NewCache(capacity, c.kv))
+		c.caches = append(c.caches, c.m.NewCache(capacity, c.recipe.KV))
 	}
 }
 

@@ -1,6 +1,7 @@
 package lmcoder
 
 import (
+	"github.com/lmzip/lmzip/internal/recipe"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -30,15 +31,15 @@ func tinyModel(t *testing.T) model.Model {
 // TestGroupRoundTrip codes segments of different lengths as one group and
 // decodes them in lockstep, with several thread counts.
 func TestGroupRoundTrip(t *testing.T) {
-	for _, kv := range []model.KV{model.KVFloat32, model.KVFloat16} {
-		groupRoundTrip(t, kv)
+	for _, rec := range recipe.All() {
+		groupRoundTrip(t, rec)
 	}
 }
 
-func groupRoundTrip(t *testing.T, kv model.KV) {
+func groupRoundTrip(t *testing.T, rec *recipe.Recipe) {
 	m := tinyModel(t)
 	r := rand.New(rand.NewPCG(7, 7))
-	c := New(m, 0, kv)
+	c := New(m, 0, rec)
 	lengths := []int{64, 1, 0, 37, 64, 5}
 	segs := make([][]int32, len(lengths))
 	group := make([][]Sym, len(lengths))
@@ -64,7 +65,7 @@ func groupRoundTrip(t *testing.T, kv model.KV) {
 	}
 	for _, threads := range []int{1, 2, 3} {
 		old := kernel.SetThreads(threads)
-		got, err := New(m, 0, kv).Decode(stream, lengths)
+		got, err := New(m, 0, rec).Decode(stream, lengths)
 		kernel.SetThreads(old)
 		if err != nil {
 			t.Fatal(err)
@@ -79,7 +80,7 @@ func groupRoundTrip(t *testing.T, kv model.KV) {
 	}
 	// Corruption is detected.
 	stream[len(stream)-1] ^= 1
-	if _, err := New(m, 0, kv).Decode(stream, lengths); err == nil {
+	if _, err := New(m, 0, rec).Decode(stream, lengths); err == nil {
 		t.Fatal("corrupt stream decoded without error")
 	}
 }
