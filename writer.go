@@ -14,6 +14,7 @@ import (
 	"github.com/lmzip/lmzip/internal/filter"
 	"github.com/lmzip/lmzip/internal/lm"
 	"github.com/lmzip/lmzip/internal/lmcoder"
+	"github.com/lmzip/lmzip/internal/mix"
 	"github.com/lmzip/lmzip/internal/recipe"
 )
 
@@ -44,10 +45,19 @@ type Options struct {
 	// Progress, if not nil, is called after each block with the number
 	// of input bytes consumed so far.
 	Progress func(consumed int64)
+	// Level is the compression level, 1 (fastest) to 9 (smallest); 0
+	// means DefaultLevel. It chooses the model (unless Model is set), the
+	// scheme and the lanes' length (see Levels).
+	Level int
+	// Scheme, if not nil, replaces the level's scheme.
+	Scheme *Scheme
+	// LaneTokens, if positive, replaces the level's shortest lane.
+	LaneTokens int
 }
 
 const (
-	defaultGroup = 16
+	maxLaneTokens = 1 << 20 // longest lane (version 2)
+	defaultGroup  = 16
 	defaultChunk = 1 << 20
 	chunkFloor   = 1 << 12
 )
@@ -74,6 +84,10 @@ type Writer struct {
 	opt     Options
 	lm      *lm.LM
 	coder   *lmcoder.Coder
+	lanes   *lmcoder.Lanes // version 2: the lane coder, with its mixer
+
+	scheme     Scheme
+	laneTokens int
 	header  Header
 	allowed [3]bool
 	chunk   int
@@ -98,6 +112,24 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 	if opt != nil {
 		z.opt = *opt
 	}
+	level := z.opt.Level
+	if level == 0 {
+		level = DefaultLevel
+	}
+	if level < 1 || level >= len(levels) {
+		return nil, fmt.Errorf("lmzip: compression level %d (1 to %d)", level, len(levels)-1)
+	}
+	lv := levels[level]
+	if z.opt.Model == "" {
+		z.opt.Model = lv.Model
+	}
+	if z.opt.Scheme != nil {
+		lv.Scheme = *z.opt.Scheme
+	}
+	if z.opt.LaneTokens > 0 {
+		lv.LaneTokens = z.opt.LaneTokens
+	}
+	z.scheme, z.laneTokens = lv.Scheme, max(lv.LaneTokens, 1)
 	l, err := lm.Load(z.opt.Model)
 	if err != nil {
 		return nil, err
@@ -115,8 +147,19 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 		return nil, err
 	}
 	seg := z.opt.SegmentTokens
-	if seg <= 0 || seg > z.coder.MaxSegment() {
-		seg = z.coder.MaxSegment()
+	version := formatPlain
+	if z.scheme.Plain() {
+		if seg <= 0 || seg > z.coder.MaxSegment() {
+			seg = z.coder.MaxSegment()
+		}
+	} else {
+		version = FormatVersion
+		if seg <= 0 || seg > maxLaneTokens {
+			seg = maxLaneTokens
+		}
+		if z.lanes, err = newLanes(l, rec, z.scheme); err != nil {
+			return nil, err
+		}
 	}
 	group := z.opt.GroupSegments
 	if group <= 0 {
@@ -125,7 +168,7 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 	if group > maxGroupSegments {
 		return nil, fmt.Errorf("lmzip: GroupSegments exceeds %d", maxGroupSegments)
 	}
-	z.header = Header{Version: FormatVersion, Recipe: rec.ID, Model: l.Name, ModelID: l.ID(), SegmentTokens: seg, GroupSegments: group}
+	z.header = Header{Version: version, Recipe: rec.ID, Model: l.Name, ModelID: l.ID(), SegmentTokens: seg, GroupSegments: group, Scheme: z.scheme}
 	if len(l.Name) > maxNameLen {
 		return nil, errors.New("lmzip: model name too long")
 	}
@@ -265,6 +308,13 @@ func (z *Writer) compressChunk(raw []byte) error {
 	// The chunk's segments are spread evenly over as few blocks as hold
 	// them, so that no block is a small batch for the decoder.
 	nSeg := (len(tokens) + S - 1) / S
+	if z.lanes != nil {
+		// Lanes: as many as fill the blocks, each at least laneTokens
+		// long, at most S.
+		nSeg = max(nSeg, min(G, len(tokens)/z.laneTokens), 1)
+		S = (len(tokens) + nSeg - 1) / nSeg
+		nSeg = (len(tokens) + S - 1) / S
+	}
 	nBlocks := (nSeg + G - 1) / G
 	for b, b0 := 0, 0; b0 < len(tokens); b++ {
 		segsInBlock := nSeg / nBlocks
@@ -325,6 +375,9 @@ const overheadBits = 16 << 16
 
 // writeBlock chooses a coder for each segment and writes the block.
 func (z *Writer) writeBlock(segs []*segment, text []byte, rawLen int, f filter.CRLF) error {
+	if z.lanes != nil {
+		return z.writeLaneBlock(segs, text, rawLen, f)
+	}
 	// The CM meter runs ahead of the language model (it is far faster), so
 	// that segments it finds nearly incompressible or nearly free skip the
 	// model: there the model cannot gain more than a few bytes.
@@ -374,6 +427,12 @@ func (z *Writer) writeBlock(segs []*segment, text []byte, rawLen int, f filter.C
 		}
 	}
 	block := z.codeBlock(segs, rawLen, f)
+	return z.putBlock(segs, block, text, rawLen, f)
+}
+
+// putBlock writes a coded block, or text as a stored block if that is
+// smaller (and then reports false).
+func (z *Writer) putBlock(segs []*segment, block, text []byte, rawLen int, f filter.CRLF) error {
 	if len(block) >= storedSize(text, rawLen, f) {
 		z.addStored(text, rawLen, f)
 		return nil
@@ -445,11 +504,26 @@ func (z *Writer) codeBlock(segs []*segment, rawLen int, f filter.CRLF) []byte {
 	}
 	b = binary.AppendUvarint(b, uint64(nTokens))
 	methods := make([]byte, (len(segs)+3)/4)
+	for i, s := range segs {
+		methods[i/4] |= byte(s.method) << (2 * (i % 4))
+	}
+	b = append(b, methods...)
+	for _, s := range segs {
+		if s.method != methodLM {
+			b = binary.AppendUvarint(b, uint64(len(s.text)))
+		}
+	}
+	return z.appendStreams(b, segs)
+}
+
+// appendStreams appends a coded block's streams: the language model's,
+// the context-mixing coder's (advancing the CM model over the block's
+// text) and the stored segments' text.
+func (z *Writer) appendStreams(b []byte, segs []*segment) []byte {
 	var lmGroup [][]lmcoder.Sym
 	var hasCM bool
 	var raw []byte
-	for i, s := range segs {
-		methods[i/4] |= byte(s.method) << (2 * (i % 4))
+	for _, s := range segs {
 		switch s.method {
 		case methodLM:
 			lmGroup = append(lmGroup, s.syms)
@@ -457,12 +531,6 @@ func (z *Writer) codeBlock(segs []*segment, rawLen int, f filter.CRLF) []byte {
 			hasCM = true
 		case methodRaw:
 			raw = append(raw, s.text...)
-		}
-	}
-	b = append(b, methods...)
-	for _, s := range segs {
-		if s.method != methodLM {
-			b = binary.AppendUvarint(b, uint64(len(s.text)))
 		}
 	}
 	if lmGroup != nil {
@@ -498,4 +566,120 @@ func storedSize(text []byte, rawLen int, f filter.CRLF) int {
 	b = appendFilter(b, f)
 	b = binary.AppendUvarint(b, uint64(len(text)))
 	return len(b) + len(text)
+}
+
+// newLanes returns the lane coder of scheme s for model l under recipe r,
+// with a fresh mixer.
+func newLanes(l *lm.LM, r *recipe.Recipe, s Scheme) (*lmcoder.Lanes, error) {
+	net, err := l.Network(r)
+	if err != nil {
+		return nil, fmt.Errorf("lmzip: %w", err)
+	}
+	mx, err := mix.New(s.mix(), net.Config().VocabSize)
+	if err != nil {
+		return nil, fmt.Errorf("lmzip: %w", err)
+	}
+	c, err := lmcoder.NewLanes(net, l.Start, r, s.slide(), mx)
+	if err != nil {
+		return nil, fmt.Errorf("lmzip: scheme %v: %w", s, err)
+	}
+	return c, nil
+}
+
+// writeLaneBlock is writeBlock for version 2: the segments are lanes, and
+// the language model's lanes are analysed together, as the decoder will
+// run them. The mixer learns from the block's language-model lanes only,
+// so when the methods are known the lanes are analysed again if the set
+// changed, and the mixer is put back if the block is stored.
+func (z *Writer) writeLaneBlock(segs []*segment, text []byte, rawLen int, f filter.CRLF) error {
+	for _, s := range segs {
+		s.cost[methodCM] = z.meter.Cost(s.text) + overheadBits
+		s.cost[methodRaw] = uint64(len(s.text))*8<<16 + overheadBits
+		s.cost[methodLM] = math.MaxUint64
+	}
+	snapshot := z.lanes.Mixer().Clone()
+	analyze := func(use func(*segment) bool) error {
+		var lanes [][]int32
+		var which []*segment
+		for _, s := range segs {
+			s.syms = nil
+			if use(s) {
+				lanes = append(lanes, s.tokens)
+				which = append(which, s)
+			}
+		}
+		if lanes == nil {
+			return nil
+		}
+		syms, err := z.lanes.Analyze(lanes)
+		if err != nil {
+			return err
+		}
+		for i, s := range which {
+			s.syms = syms[i]
+			s.cost[methodLM] = 0
+			for _, y := range s.syms {
+				s.cost[methodLM] += y.Cost()
+			}
+		}
+		return nil
+	}
+	if err := analyze(func(s *segment) bool {
+		return z.allowed[methodLM] && !z.skipModel(s.cost[methodCM]-overheadBits, len(s.text))
+	}); err != nil {
+		return err
+	}
+	changed := false
+	for _, s := range segs {
+		s.method = -1
+		for m := range s.cost {
+			if z.allowed[m] && (s.method < 0 || s.cost[m] < s.cost[s.method]) {
+				s.method = m
+			}
+		}
+		if s.method < 0 {
+			return errors.New("lmzip: no coder allowed")
+		}
+		if (s.method == methodLM) != (s.syms != nil) {
+			changed = true
+		}
+	}
+	if changed {
+		z.lanes.Mixer().Restore(snapshot)
+		if err := analyze(func(s *segment) bool { return s.method == methodLM }); err != nil {
+			return err
+		}
+	}
+	for _, s := range segs {
+		if s.method == methodLM {
+			z.stats.IdealBits += float64(s.cost[methodLM]) / 65536
+		}
+	}
+	block := z.codeLaneBlock(segs, rawLen, f)
+	if len(block) >= storedSize(text, rawLen, f) {
+		z.lanes.Mixer().Restore(snapshot)
+	}
+	return z.putBlock(segs, block, text, rawLen, f)
+}
+
+// codeLaneBlock builds a version 2 coded block. It advances the CM model
+// over the block's text.
+func (z *Writer) codeLaneBlock(segs []*segment, rawLen int, f filter.CRLF) []byte {
+	b := []byte{tagCoded}
+	b = binary.AppendUvarint(b, uint64(rawLen))
+	b = appendFilter(b, f)
+	b = binary.AppendUvarint(b, uint64(len(segs)))
+	methods := make([]byte, (len(segs)+3)/4)
+	for i, s := range segs {
+		methods[i/4] |= byte(s.method) << (2 * (i % 4))
+	}
+	b = append(b, methods...)
+	for _, s := range segs {
+		if s.method == methodLM {
+			b = binary.AppendUvarint(b, uint64(len(s.tokens)))
+		} else {
+			b = binary.AppendUvarint(b, uint64(len(s.text)))
+		}
+	}
+	return z.appendStreams(b, segs)
 }

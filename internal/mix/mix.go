@@ -317,3 +317,66 @@ func (m *Mixer) updateBias(rows []*Row, tokens []int32, lo, hi int) {
 		}
 	}
 }
+
+// Clone returns a copy of m's state.
+func (m *Mixer) Clone() *Mixer {
+	c := &Mixer{}
+	m.CopyTo(c)
+	return c
+}
+
+// CopyTo makes dst a copy of m, reusing dst's memory where it can.
+func (m *Mixer) CopyTo(dst *Mixer) {
+	dst.cfg, dst.vocab, dst.scale = m.cfg, m.vocab, m.scale
+	dst.bias = append(dst.bias[:0], m.bias...)
+	dst.boost = append(dst.boost[:0], m.boost...)
+	dst.bcount = append(dst.bcount[:0], m.bcount...)
+	for k, t := range m.ngram {
+		if t == nil {
+			dst.ngram[k] = nil
+			continue
+		}
+		if dst.ngram[k] == nil {
+			dst.ngram[k] = &ngramTable{}
+		}
+		d := dst.ngram[k]
+		d.k, d.bits = t.k, t.bits
+		d.slots = append(d.slots[:0], t.slots...)
+	}
+	// Lanes are shared: a lane is copied when it is current (it may still
+	// change); retired lanes never change.
+	dst.lanes = dst.lanes[:0]
+	remap := map[*lane]*lane{}
+	for _, l := range m.lanes {
+		c := *l
+		c.hist = append([]int32(nil), l.hist...)
+		remap[l] = &c
+		dst.lanes = append(dst.lanes, &c)
+	}
+	for _, c := range dst.lanes {
+		if r := remap[c.matchLane]; r != nil {
+			c.matchLane = r
+		}
+	}
+	if m.match == nil {
+		dst.match = nil
+		return
+	}
+	if dst.match == nil {
+		dst.match = &matchModel{}
+	}
+	mm, dm := m.match, dst.match
+	dm.table = append(dm.table[:0], mm.table...)
+	dm.order = append(dm.order[:0], mm.order...)
+	dm.nextID, dm.kept = mm.nextID, mm.kept
+	dm.lanes = make(map[uint64]*lane, len(mm.lanes))
+	for id, l := range mm.lanes {
+		if r := remap[l]; r != nil {
+			l = r
+		}
+		dm.lanes[id] = l
+	}
+}
+
+// Restore makes m a copy of snapshot (from Clone), which stays unchanged.
+func (m *Mixer) Restore(snapshot *Mixer) { snapshot.CopyTo(m) }

@@ -232,8 +232,7 @@ func (mm *matchModel) retire(l *lane) {
 		old := mm.order[0]
 		mm.order = mm.order[1:]
 		mm.kept -= len(old.hist)
-		delete(mm.lanes, old.id)
-		old.hist = nil
+		delete(mm.lanes, old.id) // lanes matching it may go on
 	}
 }
 
