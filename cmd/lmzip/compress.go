@@ -29,6 +29,7 @@ type fileOptions struct {
 	coders  string
 	recipe  string
 	suffix  string
+	level   int
 }
 
 func (o *fileOptions) register(fs *flagSet, compress bool) {
@@ -44,6 +45,16 @@ func (o *fileOptions) register(fs *flagSet, compress bool) {
 	fs.boolVar(&o.noProg, 0, "no-progress", "do not draw a progress bar")
 	fs.stringVar(&o.suffix, 'S', "suffix", "SUF", "archive suffix (default .lmz)")
 	if compress {
+		for l := 1; l <= 9; l++ {
+			l := l
+			fs.specs = append(fs.specs, &flagSpec{short: byte('0' + l), hidden: l != 1,
+				usage: "... -9: compression level (--fast = -1, --best = -9)",
+				set:   func(string) error { o.level = l; return nil }})
+		}
+		fs.specs = append(fs.specs,
+			&flagSpec{long: "fast", usage: "the same as -1", set: func(string) error { o.level = 1; return nil }},
+			&flagSpec{long: "best", usage: "the same as -9", set: func(string) error { o.level = 9; return nil }})
+		fs.intVar(&o.level, 0, "level", "N", fmt.Sprintf("compression level 1-9 (default %d): %s", lmzip.DefaultLevel, levelSummary()))
 		fs.intVar(&o.segment, 0, "segment", "N", "tokens per segment (default: the model's context)")
 		fs.intVar(&o.group, 0, "group", "N", "segments per block, decoded in lockstep (default 16)")
 		fs.stringVar(&o.coders, 0, "coders", "LIST", "coders a segment may use: lm,cm,raw (default all)")
@@ -131,7 +142,10 @@ func runCompress(args []string) int {
 	if !ok {
 		return code
 	}
-	opt := &lmzip.Options{Model: o.model, SegmentTokens: o.segment, GroupSegments: o.group}
+	if o.level != 0 && (o.level < 1 || o.level > 9) {
+		return usageError("compression level %d: levels are 1 to 9", o.level)
+	}
+	opt := &lmzip.Options{Model: o.model, SegmentTokens: o.segment, GroupSegments: o.group, Level: o.level}
 	if o.recipe != "" {
 		id, err := lmzip.ParseRecipe(o.recipe)
 		if err != nil {
@@ -156,6 +170,17 @@ func runCompress(args []string) int {
 }
 
 var errUsage = errors.New("usage")
+
+// levelSummary describes the levels for --help.
+func levelSummary() string {
+	var parts []string
+	for i, l := range lmzip.Levels() {
+		if i > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s%s", i, l.Model, map[bool]string{true: "", false: "+mix"}[l.Scheme.Plain()]))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
 
 // recipeNames lists the numeric recipes' names for --help.
 func recipeNames() string {

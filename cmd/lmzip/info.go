@@ -87,6 +87,9 @@ func printInfo(name string, i *lmzip.Info) {
   segments    %s
 `, name, i.Version, i.Recipe, recipeLabel(i.Recipe), i.Model, i.ModelID, i.Size, i.Checksum, i.Compressed, pct, i.BitsPerByte(),
 		i.Blocks, i.Stored, i.Tokens, i.SegmentTokens, i.GroupSegments, strings.Join(segs, ", "))
+	if i.Version >= 2 {
+		fmt.Fprintf(os.Stdout, "  scheme      %s (segments are lanes)\n", i.Scheme)
+	}
 }
 
 // recipeLabel names a recipe ID for display: " (NAME)", or "" if unknown.

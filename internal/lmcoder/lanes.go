@@ -44,6 +44,16 @@ type Lanes struct {
 	slide  Slide
 	mixer  *mix.Mixer
 
+	// Shadow mixers see the same logits as mixer in Analyze, each with
+	// its own state; ShadowCost adds up their code lengths (in 1/65536
+	// bits). For measuring several mixers with one run of the model.
+	Shadow     []*mix.Mixer
+	ShadowCost []uint64
+	shadowRows [][]*mix.Row
+	// Tap, if not nil, sees every step's model logits in Analyze (lane
+	// stepLanes[j]'s at logits[j*V:]) with the tokens coded.
+	Tap func(stepLanes []int, logits []float32, tokens []int32)
+
 	caches []*model.Cache
 	rows   []*mix.Row
 	// per-step buffers of the decoder
@@ -150,6 +160,18 @@ func (c *Lanes) Analyze(lanes [][]int32) ([][]Sym, error) {
 	}
 	c.ensure(B)
 	c.mixer.StartLanes(B)
+	for len(c.ShadowCost) < len(c.Shadow) {
+		c.ShadowCost = append(c.ShadowCost, 0)
+	}
+	for si, sm := range c.Shadow {
+		sm.StartLanes(B)
+		if len(c.shadowRows) <= si {
+			c.shadowRows = append(c.shadowRows, nil)
+		}
+		for len(c.shadowRows[si]) < B {
+			c.shadowRows[si] = append(c.shadowRows[si], sm.NewRow())
+		}
+	}
 	cfg := c.m.Config()
 	d, V := cfg.HiddenSize, cfg.VocabSize
 	syms := make([][]Sym, B)
@@ -229,6 +251,10 @@ func (c *Lanes) Analyze(lanes [][]int32) ([][]Sym, error) {
 					rowsAt[j], toks[j] = row, y
 				}
 				c.mixer.Update(rowsAt[:k], toks[:k])
+				c.shadow(stepLanes, logits[r0*V:(r0+k)*V], toks[:k], V)
+				if c.Tap != nil {
+					c.Tap(stepLanes, logits[r0*V:(r0+k)*V], toks[:k])
+				}
 				r0 += k
 			}
 		}
@@ -339,4 +365,24 @@ func (c *Lanes) Decode(stream []byte, lengths []int) ([][]int32, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// shadow runs the shadow mixers over one step.
+func (c *Lanes) shadow(stepLanes []int, logits []float32, toks []int32, V int) {
+	if len(c.Shadow) == 0 {
+		return
+	}
+	kernel.Parallel(min(kernel.Threads(), len(c.Shadow)), func(w int) {
+		for si := w; si < len(c.Shadow); si += kernel.Threads() {
+			sm, rows := c.Shadow[si], c.shadowRows[si]
+			at := make([]*mix.Row, len(stepLanes))
+			for j, i := range stepLanes {
+				sm.Predict(rows[i], i, logits[j*V:(j+1)*V])
+				at[j] = rows[i]
+				y := toks[j]
+				c.ShadowCost[si] += CostOfFreq(rows[i].Cum[y+1] - rows[i].Cum[y])
+			}
+			sm.Update(at, toks)
+		}
+	})
 }

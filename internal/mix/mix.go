@@ -128,7 +128,10 @@ type Row struct {
 	lane   int
 	logits []float32 // the model's, kept for Update
 	z      []float32
-	q      rans.Quantizer
+	u      []uint32
+	mean   float32 // Σ p·x of the model's logits x
+	top    int32   // the model's favourite
+	second float32 // the model's second largest logit
 	feats  []feature
 }
 
@@ -152,48 +155,119 @@ func (m *Mixer) Predict(r *Row, lane int, logits []float32) {
 	r.lane, r.logits = lane, logits
 	r.feats = r.feats[:0]
 	z := r.z[:V]
+	var top float32
 	switch {
 	case m.cfg.Scale && m.cfg.Bias:
-		s, b := m.scale, m.bias[:V]
-		for i, x := range logits {
-			z[i] = float32(s*x) + b[i]
-		}
+		top = r.scaleBias(z, logits, m.bias[:V], m.scale)
 	case m.cfg.Scale:
-		s := m.scale
-		for i, x := range logits {
-			z[i] = s * x
-		}
+		top = r.scaleBias(z, logits, nil, m.scale)
 	case m.cfg.Bias:
-		b := m.bias[:V]
-		for i, x := range logits {
-			z[i] = x + b[i]
-		}
+		top = r.scaleBias(z, logits, m.bias[:V], 1)
 	default:
 		copy(z, logits)
+		if m.cfg.Orders > 0 || m.cfg.Match {
+			top = r.scaleBias(z, logits, nil, 1)
+		}
 	}
 	if m.cfg.Orders > 0 || m.cfg.Match {
-		l := m.lanes[lane]
-		top := kernel.Max(logits)
-		m.candidates(r, l, logits, top)
+		m.candidates(r, m.lanes[lane], logits, top)
 		for _, f := range r.feats {
 			z[f.tok] += m.boost[f.boost]
 		}
 	}
-	freq := r.Cum[:V]
-	r.q.Freqs(freq, z)
-	cumulativeInPlace(r.Cum)
+	r.quantize(z, m.cfg.Scale)
 }
 
-// cumulativeInPlace turns V frequencies (followed by one spare entry) into
-// the V+1 cumulative starts.
-func cumulativeInPlace(f []uint32) {
-	var s uint32
-	for i := 0; i < len(f)-1; i++ {
-		v := f[i]
-		f[i] = s
-		s += v
+// scaleBias sets z[i] = s·x[i] + b[i] (b may be nil) and returns the
+// largest x; it records in r the first token with the largest x and the
+// second largest value.
+func (r *Row) scaleBias(z, x, b []float32, s float32) float32 {
+	top, second := float32(math.Inf(-1)), float32(math.Inf(-1))
+	at := 0
+	z = z[:len(x)]
+	if b == nil {
+		for i, v := range x {
+			z[i] = s * v
+			if v > second {
+				if v > top {
+					top, second, at = v, top, i
+				} else {
+					second = v
+				}
+			}
+		}
+	} else {
+		b = b[:len(x)]
+		for i, v := range x {
+			z[i] = float32(s*v) + b[i]
+			if v > second {
+				if v > top {
+					top, second, at = v, top, i
+				} else {
+					second = v
+				}
+			}
+		}
 	}
-	f[len(f)-1] = s
+	r.top, r.second = int32(at), second
+	return top
+}
+
+// quantize turns logits z into r.Cum as rans.Quantizer.Freqs followed by
+// the running sum would, in one pass. With mean, it also computes Σ p·x
+// of the model's logits x (for the scale's gradient).
+func (r *Row) quantize(z []float32, mean bool) {
+	V := len(z)
+	if cap(r.u) < V {
+		r.u = make([]uint32, V)
+	}
+	u := r.u[:V]
+	cum := r.Cum[:V+1]
+	total := kernel.ExpFixed(u, z, kernel.Max(z))
+	if total == 0 {
+		for i := range cum {
+			cum[i] = uint32(i * (rans.ProbScale / V))
+		}
+		for i := 1; i <= V; i++ {
+			cum[i] += rans.ProbScale % uint32(V)
+		}
+		r.mean = 0
+		return
+	}
+	scale := (uint64(rans.ProbScale-V) << 32) / total
+	var sum uint32
+	top, topU := 0, uint32(0)
+	var acc int64
+	if mean {
+		x := r.logits[:V]
+		for i, v := range u {
+			f := uint32((uint64(v)*scale)>>32) + 1
+			cum[i] = sum
+			sum += f
+			acc += int64(f) * int64(fixLogit(x[i]))
+			if v > topU {
+				top, topU = i, v
+			}
+		}
+	} else {
+		for i, v := range u {
+			f := uint32((uint64(v)*scale)>>32) + 1
+			cum[i] = sum
+			sum += f
+			if v > topU {
+				top, topU = i, v
+			}
+		}
+	}
+	delta := rans.ProbScale - sum
+	for i := top + 1; i < V; i++ {
+		cum[i] += delta
+	}
+	cum[V] = rans.ProbScale
+	if mean {
+		acc += int64(delta) * int64(fixLogit(r.logits[top]))
+		r.mean = float32(acc>>12) * (1.0 / (1 << 24)) // Σ p·x with p = f/2^28, x = X/256
+	}
 }
 
 // gapBucket classes how far below the model's favourite a candidate's
@@ -244,7 +318,13 @@ func (m *Mixer) Update(rows []*Row, tokens []int32) {
 		}
 	}
 	if m.cfg.Bias {
-		m.updateBias(rows, tokens, 0, m.vocab)
+		// In parallel over ranges of the vocabulary: each token's bias
+		// takes the rows' steps in row order whatever the ranges.
+		V := m.vocab
+		parts := min(kernel.Threads(), 1+V/4096)
+		kernel.Parallel(parts, func(w int) {
+			m.updateBias(rows, tokens, w*V/parts, (w+1)*V/parts)
+		})
 	}
 	for i, r := range rows {
 		m.observe(m.lanes[r.lane], tokens[i])
@@ -258,14 +338,12 @@ func prob(cum []uint32, t int32) float32 {
 
 // boostRate is the learning rate of a boost updated n times before.
 func boostRate(n uint32) float32 {
-	const floor = 0.02
-	r := 1 / float32(n+4)
-	return max(r, floor)
+	r := 1 / (float32(n) + tuneBoostInit)
+	return max(r, tuneBoostFloor)
 }
 
 // Learning rates of the bias and the scale.
 const (
-	biasRate  = 0.002
 	scaleRate = 0.0005
 	// scale bounds
 	scaleMin = 0.25
@@ -273,17 +351,11 @@ const (
 )
 
 // updateScale takes a gradient step on the scale s of the model's logits
-// x: d(-log p(y))/ds = Σ p(i)·x(i) − x(y). The sum is an integer sum of
-// frequencies times logits in fixed point (1/256), so it does not depend on
-// the order of addition.
+// x: d(-log p(y))/ds = Σ p(i)·x(i) − x(y). The sum is computed by quantize,
+// as an integer sum of frequencies times logits in fixed point (1/256), so
+// it does not depend on the order of addition.
 func (m *Mixer) updateScale(r *Row, y int32) {
-	var acc int64
-	cum := r.Cum
-	for i, x := range r.logits {
-		acc += int64(cum[i+1]-cum[i]) * int64(fixLogit(x))
-	}
-	mean := float32(acc>>12) * (1.0 / (1 << 24)) // Σ p·x with p = f/2^28, x = X/256
-	g := mean - r.logits[y]
+	g := r.mean - r.logits[y]
 	s := m.scale - float32(scaleRate*g)
 	m.scale = min(max(s, scaleMin), scaleMax)
 }
@@ -310,10 +382,10 @@ func (m *Mixer) updateBias(rows []*Row, tokens []int32, lo, hi int) {
 		cum := r.Cum[lo : hi+1]
 		for i := range b {
 			p := float32(cum[i+1]-cum[i]) * (1.0 / rans.ProbScale)
-			b[i] -= float32(biasRate * p)
+			b[i] -= float32(tuneBiasRate * p)
 		}
 		if y := int(tokens[k]); y >= lo && y < hi {
-			b[y-lo] += biasRate
+			b[y-lo] += tuneBiasRate
 		}
 	}
 }
