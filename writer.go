@@ -58,8 +58,8 @@ type Options struct {
 const (
 	maxLaneTokens = 1 << 20 // longest lane (version 2)
 	defaultGroup  = 16
-	defaultChunk = 1 << 20
-	chunkFloor   = 1 << 12
+	defaultChunk  = 1 << 20
+	chunkFloor    = 1 << 12
 )
 
 // Stats describe what a Writer did.
@@ -80,17 +80,17 @@ type Stats struct {
 // Writer compresses what is written to it. Close must be called to finish
 // the archive.
 type Writer struct {
-	w       io.Writer
-	opt     Options
-	lm      *lm.LM
-	coder   *lmcoder.Coder
-	lanes   *lmcoder.Lanes // version 2: the lane coder, with its mixer
+	w     io.Writer
+	opt   Options
+	lm    *lm.LM
+	coder *lmcoder.Coder
+	lanes *lmcoder.Lanes // version 2: the lane coder, with its mixer
 
 	scheme     Scheme
 	laneTokens int
-	header  Header
-	allowed [3]bool
-	chunk   int
+	header     Header
+	allowed    [3]bool
+	chunk      int
 
 	pending []byte
 	stored  *storedRun // stored blocks waiting to be merged and written
