@@ -85,6 +85,7 @@ type Writer struct {
 	lm    *lm.LM
 	coder *lmcoder.Coder
 	lanes *lmcoder.Lanes // version 2: the lane coder, with its mixer
+	snap  *mix.Mixer     // a snapshot of its mixer, reused
 
 	scheme     Scheme
 	laneTokens int
@@ -433,7 +434,7 @@ func (z *Writer) writeBlock(segs []*segment, text []byte, rawLen int, f filter.C
 // putBlock writes a coded block, or text as a stored block if that is
 // smaller (and then reports false).
 func (z *Writer) putBlock(segs []*segment, block, text []byte, rawLen int, f filter.CRLF) error {
-	if len(block) >= storedSize(text, rawLen, f) {
+	if text != nil && len(block) >= storedSize(text, rawLen, f) {
 		z.addStored(text, rawLen, f)
 		return nil
 	}
@@ -597,7 +598,25 @@ func (z *Writer) writeLaneBlock(segs []*segment, text []byte, rawLen int, f filt
 		s.cost[methodRaw] = uint64(len(s.text))*8<<16 + overheadBits
 		s.cost[methodLM] = math.MaxUint64
 	}
-	snapshot := z.lanes.Mixer().Clone()
+	// A snapshot of the mixer (tens of megabytes) is taken only where
+	// another coder may beat the model: where the CM coder costs less
+	// than snapshotBPB bits per byte. Elsewhere the analysed lanes keep
+	// the model even if it turns out slightly worse, and the block is not
+	// stored.
+	use := func(s *segment) bool {
+		return z.allowed[methodLM] && !z.skipModel(s.cost[methodCM]-overheadBits, len(s.text))
+	}
+	var snapshot *mix.Mixer
+	for _, s := range segs {
+		if use(s) && s.cost[methodCM]-overheadBits < uint64(len(s.text))*snapshotBPB {
+			if z.snap == nil {
+				z.snap = &mix.Mixer{}
+			}
+			z.lanes.Mixer().CopyTo(z.snap)
+			snapshot = z.snap
+			break
+		}
+	}
 	analyze := func(use func(*segment) bool) error {
 		var lanes [][]int32
 		var which []*segment
@@ -624,9 +643,7 @@ func (z *Writer) writeLaneBlock(segs []*segment, text []byte, rawLen int, f filt
 		}
 		return nil
 	}
-	if err := analyze(func(s *segment) bool {
-		return z.allowed[methodLM] && !z.skipModel(s.cost[methodCM]-overheadBits, len(s.text))
-	}); err != nil {
+	if err := analyze(use); err != nil {
 		return err
 	}
 	changed := false
@@ -636,6 +653,9 @@ func (z *Writer) writeLaneBlock(segs []*segment, text []byte, rawLen int, f filt
 			if z.allowed[m] && (s.method < 0 || s.cost[m] < s.cost[s.method]) {
 				s.method = m
 			}
+		}
+		if snapshot == nil && s.syms != nil {
+			s.method = methodLM
 		}
 		if s.method < 0 {
 			return errors.New("lmzip: no coder allowed")
@@ -657,9 +677,30 @@ func (z *Writer) writeLaneBlock(segs []*segment, text []byte, rawLen int, f filt
 	}
 	block := z.codeLaneBlock(segs, rawLen, f)
 	if len(block) >= storedSize(text, rawLen, f) {
-		z.lanes.Mixer().Restore(snapshot)
+		if snapshot == nil && changedMixer(segs) {
+			// The mixer learnt from the block: it must be written.
+			return z.putBlock(segs, block, nil, rawLen, f)
+		}
+		if snapshot != nil {
+			z.lanes.Mixer().Restore(snapshot)
+		}
 	}
 	return z.putBlock(segs, block, text, rawLen, f)
+}
+
+// snapshotBPB is the cost of the CM coder, in bits per byte (in units of
+// 1/65536 bit), below which the writer prepares for another coder to beat
+// the model.
+const snapshotBPB = 3 << 15 // 1.5 bits per byte
+
+// changedMixer reports whether any segment was analysed by the mixer.
+func changedMixer(segs []*segment) bool {
+	for _, s := range segs {
+		if s.syms != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // codeLaneBlock builds a version 2 coded block. It advances the CM model

@@ -130,8 +130,6 @@ type Row struct {
 	z      []float32
 	u      []uint32
 	mean   float32 // Σ p·x of the model's logits x
-	top    int32   // the model's favourite
-	second float32 // the model's second largest logit
 	feats  []feature
 }
 
@@ -158,15 +156,15 @@ func (m *Mixer) Predict(r *Row, lane int, logits []float32) {
 	var top float32
 	switch {
 	case m.cfg.Scale && m.cfg.Bias:
-		top = r.scaleBias(z, logits, m.bias[:V], m.scale)
+		top = scaleBias(z, logits, m.bias[:V], m.scale)
 	case m.cfg.Scale:
-		top = r.scaleBias(z, logits, nil, m.scale)
+		top = scaleBias(z, logits, nil, m.scale)
 	case m.cfg.Bias:
-		top = r.scaleBias(z, logits, m.bias[:V], 1)
+		top = scaleBias(z, logits, m.bias[:V], 1)
 	default:
 		copy(z, logits)
 		if m.cfg.Orders > 0 || m.cfg.Match {
-			top = r.scaleBias(z, logits, nil, 1)
+			top = kernel.Max(logits)
 		}
 	}
 	if m.cfg.Orders > 0 || m.cfg.Match {
@@ -179,37 +177,26 @@ func (m *Mixer) Predict(r *Row, lane int, logits []float32) {
 }
 
 // scaleBias sets z[i] = s·x[i] + b[i] (b may be nil) and returns the
-// largest x; it records in r the first token with the largest x and the
-// second largest value.
-func (r *Row) scaleBias(z, x, b []float32, s float32) float32 {
-	top, second := float32(math.Inf(-1)), float32(math.Inf(-1))
-	at := 0
+// largest x.
+func scaleBias(z, x, b []float32, s float32) float32 {
+	top := float32(math.Inf(-1))
 	z = z[:len(x)]
 	if b == nil {
 		for i, v := range x {
 			z[i] = s * v
-			if v > second {
-				if v > top {
-					top, second, at = v, top, i
-				} else {
-					second = v
-				}
+			if v > top {
+				top = v
 			}
 		}
-	} else {
-		b = b[:len(x)]
-		for i, v := range x {
-			z[i] = float32(s*v) + b[i]
-			if v > second {
-				if v > top {
-					top, second, at = v, top, i
-				} else {
-					second = v
-				}
-			}
+		return top
+	}
+	b = b[:len(x)]
+	for i, v := range x {
+		z[i] = float32(s*v) + b[i]
+		if v > top {
+			top = v
 		}
 	}
-	r.top, r.second = int32(at), second
 	return top
 }
 
@@ -338,13 +325,15 @@ func prob(cum []uint32, t int32) float32 {
 
 // boostRate is the learning rate of a boost updated n times before.
 func boostRate(n uint32) float32 {
-	r := 1 / (float32(n) + tuneBoostInit)
-	return max(r, tuneBoostFloor)
+	r := 1 / (float32(n) + 1)
+	return max(r, boostFloor)
 }
 
 // Learning rates of the bias and the scale.
 const (
-	scaleRate = 0.0005
+	biasRate   = 0.16
+	boostFloor = 0.1
+	scaleRate  = 0.0005
 	// scale bounds
 	scaleMin = 0.25
 	scaleMax = 4
@@ -382,10 +371,10 @@ func (m *Mixer) updateBias(rows []*Row, tokens []int32, lo, hi int) {
 		cum := r.Cum[lo : hi+1]
 		for i := range b {
 			p := float32(cum[i+1]-cum[i]) * (1.0 / rans.ProbScale)
-			b[i] -= float32(tuneBiasRate * p)
+			b[i] -= float32(biasRate * p)
 		}
 		if y := int(tokens[k]); y >= lo && y < hi {
-			b[y-lo] += tuneBiasRate
+			b[y-lo] += biasRate
 		}
 	}
 }

@@ -12,20 +12,8 @@ const (
 
 	ngramBoosts = MaxOrder * numCounts * numShares * numGaps
 	matchBase   = ngramBoosts
-	apmBase     = matchBase + numLens*numGaps
-	numAPM      = 12
-	numBoosts   = apmBase + numAPM*3
+	numBoosts   = matchBase + numLens*numGaps
 )
-
-// apmBucket classes the model's margin between its two favourites.
-func apmBucket(d float32) int {
-	for i, t := range [numAPM - 1]float32{0.25, 0.5, 1, 1.5, 2, 3, 4, 5, 6, 8, 10} {
-		if d < t {
-			return i
-		}
-	}
-	return numAPM - 1
-}
 
 func countBucket(n uint16) int {
 	switch {
@@ -110,21 +98,13 @@ func (m *Mixer) candidates(r *Row, l *lane, logits []float32, top float32) {
 			r.feats = append(r.feats, feature{t, int32(idx)})
 		}
 	}
-	agree := 0
 	if m.match != nil && l.matchLen > 0 {
 		src := l.matchLane
 		if l.matchPos < len(src.hist) {
 			t := src.hist[l.matchPos]
 			gap := gapBucket(top - logits[t])
 			r.feats = append(r.feats, feature{t, int32(matchBase + lenBucket(l.matchLen)*numGaps + gap)})
-			agree = 2
-			if t == r.top {
-				agree = 1
-			}
 		}
-	}
-	if tuneAPM {
-		r.feats = append(r.feats, feature{r.top, int32(apmBase + apmBucket(top-r.second)*3 + agree)})
 	}
 }
 

@@ -54,7 +54,7 @@ func main() {
 	model := flag.String("m", "base", "model")
 	lane := flag.Int("lane", 4096, "shortest lane in tokens")
 	only := flag.String("steps", "all", "comma-separated step numbers (1-based) or all")
-	levels := flag.Bool("levels", false, "compress with levels 1-9 instead of the ablation steps")
+	levels := flag.String("levels", "", "compress at these levels (comma-separated, or all) instead of the ablation steps")
 	explore := flag.String("explore", "", "measure ideal code lengths of several mixers in one run of the model per context, for contexts KEEP[r],... (r: recompute)")
 	noDecomp := flag.Bool("no-decomp", false, "do not decompress (and verify)")
 	dump := flag.String("dump", "", "write the model's logits of one file with context -ctx to this file")
@@ -80,9 +80,9 @@ func main() {
 		return
 	}
 	var all []step
-	if *levels {
+	if *levels != "" {
 		for i, lv := range lmzip.Levels() {
-			if i > 0 {
+			if i > 0 && (*levels == "all" || strings.Contains(","+*levels+",", fmt.Sprintf(",%d,", i))) {
 				all = append(all, step{fmt.Sprintf("-%d (%s)", i, lv.Model), lv.Scheme, -i})
 			}
 		}
