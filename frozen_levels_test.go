@@ -21,6 +21,7 @@ import (
 type frozenCase struct {
 	name string
 	opt  *Options
+	size int // bytes of the input
 }
 
 func frozenCases() []frozenCase {
@@ -28,15 +29,15 @@ func frozenCases() []frozenCase {
 	for lv := 1; lv < len(levels); lv++ {
 		// Several short lanes, so that the lanes advance in lockstep and
 		// the mixer carries over from block to block.
-		cases = append(cases, frozenCase{fmt.Sprintf("level-%d", lv), &Options{Level: lv, LaneTokens: 100, SegmentTokens: 128, GroupSegments: 2}})
+		cases = append(cases, frozenCase{fmt.Sprintf("level-%d", lv), &Options{Level: lv, LaneTokens: 80, SegmentTokens: 100, GroupSegments: 2}, 1200})
 	}
 	all := Scheme{Orders: 4, Match: true, Bias: true, Scale: true}
 	shift, recompute := all, all
 	shift.Window, shift.Keep = 64, 16
 	recompute.Window, recompute.Keep, recompute.Recompute = 64, 16, true
 	cases = append(cases,
-		frozenCase{"slide-shift", &Options{Model: "small", Scheme: &shift, LaneTokens: 150, GroupSegments: 4}},
-		frozenCase{"slide-recompute", &Options{Model: "small", Scheme: &recompute, LaneTokens: 150, GroupSegments: 4}})
+		frozenCase{"slide-shift", &Options{Model: "small", Scheme: &shift, LaneTokens: 150, GroupSegments: 4}, 2000},
+		frozenCase{"slide-recompute", &Options{Model: "small", Scheme: &recompute, LaneTokens: 150, GroupSegments: 4}, 2000})
 	return cases
 }
 
@@ -45,8 +46,8 @@ func TestFrozenLevels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	input = input[:2000]
 	for _, c := range frozenCases() {
+		input := input[:c.size]
 		t.Run(c.name, func(t *testing.T) {
 			path := filepath.Join(testutil.Data(t, "frozen"), c.name+".lmz")
 			arc, err := os.ReadFile(path)

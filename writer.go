@@ -15,6 +15,7 @@ import (
 	"github.com/lmzip/lmzip/internal/lm"
 	"github.com/lmzip/lmzip/internal/lmcoder"
 	"github.com/lmzip/lmzip/internal/mix"
+	"github.com/lmzip/lmzip/internal/model"
 	"github.com/lmzip/lmzip/internal/recipe"
 )
 
@@ -158,6 +159,7 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 		if seg <= 0 || seg > maxLaneTokens {
 			seg = maxLaneTokens
 		}
+		z.scheme = fitScheme(z.scheme, l)
 		if z.lanes, err = newLanes(l, rec, z.scheme); err != nil {
 			return nil, err
 		}
@@ -567,6 +569,23 @@ func storedSize(text []byte, rawLen int, f filter.CRLF) int {
 	b = appendFilter(b, f)
 	b = binary.AppendUvarint(b, uint64(len(text)))
 	return len(b) + len(text)
+}
+
+// fitScheme adapts a level's scheme to model l: a window no larger than
+// its context (keeping the same share of it), and recomputing rather than
+// shifting for a model whose positions cannot shift.
+func fitScheme(s Scheme, l *lm.LM) Scheme {
+	if ctx := l.Context; s.Window > ctx {
+		s.Keep = max(1, s.Keep*ctx/s.Window)
+		s.Window = ctx
+	}
+	if s.Window < 2 {
+		s.Window, s.Keep = 2, 1
+	}
+	if _, ok := l.Model.(model.Shifter); !ok && s.Keep > 1 {
+		s.Recompute = true
+	}
+	return s
 }
 
 // newLanes returns the lane coder of scheme s for model l under recipe r,

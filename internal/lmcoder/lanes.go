@@ -49,6 +49,9 @@ type Lanes struct {
 	// bits). For measuring several mixers with one run of the model.
 	Shadow     []*mix.Mixer
 	ShadowCost []uint64
+	// ShadowSyms, after Analyze, holds how each shadow mixer codes each
+	// lane's tokens.
+	ShadowSyms [][][]Sym
 	shadowRows [][]*mix.Row
 	// Tap, if not nil, sees every step's model logits in Analyze (lane
 	// stepLanes[j]'s at logits[j*V:]) with the tokens coded.
@@ -163,7 +166,12 @@ func (c *Lanes) Analyze(lanes [][]int32) ([][]Sym, error) {
 	for len(c.ShadowCost) < len(c.Shadow) {
 		c.ShadowCost = append(c.ShadowCost, 0)
 	}
+	c.ShadowSyms = make([][][]Sym, len(c.Shadow))
 	for si, sm := range c.Shadow {
+		c.ShadowSyms[si] = make([][]Sym, B)
+		for i, l := range lanes {
+			c.ShadowSyms[si][i] = make([]Sym, 0, len(l))
+		}
 		sm.StartLanes(B)
 		if len(c.shadowRows) <= si {
 			c.shadowRows = append(c.shadowRows, nil)
@@ -360,6 +368,9 @@ func (c *Lanes) Decode(stream []byte, lengths []int) ([][]int32, error) {
 			rowsAt[j], toks[j] = row, int32(tok)
 		}
 		c.mixer.Update(rowsAt[:k], toks[:k])
+		if dec.Failed() {
+			return nil, rans.ErrCorrupt
+		}
 	}
 	if err := dec.Close(); err != nil {
 		return nil, err
@@ -380,7 +391,9 @@ func (c *Lanes) shadow(stepLanes []int, logits []float32, toks []int32, V int) {
 				sm.Predict(rows[i], i, logits[j*V:(j+1)*V])
 				at[j] = rows[i]
 				y := toks[j]
-				c.ShadowCost[si] += CostOfFreq(rows[i].Cum[y+1] - rows[i].Cum[y])
+				sym := Sym{rows[i].Cum[y], rows[i].Cum[y+1] - rows[i].Cum[y]}
+				c.ShadowCost[si] += sym.Cost()
+				c.ShadowSyms[si][i] = append(c.ShadowSyms[si][i], sym)
 			}
 			sm.Update(at, toks)
 		}

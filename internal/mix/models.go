@@ -5,7 +5,7 @@ const MaxOrder = 4
 
 // Feature classes: each kind of evidence has its own learned boosts.
 const (
-	slotTokens = 4 // candidates an n-gram context remembers
+	slotTokens = 8 // candidates an n-gram context remembers
 	numCounts  = 6 // buckets of a candidate's count
 	numShares  = 4 // buckets of its share of the context's counts
 	numLens    = 16
