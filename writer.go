@@ -436,7 +436,7 @@ func (z *Writer) writeBlock(segs []*segment, text []byte, rawLen int, f filter.C
 // putBlock writes a coded block, or text as a stored block if that is
 // smaller (and then reports false).
 func (z *Writer) putBlock(segs []*segment, block, text []byte, rawLen int, f filter.CRLF) error {
-	if text != nil && len(block) >= storedSize(text, rawLen, f) {
+	if len(block) >= storedSize(text, rawLen, f) {
 		z.addStored(text, rawLen, f)
 		return nil
 	}
@@ -617,17 +617,15 @@ func (z *Writer) writeLaneBlock(segs []*segment, text []byte, rawLen int, f filt
 		s.cost[methodRaw] = uint64(len(s.text))*8<<16 + overheadBits
 		s.cost[methodLM] = math.MaxUint64
 	}
-	// A snapshot of the mixer (tens of megabytes) is taken only where
-	// another coder may beat the model: where the CM coder costs less
-	// than snapshotBPB bits per byte. Elsewhere the analysed lanes keep
-	// the model even if it turns out slightly worse, and the block is not
-	// stored.
+	// The mixer is saved (tens of megabytes, copied in milliseconds) so
+	// that it can be put back if another coder wins a lane or the block
+	// is stored.
 	use := func(s *segment) bool {
 		return z.allowed[methodLM] && !z.skipModel(s.cost[methodCM]-overheadBits, len(s.text))
 	}
 	var snapshot *mix.Mixer
 	for _, s := range segs {
-		if use(s) && s.cost[methodCM]-overheadBits < uint64(len(s.text))*snapshotBPB {
+		if use(s) {
 			if z.snap == nil {
 				z.snap = &mix.Mixer{}
 			}
@@ -673,9 +671,6 @@ func (z *Writer) writeLaneBlock(segs []*segment, text []byte, rawLen int, f filt
 				s.method = m
 			}
 		}
-		if snapshot == nil && s.syms != nil {
-			s.method = methodLM
-		}
 		if s.method < 0 {
 			return errors.New("lmzip: no coder allowed")
 		}
@@ -683,7 +678,7 @@ func (z *Writer) writeLaneBlock(segs []*segment, text []byte, rawLen int, f filt
 			changed = true
 		}
 	}
-	if changed {
+	if changed && snapshot != nil {
 		z.lanes.Mixer().Restore(snapshot)
 		if err := analyze(func(s *segment) bool { return s.method == methodLM }); err != nil {
 			return err
@@ -695,31 +690,10 @@ func (z *Writer) writeLaneBlock(segs []*segment, text []byte, rawLen int, f filt
 		}
 	}
 	block := z.codeLaneBlock(segs, rawLen, f)
-	if len(block) >= storedSize(text, rawLen, f) {
-		if snapshot == nil && changedMixer(segs) {
-			// The mixer learnt from the block: it must be written.
-			return z.putBlock(segs, block, nil, rawLen, f)
-		}
-		if snapshot != nil {
-			z.lanes.Mixer().Restore(snapshot)
-		}
+	if len(block) >= storedSize(text, rawLen, f) && snapshot != nil {
+		z.lanes.Mixer().Restore(snapshot)
 	}
 	return z.putBlock(segs, block, text, rawLen, f)
-}
-
-// snapshotBPB is the cost of the CM coder, in bits per byte (in units of
-// 1/65536 bit), below which the writer prepares for another coder to beat
-// the model.
-const snapshotBPB = 3 << 15 // 1.5 bits per byte
-
-// changedMixer reports whether any segment was analysed by the mixer.
-func changedMixer(segs []*segment) bool {
-	for _, s := range segs {
-		if s.syms != nil {
-			return true
-		}
-	}
-	return false
 }
 
 // codeLaneBlock builds a version 2 coded block. It advances the CM model
