@@ -150,12 +150,12 @@ type Level struct {
 // Levels 1 to 9; DefaultLevel is used when Options.Level is 0.
 var levels = [...]Level{
 	1: {Model: "small"},
-	2: {Model: "small", Scheme: Scheme{Window: 1024, Keep: 1, Orders: 4, Match: true, Bias: true}, LaneTokens: 1024},
-	3: {Model: "small", Scheme: Scheme{Window: 1024, Keep: 256, Orders: 4, Match: true, Bias: true}, LaneTokens: 4096},
+	2: {Model: "small", Scheme: Scheme{Window: 1024, Keep: 1, Orders: 4, Match: true, Bias: true, Scale: true}, LaneTokens: 1024},
+	3: {Model: "small", Scheme: Scheme{Window: 1024, Keep: 256, Orders: 4, Match: true, Bias: true, Scale: true}, LaneTokens: 4096},
 	4: {Model: "base"},
-	5: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 1, Orders: 4, Match: true, Bias: true}, LaneTokens: 1024},
-	6: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 256, Orders: 4, Match: true, Bias: true}, LaneTokens: 4096},
-	7: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 512, Orders: 4, Match: true, Bias: true}, LaneTokens: 8192},
+	5: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 1, Orders: 4, Match: true, Bias: true, Scale: true}, LaneTokens: 1024},
+	6: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 256, Orders: 4, Match: true, Bias: true, Scale: true}, LaneTokens: 4096},
+	7: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 512, Orders: 4, Match: true, Bias: true, Scale: true}, LaneTokens: 8192},
 	8: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 512, Orders: 4, Match: true, Bias: true, Scale: true}, LaneTokens: 16384},
 	9: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 768, Orders: 4, Match: true, Bias: true, Scale: true}, LaneTokens: 65536},
 }
