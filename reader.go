@@ -11,6 +11,7 @@ import (
 
 	"github.com/lmzip/lmzip/internal/cm"
 	"github.com/lmzip/lmzip/internal/filter"
+	"github.com/lmzip/lmzip/internal/hub"
 	"github.com/lmzip/lmzip/internal/lm"
 	"github.com/lmzip/lmzip/internal/lmcoder"
 	"github.com/lmzip/lmzip/internal/recipe"
@@ -20,10 +21,12 @@ import (
 // ReaderOptions configure decompression. The zero value (or nil) means
 // the defaults.
 type ReaderOptions struct {
-	// Model overrides the model named in the archive: "base", "small" or
-	// a model directory. It must be the model the archive was made with
-	// (its identity is checked); it is needed for archives made with a
-	// model that is not built in.
+	// Model overrides the model named in the archive: "base", "small", a
+	// model directory, a GGUF file or "org/name[@revision]" in the Hugging
+	// Face cache. It must be the model the archive was made with (its
+	// identity is checked); it is needed for archives made with a model
+	// directory or GGUF file. Archives made with a model from the Hugging
+	// Face cache find it there.
 	Model string
 	// Progress, if not nil, is called after each block with the number of
 	// archive bytes consumed so far.
@@ -133,7 +136,10 @@ func resolveModel(h *Header, override string) (*lm.LM, error) {
 	spec := override
 	if spec == "" {
 		if _, ok := models.Canonical(h.Model); !ok {
-			return nil, fmt.Errorf("%w: the archive was made with model %q (id %x), which is not built in: give its directory with -m", ErrWrongModel, h.Model, h.ModelID)
+			if ref, ok := hub.ParseSpec(h.Model); ok {
+				return resolveHubModel(h, ref)
+			}
+			return nil, fmt.Errorf("%w: the archive was made with model %q (id %x), which is not built in: give its directory or GGUF file with -m", ErrWrongModel, h.Model, h.ModelID)
 		}
 		spec = h.Model
 	}

@@ -23,7 +23,9 @@ import (
 // defaults.
 type Options struct {
 	// Model is the model to compress with: "base" (the default), "small",
-	// or the path of a Hugging Face model directory.
+	// the path of a Hugging Face model directory or of a GGUF file, or
+	// "org/name[@revision]", a model in the Hugging Face cache (the archive
+	// then names it "org/name@commit").
 	Model string
 	// SegmentTokens is the number of tokens per segment; 0 means the
 	// model's context length.
@@ -293,6 +295,9 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 type segment struct {
 	tokens []int32
 	text   []byte // its filtered bytes
+	// exact: the tokens' bytes are text. Only then may the language model
+	// code the segment (decoding gives the tokens' bytes).
+	exact  bool
 	syms   []lmcoder.Sym
 	cost   [3]uint64 // per method, in 1/65536 bits
 	method int
@@ -302,7 +307,13 @@ type segment struct {
 func (z *Writer) compressChunk(raw []byte) error {
 	z.crc = crc32.Update(z.crc, castagnoli, raw)
 	filtered, lineEnds := filter.EncodeCRLF(raw)
-	tokens := z.lm.Tokenizer.Encode(filtered)
+	// Each token's stretch of the text: a segment's text is taken from
+	// the input, and is the tokens' bytes except where the tokenizer cannot
+	// spell the input (see tokenizer.EncodeSpans).
+	tokens, ends := z.lm.Tokenizer.EncodeSpans(filtered)
+	if len(tokens) > 0 && ends[len(ends)-1] != len(filtered) || len(tokens) == 0 && len(filtered) > 0 {
+		return errors.New("lmzip: internal error: the tokens do not cover the input")
+	}
 	z.stats.Tokens += int64(len(tokens))
 	S, G := z.header.SegmentTokens, z.header.GroupSegments
 	off, lf := 0, 0
@@ -329,12 +340,10 @@ func (z *Writer) compressChunk(raw []byte) error {
 		start := off
 		for s0 := b0; s0 < b1; s0 += S {
 			s1 := min(b1, s0+S)
-			n := 0
-			for _, t := range tokens[s0:s1] {
-				n += len(z.lm.Tokenizer.TokenBytes(t))
-			}
-			segs = append(segs, &segment{tokens: tokens[s0:s1], text: filtered[off : off+n]})
-			off += n
+			seg := &segment{tokens: tokens[s0:s1], text: filtered[off:ends[s1-1]]}
+			seg.exact = z.spells(seg.tokens, seg.text)
+			segs = append(segs, seg)
+			off = ends[s1-1]
 		}
 		text := filtered[start:off]
 		lfs := bytes.Count(text, []byte{'\n'})
@@ -359,6 +368,18 @@ func (z *Writer) compressChunk(raw []byte) error {
 	}
 	z.stats.In = consumedRaw
 	return nil
+}
+
+// spells reports whether the bytes of tokens, concatenated, are text.
+func (z *Writer) spells(tokens []int32, text []byte) bool {
+	for _, t := range tokens {
+		b := z.lm.Tokenizer.TokenBytes(t)
+		if len(b) > len(text) || !bytes.Equal(b, text[:len(b)]) {
+			return false
+		}
+		text = text[len(b):]
+	}
+	return len(text) == 0
 }
 
 // skipModel reports whether the context-mixing coder's cost (in 1/65536
@@ -400,7 +421,7 @@ func (z *Writer) writeBlock(segs []*segment, text []byte, rawLen int, f filter.C
 		done += int64(len(s.text))
 		costs[i] = <-cmCosts
 		s.cost[methodLM] = math.MaxUint64
-		if !z.allowed[methodLM] || lmErr != nil || z.skipModel(costs[i], len(s.text)) {
+		if !z.allowed[methodLM] || !s.exact || lmErr != nil || z.skipModel(costs[i], len(s.text)) {
 			continue
 		}
 		s.syms, lmErr = z.coder.Analyze(s.tokens, s.syms)
@@ -427,6 +448,9 @@ func (z *Writer) writeBlock(segs []*segment, text []byte, rawLen int, f filter.C
 		}
 		if s.method < 0 {
 			return errors.New("lmzip: no coder allowed")
+		}
+		if s.method == methodLM && !s.exact {
+			return errors.New("lmzip: the model's tokenizer cannot spell this input exactly (it has no byte fallback); allow the cm or raw coder")
 		}
 	}
 	block := z.codeBlock(segs, rawLen, f)
@@ -621,7 +645,7 @@ func (z *Writer) writeLaneBlock(segs []*segment, text []byte, rawLen int, f filt
 	// that it can be put back if another coder wins a lane or the block
 	// is stored.
 	use := func(s *segment) bool {
-		return z.allowed[methodLM] && !z.skipModel(s.cost[methodCM]-overheadBits, len(s.text))
+		return z.allowed[methodLM] && s.exact && !z.skipModel(s.cost[methodCM]-overheadBits, len(s.text))
 	}
 	var snapshot *mix.Mixer
 	for _, s := range segs {
@@ -673,6 +697,9 @@ func (z *Writer) writeLaneBlock(segs []*segment, text []byte, rawLen int, f filt
 		}
 		if s.method < 0 {
 			return errors.New("lmzip: no coder allowed")
+		}
+		if s.method == methodLM && !s.exact {
+			return errors.New("lmzip: the model's tokenizer cannot spell this input exactly (it has no byte fallback); allow the cm or raw coder")
 		}
 		if (s.method == methodLM) != (s.syms != nil) {
 			changed = true

@@ -33,7 +33,7 @@ type fileOptions struct {
 }
 
 func (o *fileOptions) register(fs *flagSet, compress bool) {
-	fs.stringVar(&o.model, 'm', "model", "MODEL", "base (default), small, or a Hugging Face model directory")
+	fs.stringVar(&o.model, 'm', "model", "MODEL", "base (default), small, a model directory, a GGUF file, or ORG/NAME[@REVISION] from the Hugging Face Hub")
 	fs.stringVar(&o.output, 'o', "output", "FILE", "write to FILE (one input only; - for standard output)")
 	fs.boolVar(&o.stdout, 'c', "stdout", "write to standard output, keep the input")
 	fs.boolVar(&o.force, 'f', "force", "overwrite existing files; write compressed data to a terminal")
@@ -91,7 +91,9 @@ Examples:
 		usage:   "[flags] [FILE.lmz...]",
 		help: `Restores each FILE.lmz to FILE and keeps the archive. The model named in the
 archive is loaded (the built-in ones need nothing); for an archive made with
-a model directory, give the same directory with -m. The original's checksum
+a model directory or GGUF file, give the same one with -m. An archive made
+with a model from the Hugging Face Hub (ORG/NAME@COMMIT) finds it in the
+Hugging Face cache, or says what to fetch with lmzip pull. The original's checksum
 is verified; on any error no output file is left behind.
 
 Examples:
@@ -155,6 +157,10 @@ func runCompress(args []string) int {
 	}
 	if o.coders != "" {
 		opt.Coders = strings.Split(o.coders, ",")
+	}
+	if err := ensureHubModel(o.model, o.quiet, o.noProg); err != nil {
+		fmt.Fprintf(os.Stderr, "lmzip: %v\n", err)
+		return exitError
 	}
 	exit := exitOK
 	for _, f := range files {

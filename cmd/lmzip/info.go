@@ -21,22 +21,6 @@ raw: stored).
 `,
 		run: runInfo,
 	})
-	register(&command{
-		name:    "models",
-		summary: "list the built-in models",
-		usage:   "",
-		help:    "Lists the models built into this lmzip binary.\n",
-		run: func(args []string) int {
-			for _, m := range lmzip.Models() {
-				def := ""
-				if m == lmzip.DefaultModel {
-					def = " (default)"
-				}
-				fmt.Printf("%s%s\n", m, def)
-			}
-			return exitOK
-		},
-	})
 }
 
 func runInfo(args []string) int {

@@ -2,11 +2,14 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -215,7 +218,7 @@ func TestFaults(t *testing.T) {
 
 	// The wrong model names the one needed.
 	check("wrong model", runCLI(t, dir, nil, "-d", "-m", "small", "good.lmz"), `model "llama"`)
-	check("missing model", runCLI(t, dir, nil, "-d", "good.lmz"), "give its directory with -m")
+	check("missing model", runCLI(t, dir, nil, "-d", "good.lmz"), "give its directory or GGUF file with -m")
 
 	// A newer format version.
 	newer := bytes.Clone(good)
@@ -378,5 +381,39 @@ func TestLevels(t *testing.T) {
 		if r := runCLI(t, dir, data, append([]string{"-m", m, "-c"}, bad...)...); r.code != 2 {
 			t.Fatalf("%v: exit %d, want 2: %+v", bad, r.code, r)
 		}
+	}
+}
+
+// TestGGUFModel compresses and decompresses with a GGUF model given by its
+// path, as a model directory is given.
+func TestGGUFModel(t *testing.T) {
+	dir := t.TempDir()
+	m := testutil.Data(t, "gguf", "stories260K.gguf")
+	story := strings.Repeat("Once upon a time, there was a little girl named Lily. She loved to play outside in the park. "+
+		"One day, she saw a big, red ball. She was very happy. Zoë said: \"Let's play!\"\n", 3)
+	write(t, filepath.Join(dir, "s.txt"), []byte(story))
+	if r := runCLI(t, dir, nil, "compress", "-m", m, "s.txt"); r.code != 0 {
+		t.Fatalf("compress: %+v", r)
+	}
+	sum := sha256.Sum256(read(t, m))
+	r := runCLI(t, dir, nil, "info", "s.txt.lmz")
+	if r.code != 0 || !strings.Contains(r.stdout, fmt.Sprintf("stories260K.gguf (id %x)", sum[:8])) {
+		t.Fatalf("info: %+v", r)
+	}
+	if !regexp.MustCompile(`segments +[1-9]\d* lm`).MatchString(r.stdout) {
+		t.Errorf("the model coded no segment: %s", r.stdout)
+	}
+	os.Rename(filepath.Join(dir, "s.txt"), filepath.Join(dir, "orig.txt"))
+	if r := runCLI(t, dir, nil, "-d", "s.txt.lmz"); r.code != 1 || !strings.Contains(r.stderr, "stories260K.gguf") {
+		t.Errorf("decompress without the model: %+v", r)
+	}
+	if r := runCLI(t, dir, nil, "-d", "-m", tiny(t), "s.txt.lmz"); r.code != 1 || !strings.Contains(r.stderr, "wrong model") {
+		t.Errorf("decompress with another model: %+v", r)
+	}
+	if r := runCLI(t, dir, nil, "-d", "-m", m, "s.txt.lmz"); r.code != 0 {
+		t.Fatalf("decompress: %+v", r)
+	}
+	if got := read(t, filepath.Join(dir, "s.txt")); !bytes.Equal(got, []byte(story)) {
+		t.Fatalf("decompressed %q", got)
 	}
 }

@@ -16,6 +16,7 @@ type progress struct {
 	mu      sync.Mutex
 	label   string
 	total   int64 // 0 when unknown
+	from    int64 // bytes already done when the bar started (a resumed download)
 	start   time.Time
 	last    time.Time
 	enabled bool
@@ -41,7 +42,7 @@ func (p *progress) update(done int64) {
 	}
 	p.last = now
 	el := now.Sub(p.start).Seconds()
-	rate := float64(done) / max(el, 1e-9)
+	rate := float64(done-p.from) / max(el, 1e-9)
 	line := fmt.Sprintf("%s %s", p.label, humanBytes(done))
 	if p.total > 0 {
 		frac := min(float64(done)/float64(p.total), 1)

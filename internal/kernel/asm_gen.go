@@ -1,7 +1,9 @@
 //go:build ignore
 
-// asm_gen.go writes avx512_amd64.s and avx2_amd64.s, the assembly kernels of
-// package kernel. Run it with go generate (see kernel_amd64.go) after editing.
+// asm_gen.go writes avx512_amd64.s, avx2_amd64.s and (with asm_gen_arm64.go)
+// neon_arm64.s, the assembly kernels of package kernel. Run it with go
+// generate (see dispatch.go) after editing; -out DIR writes the files to
+// DIR instead (CI regenerates them so and fails on any difference).
 //
 // Every kernel performs exactly the float32 operation sequence of its Go
 // reference in vector.go, fixed.go and matmul.go (no fused multiply-add,
@@ -16,9 +18,11 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -66,6 +70,9 @@ const (
 	cHiHalf  // 0xffff0000: the high bfloat16 of a dword, in place
 	cLow32   // qword 0x00000000ffffffff: dwords ffffffff, 0, ...
 	cLow32Hi // 0: the upper dword of cLow32's qword in the AVX-512 table (VPBROADCASTQ)
+	cOnesW   // 0x00010001: int16 ones, for VPMADDWD
+	cAbs     // 0x7fffffff
+	cByte80  // 0x80808080: +128 in each byte (as an XOR)
 	nConst
 )
 
@@ -118,6 +125,12 @@ func constBits(i, lane int) uint32 {
 		return 0xffff0000
 	case cLow32Hi:
 		return 0
+	case cOnesW:
+		return 0x00010001
+	case cAbs:
+		return 0x7fffffff
+	case cByte80:
+		return 0x80808080
 	}
 	panic("constant")
 }
@@ -654,20 +667,30 @@ var rowRegs = []string{"SI", "R10", "R11", "R12", "R13", "BX"}
 // matmulSetup loads the tile arguments: DI dst, R8 ldd bytes, row pointers,
 // DX w, CX K; AX holds rows. It jumps to the label rowsR for R rows (falls
 // through for one).
-func (g *gen) matmulSetup() {
+func (g *gen) matmulSetup() { g.tileSetup(2, len(rowRegs)) }
+
+// tileSetup is matmulSetup for x elements of 1<<xShift bytes and at most
+// maxRows rows.
+func (g *gen) tileSetup(xShift, maxRows int) {
 	g.ins("MOVQ dst+0(FP), DI")
 	g.ins("MOVQ ldd+8(FP), R8")
 	g.ins("SHLQ $2, R8")
 	g.ins("MOVQ x+16(FP), SI")
 	g.ins("MOVQ ldx+24(FP), R9")
-	g.ins("SHLQ $2, R9")
+	if xShift > 0 {
+		g.ins("SHLQ $%d, R9", xShift)
+	}
 	g.ins("MOVQ w+32(FP), DX")
-	g.ins("MOVQ k+40(FP), CX")
-	for i := 1; i < len(rowRegs); i++ {
+	if xShift == 2 {
+		g.ins("MOVQ k+40(FP), CX")
+	} else {
+		g.ins("MOVQ groups+40(FP), CX")
+	}
+	for i := 1; i < maxRows; i++ {
 		g.ins("LEAQ (%s)(R9*1), %s", rowRegs[i-1], rowRegs[i])
 	}
 	g.ins("MOVQ rows+48(FP), AX")
-	for R := len(rowRegs); R > 1; R-- {
+	for R := maxRows; R > 1; R-- {
 		g.ins("CMPQ AX, $%d", R)
 		g.ins("JEQ rows%d", R)
 	}
@@ -754,6 +777,105 @@ func (g *gen) matmulBF16_512() {
 		g.ins("VPANDD Z31, Z26, Z27")
 		g.ins("VPSLLD $16, Z26, Z26")
 	}, 128, 3)
+}
+
+// ------------------------------------------------------ AVX-512: int8
+
+// matmulInt8VNNI emits matmulTileInt8VNNI: an Int8 panel (groups of 4
+// inputs; per group, 64 columns of 4 int8 weights) times rows of unsigned
+// inputs (q+128), one VPDPBUSD per 16 columns and group: each dword lane
+// adds the 4 products of its column, exactly (no saturation). The
+// accumulators start from corr (-128·Σw per column), which removes the
+// +128 offset, so that they end as Σ q·w exactly. Then the scales:
+// float32(float32(acc)·sx[r])·sw[c].
+func (g *gen) matmulInt8VNNI() {
+	g.line("// func matmulTileInt8VNNI(dst *float32, ldd int, x *uint8, ldx int, w *int8, groups int, rows int, corr *int32, sx, sw *float32)")
+	g.line("TEXT ·matmulTileInt8VNNI(SB), NOSPLIT, $0-80")
+	g.tileSetup(0, 6)
+	for R := 1; R <= 6; R++ {
+		g.label(fmt.Sprintf("rows%d", R))
+		// With one or two rows, the accumulators of even and odd groups are
+		// kept apart (more independent additions in flight) and added at
+		// the end; integer sums are exact in any order.
+		split := R <= 2
+		nacc := 4 * R
+		g.ins("MOVQ corr+56(FP), AX")
+		for c := 0; c < 4; c++ {
+			g.ins("VMOVDQU32 %d(AX), Z%d", 64*c, c)
+		}
+		for a := 4; a < nacc; a++ {
+			g.ins("VMOVDQA32 Z%d, Z%d", a%4, a)
+		}
+		if split {
+			for a := 0; a < nacc; a++ {
+				g.ins("VPXORD Z%d, Z%d, Z%d", 12+a, 12+a, 12+a)
+			}
+		}
+		g.ins("XORQ AX, AX")
+		lab := fmt.Sprintf("rows%d", R)
+		body := func(set, off int) {
+			for c := 0; c < 4; c++ {
+				g.ins("VMOVDQU32 %d(DX), Z%d", off+64*c, 24+c)
+			}
+			for r := 0; r < R; r++ {
+				t := 28 + r%4
+				g.ins("VPBROADCASTD %d(%s)(AX*4), Z%d", off/64, rowRegs[r], t)
+				for c := 0; c < 4; c++ {
+					g.ins("VPDPBUSD Z%d, Z%d, Z%d", 24+c, t, set+4*r+c)
+				}
+			}
+		}
+		if split {
+			g.ins("MOVQ CX, R9")
+			g.ins("ANDQ $-2, R9")
+			g.ins("JZ %s_one", lab)
+			g.label(lab + "_loop2")
+			body(0, 0)
+			body(12, 256)
+			g.ins("ADDQ $512, DX")
+			g.ins("ADDQ $2, AX")
+			g.ins("CMPQ AX, R9")
+			g.ins("JLT %s_loop2", lab)
+			g.label(lab + "_one")
+			g.ins("CMPQ AX, CX")
+			g.ins("JGE %s_sum", lab)
+			body(0, 0)
+			g.label(lab + "_sum")
+			for a := 0; a < nacc; a++ {
+				g.ins("VPADDD Z%d, Z%d, Z%d", 12+a, a, a)
+			}
+		} else {
+			g.ins("TESTQ CX, CX")
+			g.ins("JZ %s_store", lab)
+			g.label(lab + "_loop")
+			body(0, 0)
+			g.ins("ADDQ $256, DX")
+			g.ins("INCQ AX")
+			g.ins("CMPQ AX, CX")
+			g.ins("JLT %s_loop", lab)
+		}
+		g.label(lab + "_store")
+		g.ins("MOVQ sx+64(FP), AX")
+		g.ins("MOVQ sw+72(FP), CX")
+		for c := 0; c < 4; c++ {
+			g.ins("VMOVUPS %d(CX), Z%d", 64*c, 24+c)
+		}
+		for r := 0; r < R; r++ {
+			for c := 0; c < 4; c++ {
+				a := 4*r + c
+				g.ins("VCVTDQ2PS Z%d, Z%d", a, a)
+				g.ins("VMULPS.BCST %d(AX), Z%d, Z%d", 4*r, a, a)
+				g.ins("VMULPS Z%d, Z%d, Z%d", 24+c, a, a)
+				g.ins("VMOVUPS Z%d, %d(DI)", a, 64*c)
+			}
+			if r < R-1 {
+				g.ins("ADDQ R8, DI")
+			}
+		}
+		g.ins("VZEROUPPER")
+		g.ins("RET")
+	}
+	g.line("")
 }
 
 // roundF16_512 emits roundF16AVX512: n (a multiple of 16) float32s to
@@ -1520,6 +1642,78 @@ func (g *gen) matmulBF16_256() {
 	g.line("")
 }
 
+// ------------------------------------------------------ AVX2: int8
+
+// matmulInt8_256 emits matmulTileInt8AVX2 (rows 1..3, int8 inputs q): the
+// panel in four strips of 16 columns. For each group of 4 inputs and row,
+// x = the row's 4 inputs broadcast, a = |x| (at most 127: -128 never
+// occurs); for each 8 columns, t = VPSIGNB(w, x) = w·sign(x) (in
+// [-127, 127]), VPMADDUBSW(a, t) = pairs a0·t0 + a1·t1 = x0·w0 + x1·w1 as
+// int16, exactly, as each is at most 2·127·127 = 32258 < 32767 in
+// magnitude (no saturation), then VPMADDWD with ones adds the pairs into
+// the column's int32 and VPADDD accumulates, exactly. corr is not used.
+func (g *gen) matmulInt8_256() {
+	g.line("// func matmulTileInt8AVX2(dst *float32, ldd int, x *int8, ldx int, w *int8, groups int, rows int, corr *int32, sx, sw *float32)")
+	g.line("TEXT ·matmulTileInt8AVX2(SB), NOSPLIT, $0-80")
+	g.ins("VPBROADCASTD %s, Y15", g.c(cOnesW))
+	g.tileSetup(0, 3)
+	for R := 1; R <= 3; R++ {
+		g.label(fmt.Sprintf("rows%d", R))
+		for s := 0; s < 4; s++ {
+			lab := fmt.Sprintf("rows%d_s%d", R, s)
+			for a := 0; a < 2*R; a++ {
+				g.ins("VPXOR Y%d, Y%d, Y%d", a, a, a)
+			}
+			g.ins("XORQ AX, AX")
+			g.ins("MOVQ DX, R9")
+			g.ins("TESTQ CX, CX")
+			g.ins("JZ %s_store", lab)
+			g.label(lab + "_loop")
+			g.ins("VMOVDQU %d(R9), Y6", 64*s)
+			g.ins("VMOVDQU %d(R9), Y7", 64*s+32)
+			for r := 0; r < R; r++ {
+				x, a := 8+2*(r%2), 9+2*(r%2)
+				g.ins("VPBROADCASTD (%s)(AX*4), Y%d", rowRegs[r], x)
+				g.ins("VPABSB Y%d, Y%d", x, a)
+				for h := 0; h < 2; h++ {
+					t := 12 + h + 2*(r%2)
+					if t > 14 {
+						t = 14
+					}
+					g.ins("VPSIGNB Y%d, Y%d, Y%d", x, 6+h, t)
+					g.ins("VPMADDUBSW Y%d, Y%d, Y%d", t, a, t)
+					g.ins("VPMADDWD Y15, Y%d, Y%d", t, t)
+					g.ins("VPADDD Y%d, Y%d, Y%d", t, 2*r+h, 2*r+h)
+				}
+			}
+			g.ins("ADDQ $256, R9")
+			g.ins("INCQ AX")
+			g.ins("CMPQ AX, CX")
+			g.ins("JLT %s_loop", lab)
+			g.label(lab + "_store")
+			g.ins("MOVQ sx+64(FP), AX")
+			g.ins("MOVQ sw+72(FP), R9")
+			g.ins("MOVQ DI, R12")
+			for r := 0; r < R; r++ {
+				g.ins("VBROADCASTSS %d(AX), Y8", 4*r)
+				for h := 0; h < 2; h++ {
+					a := 2*r + h
+					g.ins("VCVTDQ2PS Y%d, Y%d", a, a)
+					g.ins("VMULPS Y8, Y%d, Y%d", a, a)
+					g.ins("VMULPS %d(R9), Y%d, Y%d", 64*s+32*h, a, a)
+					g.ins("VMOVUPS Y%d, %d(R12)", a, 64*s+32*h)
+				}
+				if r < R-1 {
+					g.ins("ADDQ R8, R12")
+				}
+			}
+		}
+		g.ins("VZEROUPPER")
+		g.ins("RET")
+	}
+	g.line("")
+}
+
 // roundF16_256 is roundF16_512 with ymm registers (n a multiple of 8).
 func (g *gen) roundF16_256() {
 	name := "roundF16AVX2"
@@ -1706,14 +1900,120 @@ func (g *gen) mixF16_256() {
 	g.line("")
 }
 
+// ------------------------------------------------- quantization (int8 rows)
+
+// absMax emits absMax{suffix}: the largest of the n (a multiple of the
+// vector width) magnitudes' bit patterns (b & 0x7fffffff, compared as
+// unsigned integers: exact), as QuantizeRow finds it.
+func (g *gen) absMax(zmm bool) {
+	name, r, w := "absMaxAVX2", "Y", 8
+	if zmm {
+		name, r, w = "absMaxAVX512", "Z", 16
+	}
+	g.line(fmt.Sprintf("// func %s(x *float32, n int) uint32", name))
+	g.line(fmt.Sprintf("TEXT ·%s(SB), NOSPLIT, $0-20", name))
+	g.ins("MOVQ x+0(FP), SI")
+	g.ins("MOVQ n+8(FP), CX")
+	g.ins("VPBROADCASTD %s, %s1", g.c(cAbs), r)
+	g.ins("VPXOR Y0, Y0, Y0")
+	if zmm {
+		g.ins("VPXORD Z0, Z0, Z0")
+	}
+	g.label(name + "_loop")
+	g.ins("CMPQ CX, $%d", w)
+	g.ins("JLT %s_done", name)
+	if zmm {
+		g.ins("VPANDD (SI), Z1, Z2")
+	} else {
+		g.ins("VPAND (SI), Y1, Y2")
+	}
+	g.ins("VPMAXUD %s2, %s0, %s0", r, r, r)
+	g.ins("ADDQ $%d, SI", 4*w)
+	g.ins("SUBQ $%d, CX", w)
+	g.ins("JMP %s_loop", name)
+	g.label(name + "_done")
+	if zmm {
+		g.ins("VEXTRACTI64X4 $1, Z0, Y2")
+		g.ins("VPMAXUD Y2, Y0, Y0")
+	}
+	g.ins("VEXTRACTI128 $1, Y0, X2")
+	g.ins("VPMAXUD X2, X0, X0")
+	g.ins("VPSHUFD $0x4e, X0, X2")
+	g.ins("VPMAXUD X2, X0, X0")
+	g.ins("VPSHUFD $0xb1, X0, X2")
+	g.ins("VPMAXUD X2, X0, X0")
+	g.ins("VMOVD X0, AX")
+	g.ins("MOVL AX, ret+16(FP)")
+	g.ins("VZEROUPPER")
+	g.ins("RET")
+	g.line("")
+}
+
+// quantize emits quantize{suffix}: q[i] = round-to-nearest-even(x[i]·inv)
+// and u[i] = q[i]+128 for n (a multiple of the vector width) values, as
+// quantizeTo computes them: the product is the same float32 multiply, and
+// VCVTPS2DQ rounds to nearest even (the MXCSR mode Go keeps), which gives
+// what the Go code's 1.5·2^23 addition gives for |t| < 2^22. The values are
+// within [-127, 127], so the saturating narrowing changes none.
+func (g *gen) quantize(zmm bool) {
+	name, w := "quantizeAVX2", 8
+	if zmm {
+		name, w = "quantizeAVX512", 16
+	}
+	g.line(fmt.Sprintf("// func %s(q *int8, u *uint8, x *float32, n int, inv float32)", name))
+	g.line(fmt.Sprintf("TEXT ·%s(SB), NOSPLIT, $0-36", name))
+	g.ins("MOVQ q+0(FP), DI")
+	g.ins("MOVQ u+8(FP), R8")
+	g.ins("MOVQ x+16(FP), SI")
+	g.ins("MOVQ n+24(FP), CX")
+	g.ins("VPBROADCASTD %s, X4", g.c(cByte80))
+	if zmm {
+		g.ins("VBROADCASTSS inv+32(FP), Z1")
+	} else {
+		g.ins("VBROADCASTSS inv+32(FP), Y1")
+	}
+	g.label(name + "_loop")
+	g.ins("CMPQ CX, $%d", w)
+	g.ins("JLT %s_done", name)
+	if zmm {
+		g.ins("VMULPS (SI), Z1, Z2")
+		g.ins("VCVTPS2DQ Z2, Z2")
+		g.ins("VPMOVSDB Z2, X3")
+		g.ins("VMOVDQU X3, (DI)")
+		g.ins("VPXOR X4, X3, X3")
+		g.ins("VMOVDQU X3, (R8)")
+	} else {
+		g.ins("VMULPS (SI), Y1, Y2")
+		g.ins("VCVTPS2DQ Y2, Y2")
+		g.ins("VEXTRACTI128 $1, Y2, X3")
+		g.ins("VPACKSSDW X3, X2, X2")
+		g.ins("VPACKSSWB X2, X2, X2")
+		g.ins("VMOVQ X2, (DI)")
+		g.ins("VPXOR X4, X2, X2")
+		g.ins("VMOVQ X2, (R8)")
+	}
+	g.ins("ADDQ $%d, SI", 4*w)
+	g.ins("ADDQ $%d, DI", w)
+	g.ins("ADDQ $%d, R8", w)
+	g.ins("SUBQ $%d, CX", w)
+	g.ins("JMP %s_loop", name)
+	g.label(name + "_done")
+	g.ins("VZEROUPPER")
+	g.ins("RET")
+	g.line("")
+}
+
+var outDir = flag.String("out", ".", "write the assembly files to this directory")
+
 func write(name string, g *gen) {
-	if err := os.WriteFile(name, []byte(g.b.String()), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(*outDir, name), []byte(g.b.String()), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 }
 
 func main() {
+	flag.Parse()
 	a := &gen{tab: "consts<>", lanes: 1}
 	a.header()
 	a.table()
@@ -1729,6 +2029,9 @@ func main() {
 	a.roundF16_512()
 	a.scoresF16_512()
 	a.mixF16_512()
+	a.matmulInt8VNNI()
+	a.absMax(true)
+	a.quantize(true)
 	write("avx512_amd64.s", a)
 
 	b := &gen{tab: "consts<>", lanes: 8}
@@ -1747,5 +2050,10 @@ func main() {
 	b.roundF16_256()
 	b.scoresF16_256()
 	b.mixF16_256()
+	b.matmulInt8_256()
+	b.absMax(false)
+	b.quantize(false)
 	write("avx2_amd64.s", b)
+
+	write("neon_arm64.s", genNEON())
 }

@@ -1,14 +1,27 @@
 package kernel
 
+//go:generate go run asm_gen.go asm_gen_arm64.go
+
 import (
 	"fmt"
 	"math"
+	"os"
 )
 
-// implSet is one complete implementation of the kernels.
-type implSet struct {
-	name       string
-	matmul     func(dst, x []float32, m int, w *Matrix, p0, p1 int)
+// An impl is one complete implementation of the kernels: each entry is a
+// kernel. The plain Go one (genericImpl) defines the results; an
+// architecture's implementation starts as a copy of it (derive) and
+// replaces the entries it has assembly for, so that adding a kernel is one
+// field, one Go entry and one line per architecture that speeds it up, and
+// adding an implementation is one derive call.
+type impl struct {
+	name string
+	// matmul computes the output columns of panels [p0, p1) of a matrix
+	// product for all m rows of a, one entry per storage kind.
+	matmul [numKinds]matmulFunc
+	// quantize is QuantizeRow that also sets u[i] = q[i]+128 (for the
+	// Int8 product's rows).
+	quantize   func(q []int8, u []uint8, x []float32) float32
 	sum        func([]float32) float32
 	sumSquares func([]float32) float32
 	expShift   func(dst, src []float32, shift float32) float32
@@ -16,16 +29,24 @@ type implSet struct {
 	swiglu     func(gate, up []float32)
 	scores     func(s, q, kb []float32, D, n int)
 	mix        func(out, p, v []float32, D, n int)
-	matmulBF16 func(dst, x []float32, m int, w *Matrix, p0, p1 int)
 	roundF16   func(dst []uint16, src []float32)
 	scoresF16  func(s, q []float32, kb []uint16, D, n int)
 	mixF16     func(out, p []float32, v []uint16, D, n int)
 }
 
+// A matmulFunc computes dst[r*N+n] for r < m and the columns n of panels
+// [p0, p1) of w, from the left operand a (see lhs).
+type matmulFunc func(dst []float32, a *lhs, m int, w *Matrix, p0, p1 int)
+
 // genericImpl is the plain Go implementation, which defines the recipe.
-var genericImpl = implSet{
-	name:       "go",
-	matmul:     matmulGeneric,
+var genericImpl = impl{
+	name: "go",
+	matmul: [numKinds]matmulFunc{
+		Float32:  matmulGeneric,
+		BFloat16: matmulBF16Generic,
+		Int8:     matmulInt8Generic,
+	},
+	quantize:   quantizeGeneric,
 	sum:        sumGeneric,
 	sumSquares: sumSquaresGeneric,
 	expShift:   expShiftGeneric,
@@ -33,65 +54,45 @@ var genericImpl = implSet{
 	swiglu:     swigluGeneric,
 	scores:     scoresGeneric,
 	mix:        mixGeneric,
-	matmulBF16: matmulBF16Generic,
 	roundF16:   roundF16Generic,
 	scoresF16:  scoresF16Generic,
 	mixF16:     mixF16Generic,
 }
 
-// impls lists the implementations this machine can run, preferred first.
-// The architecture files prepend theirs at init (unless built with noasm);
-// the plain Go one is always last.
-var impls = []implSet{genericImpl}
-
-// The implementations in use. They start as the plain Go ones; the
-// architecture files replace them at init when the CPU supports faster ones
-// (unless built with the noasm tag). Every replacement computes bit-identical
-// results.
-var (
-	matmulImpl     = matmulGeneric
-	sumImpl        = sumGeneric
-	sumSquaresImpl = sumSquaresGeneric
-	expShiftImpl   = expShiftGeneric
-	expFixedImpl   = expFixedGeneric
-	swigluImpl     = swigluGeneric
-	scoresImpl     = scoresGeneric
-	mixImpl        = mixGeneric
-	matmulBF16Impl = matmulBF16Generic
-	roundF16Impl   = roundF16Generic
-	scoresF16Impl  = scoresF16Generic
-	mixF16Impl     = mixF16Generic
-	implementation = "go"
-)
-
-func setImpl(s implSet) {
-	matmulImpl, sumImpl, sumSquaresImpl = s.matmul, s.sum, s.sumSquares
-	expShiftImpl, expFixedImpl, swigluImpl = s.expShift, s.expFixed, s.swiglu
-	scoresImpl, mixImpl, implementation = s.scores, s.mix, s.name
-	matmulBF16Impl, roundF16Impl, scoresF16Impl, mixF16Impl = s.matmulBF16, s.roundF16, s.scoresF16, s.mixF16
+// derive returns a copy of the plain Go implementation named name, for an
+// architecture to replace the entries it implements.
+func derive(name string) impl {
+	s := genericImpl
+	s.name = name
+	return s
 }
 
-func currentImpl() implSet {
-	return implSet{
-		name:       implementation,
-		matmul:     matmulImpl,
-		sum:        sumImpl,
-		sumSquares: sumSquaresImpl,
-		expShift:   expShiftImpl,
-		expFixed:   expFixedImpl,
-		swiglu:     swigluImpl,
-		scores:     scoresImpl,
-		mix:        mixImpl,
-		matmulBF16: matmulBF16Impl,
-		roundF16:   roundF16Impl,
-		scoresF16:  scoresF16Impl,
-		mixF16:     mixF16Impl,
+// impls lists the implementations this machine can run, preferred first:
+// the architecture's (archImpls, none when built with the noasm tag) and
+// the plain Go one last.
+var impls = []*impl{&genericImpl}
+
+// active is the implementation in use: the first of impls, or the one the
+// environment variable LMZIP_KERNELS names (when this machine can run it),
+// for tests and benchmarks of whole programs. Every implementation computes
+// bit-identical results.
+var active = &genericImpl
+
+func init() {
+	impls = append(archImpls(), &genericImpl)
+	active = impls[0]
+	if name := os.Getenv("LMZIP_KERNELS"); name != "" {
+		for _, s := range impls {
+			if s.name == name {
+				active = s
+			}
+		}
 	}
 }
 
 // Implementation names the kernels in use: "go" for the plain Go code, or
-// the instruction set of the assembly ones ("avx512", "avx2").
-func Implementation() string { return implementation }
+// the instruction set of the assembly ones ("avx512", "avx2", "neon").
+func Implementation() string { return active.name }
 
 // Implementations lists the implementations this machine can run, the
 // default first and "go" last.
@@ -110,9 +111,9 @@ func Implementations() []string {
 func UseImplementation(name string) (restore func(), err error) {
 	for _, s := range impls {
 		if s.name == name {
-			saved := currentImpl()
-			setImpl(s)
-			return func() { setImpl(saved) }, nil
+			saved := active
+			active = s
+			return func() { active = saved }, nil
 		}
 	}
 	return nil, fmt.Errorf("kernel: implementation %q not available (have %v)", name, Implementations())
@@ -122,9 +123,9 @@ func UseImplementation(name string) (restore func(), err error) {
 // returns a function that restores the previous ones. It exists for tests
 // and benchmarks that compare implementations.
 func UseGeneric() (restore func()) {
-	saved := currentImpl()
-	setImpl(genericImpl)
-	return func() { setImpl(saved) }
+	saved := active
+	active = &genericImpl
+	return func() { active = saved }
 }
 
 func float32frombits(b uint32) float32 { return math.Float32frombits(b) }

@@ -83,7 +83,7 @@ func F16ToFloat32(h uint16) float32 {
 
 // RoundF16 sets dst[i] = Float32ToF16(src[i]).
 func RoundF16(dst []uint16, src []float32) {
-	roundF16Impl(dst[:len(src)], src)
+	active.roundF16(dst[:len(src)], src)
 }
 
 func roundF16Generic(dst []uint16, src []float32) {
@@ -101,7 +101,7 @@ func ScoresF16(s, q []float32, kb []uint16, D, n int) {
 	if n <= 0 {
 		return
 	}
-	scoresF16Impl(s[:n], q[:D], kb[:(n+KeyBlock-1)/KeyBlock*D*KeyBlock], D, n)
+	active.scoresF16(s[:n], q[:D], kb[:(n+KeyBlock-1)/KeyBlock*D*KeyBlock], D, n)
 }
 
 func scoresF16Generic(s, q []float32, kb []uint16, D, n int) {
@@ -125,7 +125,7 @@ func scoresF16Generic(s, q []float32, kb []uint16, D, n int) {
 // p[j]·F16ToFloat32(v[j*D+d]) for d < D, each product rounded to float32
 // and added in order of j starting from zero.
 func MixF16(out, p []float32, v []uint16, D, n int) {
-	mixF16Impl(out[:D], p[:n], v[:n*D], D, n)
+	active.mixF16(out[:D], p[:n], v[:n*D], D, n)
 }
 
 func mixF16Generic(out, p []float32, v []uint16, D, n int) {

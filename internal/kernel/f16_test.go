@@ -349,7 +349,7 @@ func TestScoresF16AllHalves(t *testing.T) {
 	// With q = 1 and one dimension, the scores are the widened keys (a
 	// product with 1 is exact, and 0 + x is x but for -0).
 	one := []float32{1}
-	for _, im := range append(asmImpls(t), genericImpl) {
+	for _, im := range append(asmImpls(t), &genericImpl) {
 		s := make([]float32, 1<<16)
 		im.scoresF16(s, one, kb, 1, 1<<16)
 		for j, h := range kb {
@@ -411,19 +411,19 @@ func TestMatMulBF16Implementations(t *testing.T) {
 			bits[j] = uint16(math.Float32bits(v) >> 16)
 		}
 		wp := NewMatrixBF16Packed(bits, sh.n, sh.k)
-		if !slices.Equal(wp.bf16, wb.bf16) {
+		if !slices.Equal(wp.u16, wb.u16) {
 			t.Fatalf("%+v: NewMatrixBF16Packed and BF16 differ", sh)
 		}
 		panels := (sh.n + panelWidth - 1) / panelWidth
 		want := make([]float32, sh.m*sh.n)
-		matmulGeneric(want, x, sh.m, w, 0, panels)
+		product(&genericImpl)(want, x, sh.m, w, 0, panels)
 		gen := make([]float32, sh.m*sh.n)
-		matmulBF16Generic(gen, x, sh.m, wb, 0, panels)
+		product(&genericImpl)(gen, x, sh.m, wb, 0, panels)
 		if j := firstDiff(want, gen); j >= 0 {
 			t.Fatalf("go bf16 %+v: dst[%d] = %g, want %g", sh, j, gen[j], want[j])
 		}
 		for _, im := range asmImpls(t) {
-			checkTile(t, fmt.Sprintf("%s bf16 %+v", im.name, sh), im.matmulBF16, want, x, sh.m, sh.n, wb)
+			checkTile(t, fmt.Sprintf("%s bf16 %+v", im.name, sh), product(im), want, x, sh.m, sh.n, wb)
 		}
 	}
 }
@@ -436,7 +436,7 @@ func TestMatMulBF16Threads(t *testing.T) {
 		w := NewMatrix(fillBF16(r, n*k, false), n, k)
 		wb := w.BF16()
 		want := make([]float32, m*n)
-		matmulGeneric(want, x, m, w, 0, (n+panelWidth-1)/panelWidth)
+		product(&genericImpl)(want, x, m, w, 0, (n+panelWidth-1)/panelWidth)
 		for _, name := range Implementations() {
 			restore, _ := UseImplementation(name)
 			for _, th := range []int{1, 2, 3} {
@@ -493,7 +493,7 @@ func TestMatrixBF16(t *testing.T) {
 			}
 		}
 	}
-	if c := a.BF16(); c == nil || !slices.Equal(c.bf16, b.bf16) {
+	if c := a.BF16(); c == nil || !slices.Equal(c.u16, b.u16) {
 		t.Fatal("NewMatrixBF16(...).BF16() differs from NewMatrixBF16Packed")
 	}
 }
@@ -565,10 +565,10 @@ func FuzzF16Kernels(f *testing.F) {
 		w32, wb := NewMatrixBF16(wv, N, k), NewMatrixBF16Packed(wv, N, k)
 		panels := (N + panelWidth - 1) / panelWidth
 		wantM := make([]float32, m*N)
-		matmulGeneric(wantM, x, m, w32, 0, panels)
-		for _, im := range append(asmImpls(t), genericImpl) {
+		product(&genericImpl)(wantM, x, m, w32, 0, panels)
+		for _, im := range append(asmImpls(t), &genericImpl) {
 			got := make([]float32, m*N)
-			im.matmulBF16(got, x, m, wb, 0, panels)
+			product(im)(got, x, m, wb, 0, panels)
 			if j := firstDiff(wantM, got); j >= 0 {
 				t.Fatalf("%s MatMul bf16 m=%d k=%d N=%d: [%d] = %g, want %g", im.name, m, k, N, j, got[j], wantM[j])
 			}

@@ -8,7 +8,7 @@ const FixedOne = 1 << 30
 // maximum of x, the u are the softmax weights in fixed point: integers,
 // so that what is built from them does not depend on summation order.
 func ExpFixed(u []uint32, x []float32, shift float32) uint64 {
-	return expFixedImpl(u[:len(x)], x, shift)
+	return active.expFixed(u[:len(x)], x, shift)
 }
 
 func expFixedGeneric(u []uint32, x []float32, shift float32) uint64 {

@@ -8,10 +8,10 @@ const Lanes = 16
 
 // Sum returns the sum of x, accumulated in Lanes interleaved partial sums
 // folded in a fixed tree (see the package documentation).
-func Sum(x []float32) float32 { return sumImpl(x) }
+func Sum(x []float32) float32 { return active.sum(x) }
 
 // SumSquares returns the sum of float32(x[i]*x[i]) in the order of Sum.
-func SumSquares(x []float32) float32 { return sumSquaresImpl(x) }
+func SumSquares(x []float32) float32 { return active.sumSquares(x) }
 
 func sumGeneric(x []float32) float32 {
 	var acc [Lanes]float32
@@ -96,7 +96,7 @@ func Exp(x float32) float32 {
 // ExpShift sets dst[i] = Exp(src[i] - shift) and returns their Sum.
 // dst and src may be the same slice.
 func ExpShift(dst, src []float32, shift float32) float32 {
-	return expShiftImpl(dst[:len(src)], src, shift)
+	return active.expShift(dst[:len(src)], src, shift)
 }
 
 func expShiftGeneric(dst, src []float32, shift float32) float32 {
@@ -139,7 +139,7 @@ func SiLU(x float32) float32 {
 
 // SwiGLU sets gate[i] = SiLU(gate[i]) * up[i], the gated activation of the
 // Llama MLP.
-func SwiGLU(gate, up []float32) { swigluImpl(gate, up[:len(gate)]) }
+func SwiGLU(gate, up []float32) { active.swiglu(gate, up[:len(gate)]) }
 
 func swigluGeneric(gate, up []float32) {
 	for i, g := range gate {
@@ -179,7 +179,7 @@ func Scores(s, q, kb []float32, D, n int) {
 	if n <= 0 {
 		return
 	}
-	scoresImpl(s[:n], q[:D], kb[:(n+KeyBlock-1)/KeyBlock*D*KeyBlock], D, n)
+	active.scores(s[:n], q[:D], kb[:(n+KeyBlock-1)/KeyBlock*D*KeyBlock], D, n)
 }
 
 func scoresGeneric(s, q, kb []float32, D, n int) {
@@ -202,7 +202,7 @@ func scoresGeneric(s, q, kb []float32, D, n int) {
 // Mix sets out[d] = Σ_{j<n} p[j]·v[j*D+d] for d < D: the attention-weighted
 // sum of n value rows. Terms are added in order of j, starting from zero.
 func Mix(out, p, v []float32, D, n int) {
-	mixImpl(out[:D], p[:n], v[:n*D], D, n)
+	active.mix(out[:D], p[:n], v[:n*D], D, n)
 }
 
 func mixGeneric(out, p, v []float32, D, n int) {

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/lmzip/lmzip/internal/gguf"
+	"github.com/lmzip/lmzip/internal/hub"
 	"github.com/lmzip/lmzip/internal/model"
 	"github.com/lmzip/lmzip/internal/recipe"
 	"github.com/lmzip/lmzip/internal/safetensors"
@@ -26,10 +28,11 @@ import (
 // concurrent use.
 type LM struct {
 	// Name is the model's name: an embedded model's name, or the base
-	// name of its directory.
+	// name of its directory or GGUF file.
 	Name string
 	// Hash is the SHA-256 of config.json, tokenizer.json and the weights
-	// files (each preceded by its length), in that order.
+	// files (each preceded by its length), in that order; for a GGUF
+	// model, the SHA-256 of the file.
 	Hash [32]byte
 	// Model is the network.
 	Model model.Model
@@ -40,7 +43,9 @@ type LM struct {
 	Start int32
 	// Context is the number of positions the model attends to.
 	Context int
-	// MaxTokenBytes is the length of the tokenizer's longest token.
+	// MaxTokenBytes is the most text one token stands for: the length of
+	// the tokenizer's longest token, and at least 4 (an unknown token
+	// stands for one character).
 	MaxTokenBytes int
 }
 
@@ -70,15 +75,31 @@ var (
 )
 
 // Load returns the model named by spec: "base", "small", "lmzip-base",
-// "lmzip-small" (the embedded models) or the path of a Hugging Face model
-// directory. Loaded models are cached for the life of the process.
+// "lmzip-small" (the embedded models), the path of a Hugging Face model
+// directory or of a GGUF file (llama architecture), or "org/name[@revision]",
+// a model in the Hugging Face cache (unless a directory of that relative
+// path exists; see internal/hub; the error is a *hub.NotCachedError when it
+// is not there). A model from the cache is named "org/name@commit". Loaded
+// models are cached for the life of the process.
 func Load(spec string) (*LM, error) {
 	if spec == "" {
 		spec = models.Default
 	}
-	key := spec
-	if name, ok := models.Canonical(spec); ok && !isDir(spec) {
-		key = "embedded:" + name
+	key, dir, hubName := spec, spec, ""
+	if n, ok := models.Canonical(spec); ok && !isDir(spec) {
+		key = "embedded:" + n
+	} else if isGGUF(spec) {
+		abs, err := filepath.Abs(spec)
+		if err != nil {
+			return nil, err
+		}
+		key = "gguf:" + abs
+	} else if ref, ok := hub.ParseSpec(spec); ok && !exists(spec) {
+		snap, err := hub.DefaultCache().Resolve(ref)
+		if err != nil {
+			return nil, err
+		}
+		key, dir, hubName = "hub:"+snap.Name(), snap.Dir, snap.Name()
 	} else {
 		abs, err := filepath.Abs(spec)
 		if err != nil {
@@ -95,8 +116,10 @@ func Load(spec string) (*LM, error) {
 	var err error
 	if name, ok := strings.CutPrefix(key, "embedded:"); ok {
 		l, err = loadEmbedded(name)
+	} else if strings.HasPrefix(key, "gguf:") {
+		l, err = loadGGUF(spec)
 	} else {
-		l, err = loadDir(spec)
+		l, err = loadDir(dir, hubName)
 	}
 	if err != nil {
 		return nil, err
@@ -108,6 +131,57 @@ func Load(spec string) (*LM, error) {
 func isDir(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.IsDir()
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// isGGUF reports whether p is a file that starts with the GGUF magic.
+func isGGUF(p string) bool {
+	f, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var magic [4]byte
+	_, err = io.ReadFull(f, magic[:])
+	return err == nil && string(magic[:]) == gguf.Magic
+}
+
+// loadGGUF loads a GGUF model. Its identity is the SHA-256 of the file.
+func loadGGUF(path string) (*LM, error) {
+	f, err := gguf.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", path, err)
+	}
+	defer f.Close()
+	cfg, set, err := f.Checkpoint()
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", path, err)
+	}
+	tok, err := f.Tokenizer()
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", path, err)
+	}
+	h := sha256.New()
+	if err := hashFile(h, path); err != nil {
+		return nil, err
+	}
+	var sum [32]byte
+	copy(sum[:], h.Sum(nil))
+	return build(filepath.Base(path), cfg, tok, set, sum)
+}
+
+func hashFile(w io.Writer, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(w, f)
+	return err
 }
 
 func loadEmbedded(name string) (*LM, error) {
@@ -127,10 +201,12 @@ func loadEmbedded(name string) (*LM, error) {
 	h.add(f.Config)
 	h.add(f.Tokenizer)
 	h.add(f.Weights)
-	return build(name, f.Config, f.Tokenizer, set, h.sum())
+	return buildJSON(name, f.Config, f.Tokenizer, set, h.sum())
 }
 
-func loadDir(dir string) (*LM, error) {
+// loadDir loads a model directory; name is the model's name, the
+// directory's base name if empty.
+func loadDir(dir, name string) (*LM, error) {
 	cfg, err := os.ReadFile(filepath.Join(dir, "config.json"))
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", dir, err)
@@ -150,8 +226,28 @@ func loadDir(dir string) (*LM, error) {
 	if err := hashWeights(h, dir); err != nil {
 		return nil, err
 	}
-	abs, _ := filepath.Abs(dir)
-	return build(filepath.Base(abs), cfg, tok, set, h.sum())
+	if name == "" {
+		abs, _ := filepath.Abs(dir)
+		name = filepath.Base(abs)
+	}
+	return buildJSON(name, cfg, tok, set, h.sum())
+}
+
+// DirHash returns the identity (LM.Hash) of the model in a directory
+// without loading it.
+func DirHash(dir string) ([32]byte, error) {
+	h := newHasher()
+	for _, name := range []string{"config.json", "tokenizer.json"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			return [32]byte{}, err
+		}
+		h.add(b)
+	}
+	if err := hashWeights(h, dir); err != nil {
+		return [32]byte{}, err
+	}
+	return h.sum(), nil
 }
 
 // hashWeights adds the weights files of dir to h: model.safetensors, or the
@@ -184,14 +280,18 @@ func hashWeights(h *hasher, dir string) error {
 	return nil
 }
 
-func build(name string, cfgJSON, tokJSON []byte, set *safetensors.Set, hash [32]byte) (*LM, error) {
-	m, err := model.New(cfgJSON, set)
-	if err != nil {
-		return nil, fmt.Errorf("model %s: %w", name, err)
-	}
+func buildJSON(name string, cfgJSON, tokJSON []byte, set *safetensors.Set, hash [32]byte) (*LM, error) {
 	tok, err := tokenizer.Load(tokJSON)
 	if err != nil {
 		return nil, fmt.Errorf("model %s: tokenizer.json: %w", name, err)
+	}
+	return build(name, cfgJSON, tok, set, hash)
+}
+
+func build(name string, cfgJSON []byte, tok *tokenizer.Tokenizer, set *safetensors.Set, hash [32]byte) (*LM, error) {
+	m, err := model.New(cfgJSON, set)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", name, err)
 	}
 	c := m.Config()
 	if tok.VocabSize() > c.VocabSize {
@@ -201,7 +301,9 @@ func build(name string, cfgJSON, tokJSON []byte, set *safetensors.Set, hash [32]
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", name, err)
 	}
-	longest := 1
+	// A token stands for at most its bytes or, when it is the unknown
+	// token, one character of the text (see tokenizer.EncodeSpans).
+	longest := 4
 	for id := 0; id < tok.VocabSize(); id++ {
 		longest = max(longest, len(tok.TokenBytes(int32(id))))
 	}

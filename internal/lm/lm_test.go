@@ -1,7 +1,10 @@
 package lm
 
 import (
+	"crypto/sha256"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/lmzip/lmzip/internal/safetensors"
@@ -34,5 +37,36 @@ func TestGoldenTextTokens(t *testing.T) {
 	}
 	if l.Start != 0 || l.Name != "lmzip-small" {
 		t.Fatalf("start %d name %s", l.Start, l.Name)
+	}
+}
+
+// TestGGUF loads stories260K.gguf: its name is the file's, its identity the
+// SHA-256 of the file, its start token BOS.
+func TestGGUF(t *testing.T) {
+	path := testutil.Data(t, "gguf", "stories260K.gguf")
+	l, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Hash != sha256.Sum256(data) {
+		t.Errorf("hash %x, want the file's SHA-256", l.Hash)
+	}
+	if l.Name != "stories260K.gguf" || l.Start != 1 || l.Context != 2048 || !l.Tokenizer.Lossless() || l.Config().VocabSize != 512 {
+		t.Errorf("name %q start %d context %d lossless %v", l.Name, l.Start, l.Context, l.Tokenizer.Lossless())
+	}
+	if again, err := Load(path); err != nil || again != l {
+		t.Errorf("second Load: %p %v, want the cached %p", again, err, l)
+	}
+	// A damaged file is an error, not a panic.
+	bad := filepath.Join(t.TempDir(), "bad.gguf")
+	if err := os.WriteFile(bad, data[:len(data)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(bad); err == nil || !strings.Contains(err.Error(), "bad.gguf") {
+		t.Errorf("truncated GGUF: %v", err)
 	}
 }

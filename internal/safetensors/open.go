@@ -133,3 +133,23 @@ func OpenDir(dir string) (*Set, error) {
 	}
 	return s, nil
 }
+
+// MapFile returns the contents of the file at path, memory-mapped where the
+// system allows it, and the function that releases them.
+func MapFile(path string) ([]byte, func() error, error) { return mapFile(path) }
+
+// SetOf makes a Set of tensors held in memory (converted from another
+// format, for instance). A name given twice is an error.
+func SetOf(tensors ...*Tensor) (*Set, error) {
+	s := &Set{Tensors: make(map[string]*Tensor, len(tensors))}
+	for _, t := range tensors {
+		if _, dup := s.Tensors[t.Name]; dup {
+			return nil, fmt.Errorf("safetensors: tensor %q given twice", t.Name)
+		}
+		if t.DType.Size() == 0 || t.Elements()*t.DType.Size() != len(t.Data) {
+			return nil, fmt.Errorf("safetensors: tensor %q: %d bytes for shape %v of %s", t.Name, len(t.Data), t.Shape, t.DType)
+		}
+		s.Tensors[t.Name] = t
+	}
+	return s, nil
+}

@@ -140,3 +140,30 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestReadHeader(t *testing.T) {
+	path := testutil.Data(t, "archs", "llama", "model.safetensors")
+	infos, err := ReadHeader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if len(infos) != len(f.Tensors) {
+		t.Fatalf("%d tensors in the header, %d parsed", len(infos), len(f.Tensors))
+	}
+	for _, in := range infos {
+		tn := f.Tensors[in.Name]
+		if tn == nil || tn.DType != in.DType || int64(tn.Elements()) != in.Elements() {
+			t.Errorf("%s: header %+v, parsed %+v", in.Name, in, tn)
+		}
+	}
+	bad := filepath.Join(t.TempDir(), "bad.safetensors")
+	os.WriteFile(bad, []byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, '{'}, 0o644)
+	if _, err := ReadHeader(bad); err == nil {
+		t.Error("a header longer than the file was accepted")
+	}
+}

@@ -91,18 +91,23 @@ func (t *Tokenizer) appendBPE(dst []int32, piece []byte) []int32 {
 	return t.bpeHeap(dst, piece)
 }
 
-// bpeSmall is the merge loop for short pieces: the rank of each adjacent pair
-// is kept in an array that is scanned for its minimum after every merge.
+// bpeSmall is the merge loop for short pieces of bytes.
 func (t *Tokenizer) bpeSmall(dst []int32, piece []byte) []int32 {
-	var (
-		ids   [smallBPE]int32
-		ranks [smallBPE]uint32 // ranks[i]: merge of ids[i] and ids[i+1]
-		res   [smallBPE]int32  // res[i]: id of that merge
-	)
-	n := len(piece)
+	var ids [smallBPE]int32
 	for i, c := range piece {
 		ids[i] = t.byteID[c]
 	}
+	return t.mergeSmall(dst, &ids, len(piece))
+}
+
+// mergeSmall merges the n symbols of ids (n <= smallBPE) and appends the
+// result: the rank of each adjacent pair is kept in an array that is
+// scanned for its minimum after every merge.
+func (t *Tokenizer) mergeSmall(dst []int32, ids *[smallBPE]int32, n int) []int32 {
+	var (
+		ranks [smallBPE]uint32 // ranks[i]: merge of ids[i] and ids[i+1]
+		res   [smallBPE]int32  // res[i]: id of that merge
+	)
 	for i := 0; i+1 < n; i++ {
 		ranks[i], res[i] = t.pair(ids[i], ids[i+1])
 	}
@@ -149,6 +154,7 @@ func (a mergeCand) less(b mergeCand) bool {
 
 type bpeScratch struct {
 	ids, next, prev []int32
+	lens            []int32 // lengths of unknown characters (symbolize)
 	heap            []mergeCand
 }
 
@@ -161,16 +167,30 @@ func grow(s []int32, n int) []int32 {
 	return s[:n]
 }
 
-// bpeHeap is the merge loop for long pieces: the symbols form a linked list
-// and the candidate merges a binary heap, stale entries being skipped when
-// they come out (as in the tokenizers library's Word::merge_all).
+// bpeHeap is the merge loop for long pieces of bytes.
 func (t *Tokenizer) bpeHeap(dst []int32, piece []byte) []int32 {
 	sc := scratchPool.Get().(*bpeScratch)
 	n := len(piece)
-	ids, next, prev := grow(sc.ids, n), grow(sc.next, n), grow(sc.prev, n)
-	h := sc.heap[:0]
+	sc.ids = grow(sc.ids, n)
 	for i, c := range piece {
-		ids[i] = t.byteID[c]
+		sc.ids[i] = t.byteID[c]
+	}
+	dst = t.mergeHeap(dst, sc, n)
+	scratchPool.Put(sc)
+	return dst
+}
+
+// mergeHeap merges the n symbols of sc.ids and appends the result: the
+// symbols form a linked list and the candidate merges a binary heap, stale
+// entries being skipped when they come out (as in the tokenizers library's
+// Word::merge_all).
+func (t *Tokenizer) mergeHeap(dst []int32, sc *bpeScratch, n int) []int32 {
+	if n == 0 {
+		return dst
+	}
+	ids, next, prev := sc.ids[:n], grow(sc.next, n), grow(sc.prev, n)
+	h := sc.heap[:0]
+	for i := range ids {
 		prev[i] = int32(i - 1)
 		next[i] = int32(i + 1)
 	}
@@ -239,7 +259,6 @@ func (t *Tokenizer) bpeHeap(dst []int32, piece []byte) []int32 {
 	for i := int32(0); i >= 0; i = next[i] {
 		dst = append(dst, ids[i])
 	}
-	sc.ids, sc.next, sc.prev, sc.heap = ids, next, prev, h[:0]
-	scratchPool.Put(sc)
+	sc.next, sc.prev, sc.heap = next, prev, h[:0]
 	return dst
 }

@@ -161,3 +161,21 @@ func TestGGMLVocabGPT2(t *testing.T) {
 		}
 	}
 }
+
+// TestArchTokenizers loads the tokenizer.json of every tiny architecture in
+// testdata/archs: all byte-level, all lossless.
+func TestArchTokenizers(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join(testutil.Data(t, "archs"), "*", "tokenizer.json"))
+	if err != nil || len(paths) < 11 {
+		t.Fatalf("%d tokenizer.json files: %v", len(paths), err)
+	}
+	for _, p := range paths {
+		tok := loadFile(t, p)
+		if !tok.Lossless() || tok.VocabSize() != 320 {
+			t.Errorf("%s: lossless %v, %d tokens", p, tok.Lossless(), tok.VocabSize())
+		}
+		if s := []byte("Hello, wörld \xff"); !bytes.Equal(tok.Decode(tok.Encode(s)), s) {
+			t.Errorf("%s: round trip", p)
+		}
+	}
+}

@@ -118,54 +118,137 @@ func isNull(raw json.RawMessage) bool {
 	return len(raw) == 0 || string(raw) == "null"
 }
 
-// typeOf returns the "type" field of a JSON object.
-func typeOf(raw json.RawMessage) (string, error) {
-	var v struct {
-		Type string `json:"type"`
-	}
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return "", err
-	}
-	return v.Type, nil
+// normalizerInfo is what the supported normalizers do.
+type normalizerInfo struct {
+	prepend      bool // Prepend "▁"
+	replaceSpace bool // Replace " " by "▁"
 }
 
-// Load parses a Hugging Face tokenizer.json: a BPE model with the ByteLevel
-// pre-tokenizer (GPT-2's regular expression, add_prefix_space false or true),
-// merges written as strings or as pairs, added tokens, ignore_merges, no
-// normalizer, and a ByteLevel decoder and post-processor or none.
+// parseNormalizer reads a "normalizer" object. Supported: none, NFC
+// (accepted and not applied, see the package comment), Prepend "▁",
+// Replace " " by "▁", and Sequence of these.
+func parseNormalizer(raw json.RawMessage, depth int) (normalizerInfo, error) {
+	var info normalizerInfo
+	if isNull(raw) {
+		return info, nil
+	}
+	if depth > maxPreTokenizerDepth {
+		return info, fmt.Errorf("normalizer sequences nested too deeply")
+	}
+	var n struct {
+		Type        string            `json:"type"`
+		Prepend     string            `json:"prepend"`
+		Pattern     *patternJSON      `json:"pattern"`
+		Content     string            `json:"content"`
+		Normalizers []json.RawMessage `json:"normalizers"`
+	}
+	if err := json.Unmarshal(raw, &n); err != nil {
+		return info, err
+	}
+	switch n.Type {
+	case "NFC":
+	case "Prepend":
+		if n.Prepend != metaspace {
+			return info, fmt.Errorf("a Prepend of %q is not supported (only %q)", n.Prepend, metaspace)
+		}
+		info.prepend = true
+	case "Replace":
+		if n.Pattern == nil || n.Pattern.String == nil || *n.Pattern.String != " " || n.Content != metaspace {
+			return info, fmt.Errorf("a Replace is only supported from \" \" to %q", metaspace)
+		}
+		info.replaceSpace = true
+	case "Sequence":
+		for _, sub := range n.Normalizers {
+			si, err := parseNormalizer(sub, depth+1)
+			if err != nil {
+				return info, err
+			}
+			info.prepend = info.prepend || si.prepend
+			info.replaceSpace = info.replaceSpace || si.replaceSpace
+		}
+	default:
+		return info, fmt.Errorf("%q is not supported (NFC, Prepend, Replace, Sequence)", n.Type)
+	}
+	return info, nil
+}
+
+// checkParts checks the types of a decoder or post-processor object,
+// Sequences included, against the allowed ones. It reports whether one of
+// them is ByteLevel.
+func checkParts(raw json.RawMessage, allowed map[string]bool, depth int) (byteLevel bool, err error) {
+	if isNull(raw) {
+		return false, nil
+	}
+	if depth > maxPreTokenizerDepth {
+		return false, fmt.Errorf("sequences nested too deeply")
+	}
+	var v struct {
+		Type       string            `json:"type"`
+		Decoders   []json.RawMessage `json:"decoders"`
+		Processors []json.RawMessage `json:"processors"`
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return false, err
+	}
+	if !allowed[v.Type] {
+		return false, fmt.Errorf("%q is not supported", v.Type)
+	}
+	if v.Type == "ByteLevel" {
+		byteLevel = true
+	}
+	for _, sub := range append(v.Decoders, v.Processors...) {
+		b, err := checkParts(sub, allowed, depth+1)
+		if err != nil {
+			return false, err
+		}
+		byteLevel = byteLevel || b
+	}
+	return byteLevel, nil
+}
+
+var (
+	allowedDecoders = map[string]bool{"ByteLevel": true, "Metaspace": true, "ByteFallback": true, "Fuse": true,
+		"Strip": true, "Replace": true, "Sequence": true}
+	allowedPostProcessors = map[string]bool{"ByteLevel": true, "TemplateProcessing": true, "RobertaProcessing": true,
+		"BertProcessing": true, "Sequence": true}
+)
+
+// Load parses a Hugging Face tokenizer.json with a BPE model, either
+// byte-level (GPT-2 and most BPE families: a ByteLevel pre-tokenizer or
+// decoder) or SentencePiece style (Llama 2, Mistral, Phi-3, Gemma: a
+// Metaspace pre-tokenizer or a normalizer that replaces spaces by "▁",
+// byte_fallback, unk_token). Pre-tokenizers: ByteLevel, Split (Regex or
+// String, any behavior but Removed), Digits, Punctuation, Metaspace and
+// Sequences of these; normalizers: none, NFC (not applied), Prepend "▁",
+// Replace " " by "▁"; merges as strings or pairs; added tokens (lstrip,
+// rstrip and single_word apply in EncodeWithSpecial); ignore_merges;
+// decoders and post-processors of the types these families use.
 //
 // It returns an error, never panics, for anything else: other models,
 // normalizers or pre-tokenizers, BPE dropout, subword prefixes or suffixes,
-// added tokens with single_word, lstrip or rstrip, a vocabulary without one
-// of the 256 byte-level symbols, merges whose parts or result are not in the
-// vocabulary, two tokens with the same id. Load also checks that every merge
-// result decodes to the bytes of its two parts, so that Decode(Encode(b))
-// gives back b for every b.
+// a byte-level vocabulary without one of the 256 byte-level symbols, a
+// SentencePiece-style one with byte_fallback but not all 256 byte tokens or
+// with neither byte fallback nor an unknown token, merges whose parts or
+// result are not in the vocabulary, two tokens with the same id. Load also
+// checks that every merge result decodes to the bytes of its two parts, so
+// that a token's bytes are those of the text it was made from.
 func Load(tokenizerJSON []byte) (*Tokenizer, error) {
 	var f jsonTokenizer
 	if err := json.Unmarshal(tokenizerJSON, &f); err != nil {
 		return nil, fmt.Errorf("tokenizer: parsing tokenizer.json: %w", err)
 	}
-	if !isNull(f.Normalizer) {
-		typ, _ := typeOf(f.Normalizer)
-		return nil, fmt.Errorf("tokenizer: normalizer %q is not supported (only none)", typ)
+	norm, err := parseNormalizer(f.Normalizer, 0)
+	if err != nil {
+		return nil, fmt.Errorf("tokenizer: normalizer: %w", err)
 	}
-	for _, part := range []struct {
-		name string
-		raw  json.RawMessage
-	}{{"post_processor", f.PostProcessor}, {"decoder", f.Decoder}} {
-		if isNull(part.raw) {
-			continue
-		}
-		typ, err := typeOf(part.raw)
-		if err != nil {
-			return nil, fmt.Errorf("tokenizer: %s: %w", part.name, err)
-		}
-		if typ != "ByteLevel" {
-			return nil, fmt.Errorf("tokenizer: %s %q is not supported (only ByteLevel or none)", part.name, typ)
-		}
+	decByteLevel, err := checkParts(f.Decoder, allowedDecoders, 0)
+	if err != nil {
+		return nil, fmt.Errorf("tokenizer: decoder: %w", err)
 	}
-	split, prefixSpace, err := newSplitter(f.PreTokenizer)
+	if _, err := checkParts(f.PostProcessor, allowedPostProcessors, 0); err != nil {
+		return nil, fmt.Errorf("tokenizer: post_processor: %w", err)
+	}
+	pre, err := newPreTokenizer(f.PreTokenizer)
 	if err != nil {
 		return nil, err
 	}
@@ -191,6 +274,14 @@ func Load(tokenizerJSON []byte) (*Tokenizer, error) {
 	}
 	if len(m.Vocab) == 0 {
 		return nil, fmt.Errorf("tokenizer: empty vocabulary")
+	}
+	byteLevel := pre.byteLevel || decByteLevel
+	sentencePiece := pre.metaspace || norm.replaceSpace || norm.prepend || m.ByteFallback
+	if byteLevel && sentencePiece {
+		return nil, fmt.Errorf("tokenizer: mixes the byte-level alphabet with SentencePiece's metaspace or byte fallback")
+	}
+	if !byteLevel && !sentencePiece {
+		return nil, fmt.Errorf("tokenizer: neither byte-level (ByteLevel pre-tokenizer or decoder) nor SentencePiece style (Metaspace, byte_fallback)")
 	}
 
 	// Ids: dense enough that a table indexed by id stays proportional to
@@ -225,11 +316,28 @@ func Load(tokenizerJSON []byte) (*Tokenizer, error) {
 	size := int(maxID) + 1
 
 	t := &Tokenizer{
-		split:          split,
-		addPrefixSpace: prefixSpace,
 		ignoreMerges:   m.IgnoreMerges,
 		vocabSize:      size,
 		addedByContent: make(map[string]int32, len(f.AddedTokens)),
+		stages:         pre.stages,
+	}
+	if byteLevel {
+		t.kind = kindByteLevel
+		t.addPrefixSpace = pre.addPrefixSpace
+	} else {
+		t.kind = kindChars
+		t.chars.init()
+		t.chars.metaspace = pre.metaspace || norm.replaceSpace
+		t.chars.fuseUnk = m.FuseUnk
+		switch {
+		case pre.metaspace:
+			t.chars.prepend = pre.prepend
+			t.chars.prependIfNoSpace = true
+		case norm.prepend:
+			t.chars.prepend = "always"
+		default:
+			t.chars.prepend = "never"
+		}
 	}
 	toks := make([][]byte, size)
 	has := make([]bool, size)
@@ -242,7 +350,11 @@ func Load(tokenizerJSON []byte) (*Tokenizer, error) {
 			continue
 		}
 		has[id] = true
-		toks[id], _ = byteLevelDecode(s)
+		if byteLevel {
+			toks[id], _ = byteLevelDecode(s)
+		} else {
+			toks[id] = t.chars.tokenBytes(s, m.ByteFallback)
+		}
 	}
 	if dupID >= 0 {
 		return nil, fmt.Errorf("tokenizer: several tokens have the id %d", dupID)
@@ -250,14 +362,12 @@ func Load(tokenizerJSON []byte) (*Tokenizer, error) {
 
 	// Added tokens: matched in the raw text by EncodeWithSpecial, decoded
 	// as their content.
-	var plain, normalized []addedToken
+	var plain, normalized, nonSpecial []addedToken
+	added := make(map[int32]bool, len(f.AddedTokens))
 	for _, a := range f.AddedTokens {
 		id := *a.ID
 		if a.Content == "" {
 			return nil, fmt.Errorf("tokenizer: added token %d has empty content", id)
-		}
-		if a.SingleWord || a.LStrip || a.RStrip {
-			return nil, fmt.Errorf("tokenizer: added token %q: single_word, lstrip and rstrip are not supported", a.Content)
 		}
 		if prev, dup := t.addedByContent[a.Content]; dup {
 			if prev != id {
@@ -266,32 +376,63 @@ func Load(tokenizerJSON []byte) (*Tokenizer, error) {
 			continue
 		}
 		t.addedByContent[a.Content] = id
+		added[id] = true
 		has[id] = true
 		toks[id] = []byte(a.Content)
 		norm := !a.Special
 		if a.Normalized != nil {
 			norm = *a.Normalized
 		}
+		at := addedToken{id: id, content: a.Content, lstrip: a.LStrip, rstrip: a.RStrip, singleWord: a.SingleWord}
 		if norm {
-			normalized = append(normalized, addedToken{id: id, content: a.Content})
+			normalized = append(normalized, at)
 		} else {
-			plain = append(plain, addedToken{id: id, content: a.Content})
+			plain = append(plain, at)
+		}
+		if !a.Special {
+			nonSpecial = append(nonSpecial, addedToken{id: id, content: a.Content, singleWord: a.SingleWord})
 		}
 	}
 	t.matchers[0] = newAddedMatcher(plain)
 	t.matchers[1] = newAddedMatcher(normalized)
+	t.plain = newAddedMatcher(nonSpecial)
 
-	// The 256 byte symbols: every byte string must be encodable.
-	for b := 0; b < 256; b++ {
-		s := string(byteToRune[b])
-		id, ok := m.Vocab[s]
+	t.unkID = 0
+	if m.UnkToken != nil && *m.UnkToken != "" {
+		id, ok := m.Vocab[*m.UnkToken]
 		if !ok {
-			return nil, fmt.Errorf("tokenizer: vocabulary lacks the byte-level symbol %q for byte 0x%02x", s, b)
+			return nil, fmt.Errorf("tokenizer: unk_token %q is not in the vocabulary", *m.UnkToken)
 		}
-		if tb := toks[id]; len(tb) != 1 || tb[0] != byte(b) {
-			return nil, fmt.Errorf("tokenizer: token %d for byte 0x%02x decodes to %q", id, b, tb)
+		t.unkID = id
+	}
+	if byteLevel {
+		// The 256 byte symbols. A vocabulary may lack some (bytes that
+		// never occur in UTF-8 text): those bytes become the unknown
+		// token, and the tokenizer is not lossless.
+		t.complete = true
+		for b := 0; b < 256; b++ {
+			s := string(byteToRune[b])
+			id, ok := m.Vocab[s]
+			if !ok {
+				t.byteID[b] = -1
+				t.complete = false
+				continue
+			}
+			if tb := toks[id]; len(tb) != 1 || tb[0] != byte(b) {
+				return nil, fmt.Errorf("tokenizer: token %d for byte 0x%02x decodes to %q", id, b, tb)
+			}
+			t.byteID[b] = id
 		}
-		t.byteID[b] = id
+	} else {
+		for s, id := range m.Vocab {
+			if !added[id] {
+				t.chars.addSymbol(s, id, m.ByteFallback)
+			}
+		}
+		if err := t.chars.finish(m.ByteFallback); err != nil {
+			return nil, err
+		}
+		t.complete = t.chars.byteFallback
 	}
 
 	// Merges: a later duplicate of a pair replaces the earlier one, as in
@@ -304,11 +445,9 @@ func Load(tokenizerJSON []byte) (*Tokenizer, error) {
 		if !okA || !okB || !okC {
 			return nil, fmt.Errorf("tokenizer: merge %d (%q %q): token not in the vocabulary", rank, mg.a, mg.b)
 		}
-		ta, tb, tc := toks[a], toks[b], toks[c]
-		if len(tc) != len(ta)+len(tb) || !bytes.HasPrefix(tc, ta) || !bytes.HasSuffix(tc, tb) {
-			return nil, fmt.Errorf("tokenizer: merge %d (%q %q): result %d does not decode to the bytes of its parts", rank, mg.a, mg.b, c)
+		if err := t.addMerge(toks, a, b, c, uint32(rank)); err != nil {
+			return nil, fmt.Errorf("tokenizer: merge %d (%q %q): %w", rank, mg.a, mg.b, err)
 		}
-		t.merges[pairKey(a, b)] = uint64(rank)<<32 | uint64(uint32(c))
 	}
 
 	if t.ignoreMerges {
@@ -316,24 +455,67 @@ func Load(tokenizerJSON []byte) (*Tokenizer, error) {
 		// token without merging.
 		t.rawVocab = make(map[string]int32, len(m.Vocab))
 		for s, id := range m.Vocab {
-			if b, ok := byteLevelDecode(s); ok && bytes.Equal(b, toks[id]) {
-				t.rawVocab[string(b)] = id
+			if added[id] {
+				continue
+			}
+			if byteLevel {
+				if b, ok := byteLevelDecode(s); ok && bytes.Equal(b, toks[id]) {
+					t.rawVocab[string(b)] = id
+				}
+			} else if !t.chars.isByteToken(s, m.ByteFallback) && !(t.chars.metaspace && strings.Contains(s, " ")) {
+				t.rawVocab[string(toks[id])] = id
 			}
 		}
 	}
+	t.finish(toks, has)
+	return t, nil
+}
 
-	// One block of bytes for all tokens.
+// addMerge records that a and b merge into c with the given rank, after
+// checking that c's bytes are a's followed by b's.
+func (t *Tokenizer) addMerge(toks [][]byte, a, b, c int32, rank uint32) error {
+	ta, tb, tc := toks[a], toks[b], toks[c]
+	if len(tc) != len(ta)+len(tb) || !bytes.HasPrefix(tc, ta) || !bytes.HasSuffix(tc, tb) {
+		return fmt.Errorf("result %d does not decode to the bytes of its parts", c)
+	}
+	t.merges[pairKey(a, b)] = uint64(rank)<<32 | uint64(uint32(c))
+	return nil
+}
+
+// finish lays out the tokens' bytes, picks the fast path and readies the
+// cache.
+func (t *Tokenizer) finish(toks [][]byte, has []bool) {
 	total := 0
 	for _, b := range toks {
 		total += len(b)
 	}
 	t.tokData = make([]byte, 0, total)
-	t.tokOff = make([]uint32, size+1)
+	t.tokOff = make([]uint32, len(toks)+1)
 	for id, b := range toks {
 		t.tokData = append(t.tokData, b...)
 		t.tokOff[id+1] = uint32(len(t.tokData))
 	}
 	t.tokOK = has
+	if t.kind == kindByteLevel && len(t.stages) == 1 {
+		t.split = t.stages[0]
+	}
+	if t.kind == kindChars && len(t.stages) == 0 && t.chars.metaspace && t.wordsIndependent(toks) {
+		t.stages = []splitter{spaceRuns{}}
+	}
 	t.cache.init()
-	return t, nil
+}
+
+// wordsIndependent reports whether no merge result holds a space (a
+// metaspace) right after another character, so that spaceRuns may cut
+// SentencePiece-style text into words.
+func (t *Tokenizer) wordsIndependent(toks [][]byte) bool {
+	for _, v := range t.merges {
+		tc := toks[int32(uint32(v))]
+		for i := 1; i < len(tc); i++ {
+			if tc[i] == ' ' && tc[i-1] != ' ' {
+				return false
+			}
+		}
+	}
+	return true
 }

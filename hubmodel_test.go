@@ -1,0 +1,85 @@
+package lmzip
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lmzip/lmzip/internal/hub"
+	"github.com/lmzip/lmzip/internal/hub/hubtest"
+)
+
+// An archive made with a model from the Hugging Face cache names it
+// org/name@commit, and decompression with no model given finds it there
+// again, or says what to download.
+func TestHubModelArchive(t *testing.T) {
+	files, err := hubtest.ReadDir(tinyModel(t), "config.json", "tokenizer.json", "model.safetensors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := hubtest.New()
+	commit := srv.Add("org/tiny", "main", files)
+	cache := t.TempDir()
+	t.Setenv("HF_HUB_CACHE", cache)
+	c := &hub.Client{Endpoint: srv.URL(), Cache: hub.Cache{Dir: cache}, UserAgent: "test", StallTimeout: 10 * time.Second}
+	if _, err := c.Pull(context.Background(), hub.Ref{Repo: "org/tiny"}); err != nil {
+		t.Fatal(err)
+	}
+	srv.Close()
+	t.Setenv("HF_HUB_OFFLINE", "1")
+
+	data := []byte("The Hub's models are found again in the cache, by name and commit.\n")
+	arc, err := Compress(data, &Options{Model: "org/tiny"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := Inspect(bytes.NewReader(arc))
+	if err != nil || info.Model != "org/tiny@"+commit {
+		t.Fatalf("header model %q (%v), want org/tiny@%s", info.Model, err, commit)
+	}
+	decode := func() error {
+		got, err := Decompress(arc, nil)
+		if err == nil && !bytes.Equal(got, data) {
+			t.Fatal("round trip differs")
+		}
+		return err
+	}
+	if err := decode(); err != nil {
+		t.Fatalf("decompress with the model in the cache: %v", err)
+	}
+
+	// The commit moved on without changing the model: another snapshot of
+	// the same repository with the same identity is used.
+	repo := filepath.Join(cache, "models--org--tiny")
+	later := strings.Repeat("c", 40)
+	if err := os.Rename(filepath.Join(repo, "snapshots", commit), filepath.Join(repo, "snapshots", later)); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(repo, "refs", "main"), []byte(later), 0o644)
+	if err := decode(); err != nil {
+		t.Fatalf("decompress with the model under a later commit: %v", err)
+	}
+
+	// A different model in that repository is not taken for it.
+	cfg := filepath.Join(repo, "snapshots", later, "config.json")
+	b, _ := os.ReadFile(cfg)
+	os.Remove(cfg)
+	os.WriteFile(cfg, append(b, ' '), 0o644)
+	err = decode()
+	want := "the archive was made with model org/tiny@" + commit
+	if !errors.Is(err, ErrWrongModel) || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "download it with: lmzip pull org/tiny@"+commit) {
+		t.Fatalf("decompress with another model in the cache: %v", err)
+	}
+
+	// Nothing in the cache.
+	os.RemoveAll(repo)
+	err = decode()
+	if !errors.Is(err, ErrWrongModel) || !strings.Contains(err.Error(), "which is not in the Hugging Face cache ("+cache+"); download it with: lmzip pull org/tiny@"+commit) {
+		t.Fatalf("decompress with no model in the cache: %v", err)
+	}
+}

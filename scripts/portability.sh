@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The portability matrix: decompression must compute bit-identical
+# probabilities on every machine, so archives must not depend on the
+# architecture, the kernels, the thread count or the build.
+#
+#  1. The kernel tests of the arm64 build under qemu-aarch64-static: every
+#     NEON kernel against its plain Go twin, bit for bit (with the
+#     dot-product extension, and on a CPU without it).
+#  2. lmzip built for amd64 (the kernels the CPU has, and AVX2 and plain Go
+#     forced with LMZIP_KERNELS), amd64 with GOAMD64=v3 (where Go may fuse
+#     multiply-adds it is not told not to) and arm64 (NEON, and plain Go;
+#     under qemu) compresses a sample with the tiny Llama of testdata/archs
+#     with 1 and 2 threads and two block shapes: every archive of a shape
+#     must be byte-identical, and the arm64 build must decode the amd64
+#     archive and the other way round.
+#
+# Needs qemu-aarch64-static (Debian: qemu-user-static); installs it with
+# apt-get when it is missing and this runs as root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v qemu-aarch64-static > /dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
+    echo "== installing qemu-user-static"
+    for try in 1 2 3; do
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-user-static) > /dev/null && break
+      echo "apt-get failed (try $try); retrying" >&2
+      sleep 10
+    done
+  else
+    echo "portability.sh: qemu-aarch64-static is missing (apt-get install qemu-user-static)" >&2
+    exit 1
+  fi
+fi
+qemu=qemu-aarch64-static
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+echo "== arm64 kernel tests under qemu"
+GOARCH=arm64 go test -c -o "$tmp/kernel.test" ./internal/kernel
+# The float16 rounding sweeps test Go code that has no NEON version and
+# take minutes under emulation; the amd64 runs cover them.
+skip='TestFloat32ToF16Reference|TestRoundF16BitPatterns'
+(cd internal/kernel && "$qemu" "$tmp/kernel.test" -test.count=1 -test.skip "$skip")
+# A CPU without the dot-product extension: the int8 product stays in Go.
+(cd internal/kernel && QEMU_CPU=cortex-a53 "$qemu" "$tmp/kernel.test" -test.count=1 -test.run 'Implementations|Int8')
+
+echo "== building lmzip for the matrix"
+go build -o "$tmp/amd64" ./cmd/lmzip
+GOAMD64=v3 go build -o "$tmp/amd64-v3" ./cmd/lmzip
+GOARCH=arm64 go build -o "$tmp/arm64" ./cmd/lmzip
+
+model=testdata/archs/llama
+sample="$tmp/sample.txt"
+head -c 6000 testdata/corpora/canterbury/alice29.txt > "$sample"
+head -c 2000 testdata/corpora/canterbury/fields.c >> "$sample"
+
+# run NAME ARGS...: runs build NAME (arm64 ones under qemu) with the
+# environment variables given before it as VAR=VALUE arguments.
+run() {
+  local env=()
+  while [[ $1 == *=* ]]; do env+=("$1"); shift; done
+  local bin=$1; shift
+  case $bin in
+    arm64*) env "${env[@]}" "$qemu" "$tmp/$bin" "$@" ;;
+    *) env "${env[@]}" "$tmp/$bin" "$@" ;;
+  esac
+}
+
+status=0
+for shape in "--segment 64 --group 4" "--segment 48 --group 1"; do
+  echo "== archives with $shape"
+  ref=""
+  # Build (with environment) and thread count.
+  configs=(
+    "amd64:1" "amd64:2" "LMZIP_KERNELS=avx2 amd64:1" "LMZIP_KERNELS=go amd64:2"
+    "amd64-v3:2" "arm64:1" "arm64:2" "LMZIP_KERNELS=go arm64:1"
+  )
+  for c in "${configs[@]}"; do
+    cfg=${c%:*} threads=${c##*:}
+    out="$tmp/out.lmz"
+    # shellcheck disable=SC2086
+    run $cfg -c -q -m "$model" --coders lm $shape -T "$threads" "$sample" > "$out"
+    sum=$(sha256sum < "$out" | cut -c1-16)
+    printf '  %-28s -T %d  %6d bytes  %s\n' "$cfg" "$threads" "$(stat -c %s "$out")" "$sum"
+    if [ -z "$ref" ]; then
+      ref=$sum
+      cp "$out" "$tmp/ref.lmz"
+    elif [ "$sum" != "$ref" ]; then
+      echo "  DIFFERS from the first archive" >&2
+      cp "$out" "$tmp/differs.lmz"
+      status=1
+    fi
+    if [[ $cfg == arm64 && $threads == 1 ]]; then cp "$out" "$tmp/arm64.lmz"; fi
+  done
+  echo "  decoding across architectures"
+  run arm64 -d -c -m "$model" "$tmp/ref.lmz" | cmp - "$sample"
+  run amd64 -d -c -m "$model" "$tmp/arm64.lmz" | cmp - "$sample"
+  run LMZIP_KERNELS=go arm64 -d -c -m "$model" "$tmp/ref.lmz" | cmp - "$sample"
+done
+if [ $status -ne 0 ]; then
+  echo "portability.sh: archives differ" >&2
+  exit 1
+fi
+echo "portability: all archives identical, cross-architecture decoding ok"
