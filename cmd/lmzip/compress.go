@@ -71,14 +71,21 @@ func init() {
 		help: `Compresses each FILE to FILE.lmz with a language model and keeps FILE.
 With no FILE, or FILE "-", reads standard input and writes standard output.
 
-The text is cut into segments of the model's context (1024 tokens); each is
-coded by the model or, where it predicts worse (tables, code, binary data),
-by a context-mixing coder or stored, so no input grows by more than a few
-bytes. Windows line ends are normalised and restored exactly.
+The text is cut into lanes, long runs that the model reads with a sliding
+window while adaptive models of the file sharpen its predictions; each lane
+is coded by the model or, where it predicts worse (tables, code, binary
+data), by a context-mixing coder or stored, so no input grows by more than a
+few bytes. Windows line ends are normalised and restored exactly.
+
+Levels: -1 (--fast) the small model alone, ... -4 the base model alone
+(cold 1024-token segments, as lmzip before levels), -6 the default (base
+model, 256 tokens of context carried, n-gram, match, bias and scale mixed
+in), ... -9 (--best) more context and longer lanes (slower to decompress).
 
 Examples:
   lmzip compress book.txt            book.txt.lmz
   lmzip -m small -k *.txt            the smaller model, several files
+  lmzip -9 book.txt                  the smallest archive
   lmzip -c book.txt > book.lmz       to standard output
   lmzip compress -o out.lmz -        standard input to out.lmz
 `,
