@@ -13,11 +13,11 @@ files=("$@")
 if [ ${#files[@]} -eq 0 ]; then
   files=(testdata/corpora/canterbury/* testdata/corpora/calgary/* testdata/seed/AStudyInScarlet.txt)
 fi
-go build -o /tmp/lmzip-ablation ./scripts/ablation
+bin=$(mktemp -d)/ablation; go build -o "$bin" ./scripts/ablation
 echo "## Ablation (lmzip-base; LM stream bytes and bits per byte)"
 echo
-/tmp/lmzip-ablation -m base -explore 1,256 "${files[@]}"
+"$bin" -m base -explore 1,256 "${files[@]}"
 echo
 echo "## Levels (real archives, round trip checked)"
 echo
-/tmp/lmzip-ablation -levels all "${files[@]}"
+"$bin" -levels all "${files[@]}"

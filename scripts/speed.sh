@@ -6,14 +6,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 f=$1; shift
-go build -o /tmp/lmzip-speed ./cmd/lmzip
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+go build -o "$tmp/lmzip" ./cmd/lmzip
 echo "| level | file | archive | comp user s | comp sys s | comp wall s | decomp user s | decomp sys s | decomp wall s |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
 for l in "$@"; do
-  /usr/bin/time -f "%U %S %e" -o "$tmp/c" /tmp/lmzip-speed -$l -c -q "$f" > "$tmp/a.lmz"
-  /usr/bin/time -f "%U %S %e" -o "$tmp/d" /tmp/lmzip-speed -d -c -q "$tmp/a.lmz" > "$tmp/out"
+  /usr/bin/time -f "%U %S %e" -o "$tmp/c" "$tmp/lmzip" -$l -c -q "$f" > "$tmp/a.lmz"
+  /usr/bin/time -f "%U %S %e" -o "$tmp/d" "$tmp/lmzip" -d -c -q "$tmp/a.lmz" > "$tmp/out"
   cmp -s "$tmp/out" "$f" || { echo "level $l: round trip differs" >&2; exit 1; }
   read -r cu cs cw < "$tmp/c"
   read -r du ds dw < "$tmp/d"
