@@ -606,7 +606,7 @@ func fitScheme(s Scheme, l *lm.LM) Scheme {
 	if s.Window < 2 {
 		s.Window, s.Keep = 2, 1
 	}
-	if _, ok := l.Model.(model.Shifter); !ok && s.Keep > 1 {
+	if !model.CanShift(l.Model) && s.Keep > 1 {
 		s.Recompute = true
 	}
 	return s

@@ -6,6 +6,8 @@
 #  1. The kernel tests of the arm64 build under qemu-aarch64-static: every
 #     NEON kernel against its plain Go twin, bit for bit (with the
 #     dot-product extension, and on a CPU without it).
+#     And the model tests that pin every architecture's logits (the
+#     fingerprints of internal/model), under NEON and plain Go.
 #  2. lmzip built for amd64 (the kernels the CPU has, and AVX2 and plain Go
 #     forced with LMZIP_KERNELS), amd64 with GOAMD64=v3 (where Go may fuse
 #     multiply-adds it is not told not to) and arm64 (NEON, and plain Go;
@@ -45,6 +47,12 @@ skip='TestFloat32ToF16Reference|TestRoundF16BitPatterns'
 (cd internal/kernel && "$qemu" "$tmp/kernel.test" -test.count=1 -test.skip "$skip")
 # A CPU without the dot-product extension: the int8 product stays in Go.
 (cd internal/kernel && QEMU_CPU=cortex-a53 "$qemu" "$tmp/kernel.test" -test.count=1 -test.run 'Implementations|Int8')
+
+echo "== arm64 model tests under qemu: every architecture's logits bit for bit"
+# The fingerprints pin each tiny model's logits to the amd64 ones; the
+# kernel and thread test runs each under NEON and plain Go.
+GOARCH=arm64 go test -c -o "$tmp/model.test" ./internal/model
+(cd internal/model && "$qemu" "$tmp/model.test" -test.count=1 -test.run 'TestTinyArchFingerprints|TestTinyArchsKernelsThreadsBatches')
 
 echo "== building lmzip for the matrix"
 go build -o "$tmp/amd64" ./cmd/lmzip

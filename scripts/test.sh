@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 go test -count=1 ./...
 go test -count=1 -tags noasm ./internal/kernel ./internal/model ./internal/lmcoder ./internal/mix
 go test -count=1 -tags noasm -run 'TestFrozen' .
-GOAMD64=v3 go test -count=1 ./internal/kernel ./internal/lmcoder ./internal/mix
+GOAMD64=v3 go test -count=1 ./internal/kernel ./internal/model ./internal/lmcoder ./internal/mix
 GOAMD64=v3 go test -count=1 -run 'TestFrozen' .
 go test -count=1 -race ./internal/kernel ./internal/model ./internal/lmcoder ./internal/tokenizer ./internal/cm ./internal/hub ./internal/mix
 go test -count=1 -race -run 'Streaming|Threads|Concatenated|Edges' .

@@ -99,7 +99,7 @@ func describeEmbedded(f models.Files) modelDesc {
 			}
 		}
 	}
-	d.runs = runnable(d.arch, f.Tokenizer)
+	d.runs = runnable(d.arch, f.Config, f.Tokenizer)
 	return d
 }
 
@@ -129,7 +129,7 @@ func describeDir(dir string) modelDesc {
 		d.runs = "no: " + err.Error()
 		return d
 	}
-	d.runs = runnable(d.arch, tok)
+	d.runs = runnable(d.arch, cfg, tok)
 	return d
 }
 
@@ -144,10 +144,14 @@ func modelType(cfg []byte) string {
 	return c.ModelType
 }
 
-// runnable says whether lmzip has the architecture and reads the tokenizer.
-func runnable(arch string, tok []byte) string {
+// runnable says whether lmzip has the architecture, accepts the config
+// (its options and sizes) and reads the tokenizer.
+func runnable(arch string, cfg, tok []byte) string {
 	if !slices.Contains(model.Architectures(), arch) {
 		return fmt.Sprintf("no: model_type %s is not supported (supported: %s)", arch, strings.Join(model.Architectures(), ", "))
+	}
+	if _, err := model.ParseConfig(cfg); err != nil {
+		return "no: " + err.Error()
 	}
 	if _, err := tokenizer.Load(tok); err != nil {
 		return "no: tokenizer.json: " + err.Error()

@@ -23,7 +23,7 @@ func stories(t *testing.T) (*File, model.Model) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := model.New(cfg, set)
+	m, err := model.New(cfg, set, nil)
 	if err != nil {
 		t.Fatalf("%v\nconfig.json: %s", err, cfg)
 	}
@@ -155,7 +155,7 @@ func TestStoriesStorageTypes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := model.New(cfg, set)
+		m, err := model.New(cfg, set, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

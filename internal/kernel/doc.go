@@ -1,6 +1,7 @@
 // Package kernel holds the numeric kernels of the model engine: the matrix
-// product, the attention inner loops, reductions and the elementwise
-// functions (exp, SiLU) that a forward pass is made of.
+// product, the attention inner loops, reductions, the norms (RMSNorm,
+// LayerNorm) and the elementwise functions (exp, SiLU, GELU and its
+// approximations) that a forward pass is made of.
 //
 // # The numeric recipe
 //

@@ -289,7 +289,7 @@ func buildJSON(name string, cfgJSON, tokJSON []byte, set *safetensors.Set, hash 
 }
 
 func build(name string, cfgJSON []byte, tok *tokenizer.Tokenizer, set *safetensors.Set, hash [32]byte) (*LM, error) {
-	m, err := model.New(cfgJSON, set)
+	m, err := model.New(cfgJSON, set, nil)
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", name, err)
 	}

@@ -80,7 +80,7 @@ func NewLanes(m model.Model, start int32, r *recipe.Recipe, s Slide, mx *mix.Mix
 		return nil, fmt.Errorf("window keeps %d of %d positions", s.Keep, s.Window)
 	}
 	if !s.Recompute && s.Keep > 1 {
-		if _, ok := m.(model.Shifter); !ok {
+		if !model.CanShift(m) {
 			return nil, errors.New("the model cannot shift its cache (no rotary positions): use recompute")
 		}
 	}

@@ -6,7 +6,9 @@ import (
 
 	"github.com/lmzip/lmzip/internal/kernel"
 	"github.com/lmzip/lmzip/internal/mix"
+	"github.com/lmzip/lmzip/internal/model"
 	"github.com/lmzip/lmzip/internal/recipe"
+	"github.com/lmzip/lmzip/internal/testutil"
 )
 
 // laneTokens returns lanes of pseudo-text: random tokens with repeats, so
@@ -82,6 +84,44 @@ func TestLanesRoundTrip(t *testing.T) {
 				}
 				if cfg.Enabled() && len(streams[1]) >= len(streams[0]) {
 					t.Errorf("%+v: the second pass over the same lanes (%d bytes) is not smaller than the first (%d)", cfg, len(streams[1]), len(streams[0]))
+				}
+			}
+		}
+	}
+}
+
+// TestLanesOtherArchitectures: a partial-rotary model shifts its cache,
+// GPT-2 (learned positions) recomputes; both round-trip.
+func TestLanesOtherArchitectures(t *testing.T) {
+	for arch, sl := range map[string]Slide{"phi": {Window: 24, Keep: 8}, "gemma": {Window: 24, Keep: 8}, "gpt2": {Window: 24, Keep: 8, Recompute: true}} {
+		m, err := model.LoadDir(testutil.Data(t, "archs", arch))
+		if err != nil {
+			t.Fatal(err)
+		}
+		V := m.Config().VocabSize
+		lengths := []int{90, 61}
+		lanes := laneTokens(V, lengths)
+		cfg := mix.Config{Orders: 4, Match: true, Bias: true, Scale: true}
+		newCoder := func() *Lanes {
+			mx, _ := mix.New(cfg, V)
+			c, err := NewLanes(m, 0, recipe.Default, sl, mx)
+			if err != nil {
+				t.Fatal(arch, err)
+			}
+			return c
+		}
+		syms, err := newCoder().Analyze(lanes)
+		if err != nil {
+			t.Fatal(arch, err)
+		}
+		got, err := newCoder().Decode(Encode(nil, syms), lengths)
+		if err != nil {
+			t.Fatal(arch, err)
+		}
+		for i := range lanes {
+			for j := range lanes[i] {
+				if got[i][j] != lanes[i][j] {
+					t.Fatalf("%s: lane %d token %d differs", arch, i, j)
 				}
 			}
 		}

@@ -15,6 +15,29 @@ type batch struct {
 	tokens []int32  // per row
 	pos    []int    // per row: its position in its sequence
 	cache  []*Cache // per row
+
+	bufs [numBufs][]float32 // scratch space of the layers, reused from layer to layer
+}
+
+// The scratch buffers of a batch.
+const (
+	bufNorm = iota // normalised rows
+	bufOut         // a layer's output, before it joins the residual
+	bufOut2        // a second output (parallel attention and MLP)
+	bufQKV         // queries, keys and values
+	bufAtt         // attention output, before its projection
+	bufMLP         // MLP hidden layer (gate and up)
+	bufAct         // gated MLP activations
+	bufTmp         // anything else an architecture needs
+	numBufs
+)
+
+// buf returns scratch buffer i with n values (contents unspecified).
+func (b *batch) buf(i, n int) []float32 {
+	if cap(b.bufs[i]) < n {
+		b.bufs[i] = make([]float32, n)
+	}
+	return b.bufs[i][:n]
 }
 
 func newBatch(inputs []Input, c *Config) (*batch, error) {

@@ -1,10 +1,16 @@
 package model
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"testing"
 
+	"github.com/lmzip/lmzip/internal/kernel"
 	"github.com/lmzip/lmzip/internal/safetensors"
 	"github.com/lmzip/lmzip/internal/testutil"
 )
@@ -68,8 +74,28 @@ func fullAndIncremental(t *testing.T, m Model, ids []int32, kv KV) []float32 {
 	return full
 }
 
+// tinyArchs are the tiny random models of testdata/archs, one per
+// architecture (two for llama), with transformers' logits.
+var tinyArchs = []string{"gpt2", "llama", "llama3-rope-scaling", "qwen2", "qwen3", "mistral", "phi", "phi3", "gpt_neox", "gemma", "olmo2"}
+
+// checkGolden compares logits with transformers' to tol.
+func checkGolden(t *testing.T, what string, got, want []float32, tol float64) {
+	t.Helper()
+	worst := 0.0
+	for i := range want {
+		worst = math.Max(worst, math.Abs(float64(got[i]-want[i])))
+	}
+	t.Logf("%s: max |logit - transformers| = %.3g", what, worst)
+	if !(worst <= tol) {
+		t.Fatalf("%s: max abs diff %g > %g", what, worst, tol)
+	}
+}
+
+// TestTinyArchGoldens runs every architecture's tiny model in one pass and
+// one token at a time (bit-identical, see fullAndIncremental) and compares
+// with transformers' logits; also with a float16 KV cache.
 func TestTinyArchGoldens(t *testing.T) {
-	for _, arch := range []string{"llama", "llama3-rope-scaling"} {
+	for _, arch := range tinyArchs {
 		t.Run(arch, func(t *testing.T) {
 			dir := testutil.Data(t, "archs", arch)
 			m, err := LoadDir(dir)
@@ -79,21 +105,119 @@ func TestTinyArchGoldens(t *testing.T) {
 			g := golden(t, filepath.Join(dir, "golden.safetensors"))
 			ids := ints(t, g, "input_ids")
 			want := floats(t, g, "logits")
-			for _, kv := range []struct {
-				kv  KV
-				tol float64
-			}{{KVFloat32, 1e-4}, {KVFloat16, 5e-3}} {
-				got := fullAndIncremental(t, m, ids, kv.kv)
-				worst := 0.0
-				for i := range want {
-					worst = math.Max(worst, math.Abs(float64(got[i]-want[i])))
-				}
-				t.Logf("%s, KV %d: max |logit - transformers| = %.3g", arch, kv.kv, worst)
-				if worst > kv.tol {
-					t.Fatalf("KV %d: max abs diff %g > %g", kv.kv, worst, kv.tol)
+			checkGolden(t, arch+", float32 KV", fullAndIncremental(t, m, ids, KVFloat32), want, 1e-4)
+			// Rounding keys and values to float16 moves logits in
+			// proportion to their size (Gemma's are twice the others').
+			scale := 0.0
+			for _, v := range want {
+				scale = math.Max(scale, math.Abs(float64(v)))
+			}
+			checkGolden(t, arch+", float16 KV", fullAndIncremental(t, m, ids, KVFloat16), want, 1.5e-3*scale)
+		})
+	}
+}
+
+// TestTinyArchsKernelsThreadsBatches checks that every architecture
+// computes the same bits with every kernel implementation, thread count and
+// batch shape: a whole sequence in one pass under the plain Go kernels on
+// one thread is the reference; the others run two sequences in one batch,
+// in chunks of several tokens, under each implementation and thread count.
+func TestTinyArchsKernelsThreadsBatches(t *testing.T) {
+	for _, arch := range tinyArchs {
+		t.Run(arch, func(t *testing.T) {
+			dir := testutil.Data(t, "archs", arch)
+			m, err := LoadDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids := ints(t, golden(t, filepath.Join(dir, "golden.safetensors")), "input_ids")
+			other := append([]int32(nil), ids...)
+			slices.Reverse(other)
+			restore := kernel.UseGeneric()
+			old := kernel.SetThreads(1)
+			ref := logitsOf(t, m, ids)
+			refOther := logitsOf(t, m, other)
+			kernel.SetThreads(old)
+			restore()
+			for _, impl := range kernel.Implementations() {
+				for _, threads := range []int{1, 2, 5} {
+					restore, err := kernel.UseImplementation(impl)
+					if err != nil {
+						t.Fatal(err)
+					}
+					old := kernel.SetThreads(threads)
+					a, b := batchedLogits(t, m, ids, other, 7)
+					kernel.SetThreads(old)
+					restore()
+					sameLogits(t, fmt.Sprintf("%s, %d threads, sequence 1", impl, threads), a, ref)
+					sameLogits(t, fmt.Sprintf("%s, %d threads, sequence 2", impl, threads), b, refOther)
 				}
 			}
 		})
+	}
+}
+
+// logitsOf runs ids through m in one pass.
+func logitsOf(t *testing.T, m Model, ids []int32) []float32 {
+	t.Helper()
+	c := m.Config()
+	hidden := make([]float32, len(ids)*c.HiddenSize)
+	if err := m.Forward([]Input{{Cache: m.NewCache(len(ids), KVFloat32), Tokens: ids}}, hidden); err != nil {
+		t.Fatal(err)
+	}
+	out := make([]float32, len(ids)*c.VocabSize)
+	m.Logits(out, hidden, len(ids))
+	return out
+}
+
+// batchedLogits runs two sequences through m side by side, chunk tokens of
+// each per forward pass (the second starts one chunk later), and returns
+// the logits of both.
+func batchedLogits(t *testing.T, m Model, a, b []int32, chunk int) ([]float32, []float32) {
+	t.Helper()
+	c := m.Config()
+	d, V := c.HiddenSize, c.VocabSize
+	seqs := [][]int32{a, b}
+	caches := []*Cache{m.NewCache(len(a), KVFloat32), m.NewCache(len(b), KVFloat32)}
+	outs := [][]float32{make([]float32, len(a)*V), make([]float32, len(b)*V)}
+	for step := 0; caches[0].Len < len(a) || caches[1].Len < len(b); step++ {
+		var inputs []Input
+		var which []int
+		for s := range seqs {
+			if s == 1 && step == 0 || caches[s].Len == len(seqs[s]) {
+				continue
+			}
+			n := min(chunk, len(seqs[s])-caches[s].Len)
+			inputs = append(inputs, Input{Cache: caches[s], Tokens: seqs[s][caches[s].Len : caches[s].Len+n]})
+			which = append(which, s)
+		}
+		rows := 0
+		for _, in := range inputs {
+			rows += len(in.Tokens)
+		}
+		starts := []int{caches[0].Len, caches[1].Len}
+		hidden := make([]float32, rows*d)
+		if err := m.Forward(inputs, hidden); err != nil {
+			t.Fatal(err)
+		}
+		logits := make([]float32, rows*V)
+		m.Logits(logits, hidden, rows)
+		r := 0
+		for i, in := range inputs {
+			s := which[i]
+			copy(outs[s][starts[s]*V:], logits[r*V:(r+len(in.Tokens))*V])
+			r += len(in.Tokens)
+		}
+	}
+	return outs[0], outs[1]
+}
+
+func sameLogits(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s: logit %d is %g, reference %g", what, i, got[i], want[i])
+		}
 	}
 }
 
@@ -148,5 +272,53 @@ func TestDefaultModelGoldens(t *testing.T) {
 				t.Fatalf("logits differ by %g, log-probabilities by %g", worst, worstLP)
 			}
 		})
+	}
+}
+
+// archFingerprints are SHA-256 digests (first 8 bytes) of the tiny models'
+// logits bits, full pass, float32 and float16 KV caches. They pin the
+// numeric recipe across machines (arm64 included) and changes: a change to
+// any of them means every archive made with that architecture would decode
+// differently, so it needs a new recipe number, not new digests.
+var archFingerprints = map[string][2]string{
+	"gpt2":                {"6040cb90ce0214d9", "526a56f79fa39196"},
+	"llama":               {"0083c493d4046534", "d155729f56058c95"}, // as before the architecture seam
+	"llama3-rope-scaling": {"072e59d76dca32ad", "c8e94aebe5663ffe"},
+	"qwen2":               {"3d573f94c10a9ec8", "52aa57813824f4ca"},
+	"qwen3":               {"5b81dd73ce4341c8", "56ea99fe7ea5a399"},
+	"mistral":             {"8463189b41d7ef55", "2f8fa6dfb9c73161"},
+	"phi":                 {"84599b45f5ca9164", "58dcabfb5e6b443b"},
+	"phi3":                {"de2598f1475f86f7", "ac93a50ccc9ba249"},
+	"gpt_neox":            {"74f02eef71e0abe9", "40affe9667460532"},
+	"gemma":               {"e51e3a5256501243", "f19d91fd624ee3fb"},
+	"olmo2":               {"a83e243c40e36eed", "51d6bc0ff1ba236e"},
+}
+
+func TestTinyArchFingerprints(t *testing.T) {
+	for _, arch := range tinyArchs {
+		dir := testutil.Data(t, "archs", arch)
+		m, err := LoadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := ints(t, golden(t, filepath.Join(dir, "golden.safetensors")), "input_ids")
+		var got [2]string
+		for i, kv := range []KV{KVFloat32, KVFloat16} {
+			c := m.Config()
+			hidden := make([]float32, len(ids)*c.HiddenSize)
+			if err := m.Forward([]Input{{Cache: m.NewCache(len(ids), kv), Tokens: ids}}, hidden); err != nil {
+				t.Fatal(err)
+			}
+			logits := make([]float32, len(ids)*c.VocabSize)
+			m.Logits(logits, hidden, len(ids))
+			h := sha256.New()
+			for _, v := range logits {
+				binary.Write(h, binary.LittleEndian, math.Float32bits(v))
+			}
+			got[i] = hex.EncodeToString(h.Sum(nil)[:8])
+		}
+		if want, ok := archFingerprints[arch]; !ok || got != want {
+			t.Errorf("%q: {%q, %q}, want %q", arch, got[0], got[1], want)
+		}
 	}
 }

@@ -2,189 +2,133 @@ package model
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/lmzip/lmzip/internal/kernel"
 )
 
-// Llama: RMSNorm before attention and MLP, rotary position embedding,
-// grouped-query attention, SwiGLU MLP, optional tied embeddings.
+// Llama: RMSNorm before attention and before the MLP, rotary position
+// embedding (optionally with Llama 3's frequency-dependent scaling),
+// grouped-query attention, SwiGLU MLP, optionally tied embeddings.
+//
+// Mistral, Qwen 2, Qwen 3 and Phi-3 run this same network; their files read
+// their own config.json keys and describe their tensors with a llamaSpec.
 
 func init() {
-	Register("llama", newLlama)
+	Register("llama", Architecture{Config: llamaConfig, New: newLlama})
 }
 
-type llama struct {
-	cfg    *Config
-	embed  []float32 // [vocab][hidden]
-	layers []llamaLayer
-	norm   []float32
-	lmHead *kernel.Matrix
-	rope   *rope
-	eps    float32
-	scale  float32 // attention score scale, 1/sqrt(head_dim)
+// llamaSpec says how a checkpoint of the Llama family names and shapes its
+// tensors.
+type llamaSpec struct {
+	hf                    *hfParams
+	tied                  bool
+	qkvBias, oBias        bool // biases of the q, k, v and of the output projections
+	mlpBias               bool
+	qkNorm                bool // per-head RMSNorm of queries and keys (Qwen 3)
+	fusedQKV, fusedGateUp bool // one qkv_proj and one gate_up_proj tensor (Phi-3)
 }
 
-type llamaLayer struct {
-	attnNorm, mlpNorm []float32
-	qkv               *kernel.Matrix // q, k and v projections stacked
-	qkvBias           []float32      // optional
-	o                 *kernel.Matrix
-	gateUp            *kernel.Matrix // gate and up projections stacked
-	down              *kernel.Matrix
+func llamaConfig(b []byte) (*Config, error) {
+	var p hfParams
+	if err := readHF(b, &p, &p, defaultRope); err != nil {
+		return nil, err
+	}
+	return p.llamaShape(1e-6)
+}
+
+// llamaShape completes and checks the shared keys of a Llama-family config,
+// with eps the default rms_norm_eps (and SiLU the default activation).
+func (p *hfParams) llamaShape(eps float64) (*Config, error) {
+	if p.RMSNormEps == 0 {
+		p.RMSNormEps = eps
+	}
+	if err := checkEps("rms_norm_eps", p.RMSNormEps); err != nil {
+		return nil, err
+	}
+	var err error
+	if p.act, err = activation(p.HiddenAct, "silu"); err != nil {
+		return nil, err
+	}
+	return p.shape(p)
 }
 
 func newLlama(c *Config, w *Weights) (Model, error) {
-	if c.HiddenAct != "" && c.HiddenAct != "silu" {
-		return nil, fmt.Errorf("hidden_act %q is not supported (silu only)", c.HiddenAct)
-	}
-	if c.MLPBias {
-		return nil, fmt.Errorf("mlp_bias is not supported")
-	}
-	if c.IntermediateSize <= 0 || c.IntermediateSize > maxDim*4 {
-		return nil, fmt.Errorf("bad intermediate_size %d", c.IntermediateSize)
-	}
-	d, hd := c.HiddenSize, c.HeadDim
-	qOut, kvOut := c.NumHeads*hd, c.NumKVHeads*hd
-	m := &llama{cfg: c, eps: float32(c.RMSNormEps), scale: float32(1 / math.Sqrt(float64(hd)))}
-	var err error
-	if m.rope, err = newRope(c.Rope, hd); err != nil {
-		return nil, err
-	}
-	if m.embed, err = w.Tensor("model.embed_tokens.weight", c.VocabSize, d); err != nil {
-		return nil, err
-	}
-	if m.norm, err = w.Vector("model.norm.weight", d); err != nil {
-		return nil, err
-	}
-	if w.Has("lm_head.weight") && !c.TieWordEmbeddings {
-		m.lmHead, err = w.Matrix("lm_head.weight", c.VocabSize, d)
-	} else if c.TieWordEmbeddings || !w.Has("lm_head.weight") {
-		m.lmHead = kernel.NewMatrix(m.embed, c.VocabSize, d)
-	}
+	p := c.Params.(*hfParams)
+	return loadLlama(c, w, llamaSpec{hf: p, tied: p.tie(false),
+		qkvBias: p.AttentionBias, oBias: p.AttentionBias, mlpBias: p.MLPBias})
+}
+
+type llama struct {
+	core
+	layers []llamaLayer
+	norm   *norm
+}
+
+type llamaLayer struct {
+	attnNorm, mlpNorm *norm
+	attn              attention
+	mlp               mlp
+}
+
+// loadLlama builds a Llama-family model from the tensors s describes.
+func loadLlama(c *Config, w *Weights, s llamaSpec) (*llama, error) {
+	d, hd, I, eps := c.HiddenSize, c.HeadDim, s.hf.IntermediateSize, s.hf.RMSNormEps
+	r, err := newRope(s.hf.rope, hd)
 	if err != nil {
 		return nil, err
 	}
+	m := &llama{core: core{cfg: c, rope: r}}
+	m.embed = w.Embedding("model.embed_tokens", c.VocabSize, d)
+	m.norm = w.RMSNorm("model.norm", d, eps)
+	m.loadHead(w, "lm_head", "model.embed_tokens", s.tied, false)
 	m.layers = make([]llamaLayer, c.NumLayers)
 	for i := range m.layers {
 		l := &m.layers[i]
 		p := fmt.Sprintf("model.layers.%d.", i)
-		if l.attnNorm, err = w.Vector(p+"input_layernorm.weight", d); err != nil {
-			return nil, err
+		l.attnNorm = w.RMSNorm(p+"input_layernorm", d, eps)
+		l.mlpNorm = w.RMSNorm(p+"post_attention_layernorm", d, eps)
+
+		l.attn = newAttention(c, r)
+		qkv := l.attn.qkvParts(p+"self_attn.", "q_proj", "k_proj", "v_proj")
+		if s.fusedQKV {
+			qkv = []Part{{Name: p + "self_attn.qkv_proj", Out: (c.NumHeads + 2*c.NumKVHeads) * hd}}
 		}
-		if l.mlpNorm, err = w.Vector(p+"post_attention_layernorm.weight", d); err != nil {
-			return nil, err
+		l.attn.qkv = w.Linear(d, s.qkvBias, qkv...)
+		l.attn.o = w.Linear(c.NumHeads*hd, s.oBias, Part{Name: p + "self_attn.o_proj", Out: d})
+		if s.qkNorm {
+			l.attn.qNorm = w.RMSNorm(p+"self_attn.q_norm", hd, eps)
+			l.attn.kNorm = w.RMSNorm(p+"self_attn.k_norm", hd, eps)
+			l.attn.perHead = true
 		}
-		if l.qkv, err = w.Stacked(d,
-			Part{p + "self_attn.q_proj.weight", qOut},
-			Part{p + "self_attn.k_proj.weight", kvOut},
-			Part{p + "self_attn.v_proj.weight", kvOut}); err != nil {
-			return nil, err
+
+		l.mlp = mlp{act: s.hf.act, gated: true, inner: I}
+		gateUp := []Part{{Name: p + "mlp.gate_proj", Out: I}, {Name: p + "mlp.up_proj", Out: I}}
+		if s.fusedGateUp {
+			gateUp = []Part{{Name: p + "mlp.gate_up_proj", Out: 2 * I}}
 		}
-		if c.AttentionBias {
-			l.qkvBias = make([]float32, 0, qOut+2*kvOut)
-			for _, b := range []Part{{p + "self_attn.q_proj.bias", qOut}, {p + "self_attn.k_proj.bias", kvOut}, {p + "self_attn.v_proj.bias", kvOut}} {
-				v, err := w.Vector(b.Name, b.Out)
-				if err != nil {
-					return nil, err
-				}
-				l.qkvBias = append(l.qkvBias, v...)
-			}
-		}
-		if l.o, err = w.Matrix(p+"self_attn.o_proj.weight", d, qOut); err != nil {
-			return nil, err
-		}
-		if l.gateUp, err = w.Stacked(d,
-			Part{p + "mlp.gate_proj.weight", c.IntermediateSize},
-			Part{p + "mlp.up_proj.weight", c.IntermediateSize}); err != nil {
-			return nil, err
-		}
-		if l.down, err = w.Matrix(p+"mlp.down_proj.weight", d, c.IntermediateSize); err != nil {
-			return nil, err
-		}
+		l.mlp.up = w.Linear(d, s.mlpBias, gateUp...)
+		l.mlp.down = w.Linear(I, s.mlpBias, Part{Name: p + "mlp.down_proj", Out: d})
 	}
-	return m, nil
-}
-
-func (m *llama) Config() *Config { return m.cfg }
-
-func (m *llama) NewCache(capacity int, kv KV) *Cache {
-	capacity = min(capacity, m.cfg.MaxPositions)
-	m.rope.ensure(capacity)
-	return newCache(m.cfg.NumLayers, m.cfg.NumKVHeads, m.cfg.HeadDim, capacity, kv)
-}
-
-func (m *llama) Logits(dst, hidden []float32, rows int) {
-	kernel.MatMul(dst, hidden, rows, m.lmHead)
+	return m, w.Err()
 }
 
 func (m *llama) Forward(inputs []Input, hidden []float32) error {
-	c := m.cfg
-	b, err := newBatch(inputs, c)
+	b, x, err := m.begin(inputs, hidden)
 	if err != nil {
 		return err
 	}
-	d, hd := c.HiddenSize, c.HeadDim
-	qOut, kvOut := c.NumHeads*hd, c.NumKVHeads*hd
-	qkvOut := qOut + 2*kvOut
-	R := b.rows
-	if len(hidden) < R*d {
-		return fmt.Errorf("hidden buffer holds %d values, need %d", len(hidden), R*d)
-	}
-	x := hidden[:R*d] // the residual stream lives in the output buffer
-	for r, tok := range b.tokens {
-		copy(x[r*d:(r+1)*d], m.embed[int(tok)*d:int(tok+1)*d])
-	}
-	xn := make([]float32, R*d)
-	qkv := make([]float32, R*qkvOut)
-	att := make([]float32, R*qOut)
-	I := c.IntermediateSize
-	mlp := make([]float32, R*2*I)
-	act := make([]float32, R*I)
+	xn := b.buf(bufNorm, len(x))
+	h := b.buf(bufOut, len(x))
 	for li := range m.layers {
 		l := &m.layers[li]
-		rmsNormRows(xn, x, l.attnNorm, R, d, m.eps)
-		kernel.MatMul(qkv, xn, R, l.qkv)
-		if l.qkvBias != nil {
-			addRows(qkv, l.qkvBias, R)
-		}
-		b.eachRow(func(r int) {
-			row := qkv[r*qkvOut : (r+1)*qkvOut]
-			pos := b.pos[r]
-			for h := 0; h < c.NumHeads+c.NumKVHeads; h++ {
-				m.rope.apply(row[h*hd:(h+1)*hd], pos)
-			}
-		})
-		b.storeKV(li, qkv, qOut, kvOut, hd)
-		b.attention(li, att, qkv, qkvOut, c.NumHeads, c.NumKVHeads, hd, m.scale)
-		kernel.MatMul(xn, att, R, l.o)
-		kernel.Add(x, xn)
-		rmsNormRows(xn, x, l.mlpNorm, R, d, m.eps)
-		kernel.MatMul(mlp, xn, R, l.gateUp)
-		b.eachRow(func(r int) {
-			row := mlp[r*2*I : (r+1)*2*I]
-			kernel.SwiGLU(row[:I], row[I:])
-			copy(act[r*I:(r+1)*I], row[:I])
-		})
-		kernel.MatMul(xn, act, R, l.down)
-		kernel.Add(x, xn)
+		l.attnNorm.forward(b, xn, x)
+		l.attn.forward(b, li, h, xn)
+		kernel.Add(x, h)
+		l.mlpNorm.forward(b, xn, x)
+		l.mlp.forward(b, h, xn)
+		kernel.Add(x, h)
 	}
-	rmsNormRows(x, x, m.norm, R, d, m.eps)
+	m.norm.forward(b, x, x)
 	b.commit()
 	return nil
-}
-
-// rmsNormRows normalises each of rows rows of x into dst (which may be x).
-func rmsNormRows(dst, x, w []float32, rows, d int, eps float32) {
-	for r := 0; r < rows; r++ {
-		kernel.RMSNorm(dst[r*d:(r+1)*d], x[r*d:(r+1)*d], w, eps)
-	}
-}
-
-// addRows adds bias to each row of x.
-func addRows(x, bias []float32, rows int) {
-	n := len(bias)
-	for r := 0; r < rows; r++ {
-		kernel.Add(x[r*n:(r+1)*n], bias)
-	}
 }

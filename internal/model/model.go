@@ -2,8 +2,12 @@
 // Face checkpoints (config.json and safetensors weights) in float32 on the
 // CPU.
 //
-// Each architecture lives in a file of its own and registers a constructor
-// under its config.json model_type (see Register). Every model implements
+// Each architecture lives in a file of its own (gpt2.go, llama.go, ...),
+// reads its own config.json keys and registers under its model_type (see
+// Register); it is built from the shared layers of layers.go (norms, linear
+// layers, attention over the KV cache, MLPs) and its forward pass reads top
+// to bottom. Weights keeps each matrix in the storage Options choose
+// (bfloat16 checkpoints stay bfloat16 in memory). Every model implements
 // the same batched forward pass over KV caches: a batch may hold a whole
 // sequence (compression runs each segment in one pass) or one new token for
 // each of many sequences (decompression advances many segments in
@@ -13,10 +17,13 @@
 package model
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/lmzip/lmzip/internal/kernel"
@@ -46,20 +53,30 @@ type Input struct {
 	Tokens []int32
 }
 
-// Constructor builds a model of one architecture from its configuration and
-// weights.
-type Constructor func(c *Config, w *Weights) (Model, error)
+// Architecture is one family of models, registered under its config.json
+// model_type. It reads and checks its own keys of config.json (every family
+// names its sizes differently: GPT-2's n_embd is Llama's hidden_size) and
+// builds models from a checkpoint with the shared layers of this package.
+type Architecture struct {
+	// Config reads and checks config.json and returns the model's shape,
+	// with the architecture's own parameters in Params.
+	Config func(configJSON []byte) (*Config, error)
+	// New builds the model that c (from Config) describes from a
+	// checkpoint's weights. Before it returns, it must have read every
+	// tensor the model uses; New refuses a checkpoint that has more.
+	New func(c *Config, w *Weights) (Model, error)
+}
 
 var (
 	registryMu sync.RWMutex
-	registry   = map[string]Constructor{}
+	registry   = map[string]Architecture{}
 )
 
 // Register makes an architecture available under a config.json model_type.
-func Register(modelType string, c Constructor) {
+func Register(modelType string, a Architecture) {
 	registryMu.Lock()
 	defer registryMu.Unlock()
-	registry[modelType] = c
+	registry[modelType] = a
 }
 
 // Architectures lists the registered model types.
@@ -74,19 +91,59 @@ func Architectures() []string {
 	return names
 }
 
-// New builds the model that config.json describes from its tensors.
-func New(configJSON []byte, tensors *safetensors.Set) (Model, error) {
+// lookup reads config.json's model_type and returns its architecture.
+func lookup(configJSON []byte) (string, Architecture, error) {
+	var head struct {
+		ModelType string `json:"model_type"`
+	}
+	if err := json.Unmarshal(configJSON, &head); err != nil {
+		return "", Architecture{}, fmt.Errorf("config.json: %v", err)
+	}
+	if head.ModelType == "" {
+		return "", Architecture{}, errors.New("config.json: no model_type")
+	}
+	registryMu.RLock()
+	a, ok := registry[head.ModelType]
+	registryMu.RUnlock()
+	if !ok {
+		return "", Architecture{}, fmt.Errorf("model_type %q is not supported (supported: %s)", head.ModelType, strings.Join(Architectures(), ", "))
+	}
+	return head.ModelType, a, nil
+}
+
+// ParseConfig reads a config.json with the architecture its model_type
+// names, and checks it.
+func ParseConfig(configJSON []byte) (*Config, error) {
+	typ, a, err := lookup(configJSON)
+	if err != nil {
+		return nil, err
+	}
+	c, err := a.Config(configJSON)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", typ, err)
+	}
+	c.ModelType = typ
+	return c, nil
+}
+
+// New builds the model that config.json describes from its tensors, with
+// the weights stored as opts says (nil: the defaults, which keep the
+// checkpoint's precision).
+func New(configJSON []byte, tensors *safetensors.Set, opts *Options) (Model, error) {
 	c, err := ParseConfig(configJSON)
 	if err != nil {
 		return nil, err
 	}
-	registryMu.RLock()
-	ctor := registry[c.ModelType]
-	registryMu.RUnlock()
-	if ctor == nil {
-		return nil, fmt.Errorf("model_type %q is not supported (supported: %v)", c.ModelType, Architectures())
+	_, a, _ := lookup(configJSON)
+	w := newWeights(tensors, opts)
+	w.SkipSuffix("rotary_emb.inv_freq") // a buffer older checkpoints carry
+	m, err := a.New(c, w)
+	if err == nil {
+		err = w.Err()
 	}
-	m, err := ctor(c, &Weights{set: tensors})
+	if err == nil {
+		err = w.unused()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s model: %w", c.ModelType, err)
 	}
@@ -164,8 +221,8 @@ func (c *Cache) Bytes() int {
 }
 
 // LoadDir loads a Hugging Face model directory (config.json and
-// model.safetensors or its shards). The weights are converted to float32
-// and packed, so the files are not needed afterwards.
+// model.safetensors or its shards) with the default Options. The weights are
+// copied and packed, so the files are not needed afterwards.
 func LoadDir(dir string) (Model, error) {
 	cfg, err := os.ReadFile(filepath.Join(dir, "config.json"))
 	if err != nil {
@@ -176,5 +233,5 @@ func LoadDir(dir string) (Model, error) {
 		return nil, err
 	}
 	defer set.Close()
-	return New(cfg, set)
+	return New(cfg, set, nil)
 }

@@ -12,6 +12,9 @@ import (
 // sequence longer than the model's context can then be run with a window
 // that keeps its first tokens (an attention sink) and the most recent ones.
 type Shifter interface {
+	// CanShift reports whether the model's positions are rotary, so that
+	// Shift works.
+	CanShift() bool
 	// Shift removes the n positions [keep, keep+n) from c and moves the
 	// positions after them down by n: their values are moved as they are
 	// and their keys are rotated back by n positions, in float32 with no
@@ -20,7 +23,18 @@ type Shifter interface {
 	Shift(c *Cache, keep, n int) error
 }
 
-func (m *llama) Shift(c *Cache, keep, n int) error {
+// CanShift reports whether m is a Shifter whose positions can shift.
+func CanShift(m Model) bool {
+	s, ok := m.(Shifter)
+	return ok && s.CanShift()
+}
+
+func (m *core) CanShift() bool { return m.rope != nil }
+
+func (m *core) Shift(c *Cache, keep, n int) error {
+	if m.rope == nil {
+		return fmt.Errorf("the model has no rotary positions: its cache cannot shift")
+	}
 	if keep < 0 || n < 0 || keep+n > c.Len {
 		return fmt.Errorf("shift of %d positions after %d in a cache of %d", n, keep, c.Len)
 	}

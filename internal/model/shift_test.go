@@ -90,3 +90,17 @@ func TestShiftRotatesKeys(t *testing.T) {
 		t.Fatal("shift of an empty cache succeeded")
 	}
 }
+
+// TestCanShift: rotary architectures shift, GPT-2's learned positions do
+// not (lmzip then recomputes the kept tokens).
+func TestCanShift(t *testing.T) {
+	for arch, want := range map[string]bool{"llama": true, "qwen2": true, "phi": true, "gpt_neox": true, "gpt2": false} {
+		m, err := LoadDir(testutil.Data(t, "archs", arch))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := CanShift(m); got != want {
+			t.Errorf("%s: CanShift = %v, want %v", arch, got, want)
+		}
+	}
+}

@@ -1,7 +1,9 @@
 package safetensors
 
 import (
+	"bytes"
 	"encoding/binary"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -139,6 +141,46 @@ func FuzzParse(f *testing.F) {
 			tn.Float32()
 		}
 	})
+}
+
+func TestWriteParse(t *testing.T) {
+	in := []*Tensor{
+		{Name: "b", DType: BF16, Shape: []int{2, 1}, Data: []byte{0x80, 0x3f, 0, 0xc0}},
+		{Name: "a", DType: F32, Shape: []int{1}, Data: []byte{0, 0, 0x80, 0x3f}},
+		{Name: "scalar", DType: F32, Shape: nil, Data: []byte{0, 0, 0, 0x40}},
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, in, map[string]string{"format": "pt"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := binary.LittleEndian.Uint64(buf.Bytes()); n%8 != 0 {
+		t.Errorf("header length %d is not a multiple of 8", n)
+	}
+	f, err := Parse(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Metadata["format"] != "pt" || len(f.Tensors) != 3 {
+		t.Fatalf("read back %v, %v", f.Metadata, f.Names())
+	}
+	for _, want := range in {
+		got := f.Tensors[want.Name]
+		if got == nil || got.DType != want.DType || got.Elements() != want.Elements() || !bytes.Equal(got.Data, want.Data) {
+			t.Errorf("%s: read back %+v", want.Name, got)
+		}
+	}
+	if v, _ := f.Tensors["b"].Float32(); v[0] != 1 || v[1] != -2 {
+		t.Errorf("b = %v", v)
+	}
+	for _, bad := range [][]*Tensor{
+		{{Name: "x", DType: F32, Shape: []int{2}, Data: make([]byte, 4)}},
+		{{Name: "x", DType: F32, Shape: []int{1}, Data: make([]byte, 4)}, {Name: "x", DType: F32, Shape: []int{1}, Data: make([]byte, 4)}},
+		{{Name: "x", DType: "Q9", Shape: []int{1}, Data: make([]byte, 4)}},
+	} {
+		if err := Write(io.Discard, bad, nil); err == nil {
+			t.Errorf("wrote %+v", bad[0])
+		}
+	}
 }
 
 func TestReadHeader(t *testing.T) {

@@ -1,0 +1,103 @@
+package model
+
+import (
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/lmzip/lmzip/internal/kernel"
+	"github.com/lmzip/lmzip/internal/testutil"
+)
+
+// BenchmarkLoad loads the default models with each storage and reports the
+// heap their weights keep after a collection (live-MB): the bfloat16
+// panels of the native storage take half the float32 ones.
+//
+//	go test -run X -bench Load -benchtime 3x ./internal/model
+func BenchmarkLoad(b *testing.B) {
+	for _, name := range []string{"lmzip-small", "lmzip-base"} {
+		for _, opts := range []struct {
+			name string
+			o    *Options
+		}{{"native", nil}, {"float32", &Options{Linear: StoreFloat32, Head: StoreFloat32, Embedding: StoreFloat32}}} {
+			b.Run(name+"/"+opts.name, func(b *testing.B) {
+				dir := filepath.Join(testutil.RepoRoot(b), "models", name)
+				var before, after runtime.MemStats
+				var live uint64
+				for i := 0; i < b.N; i++ {
+					runtime.GC()
+					runtime.ReadMemStats(&before)
+					m := loadWith(b, dir, opts.o)
+					runtime.GC()
+					runtime.ReadMemStats(&after)
+					live = after.HeapAlloc - before.HeapAlloc
+					runtime.KeepAlive(m)
+				}
+				b.ReportMetric(float64(live)/(1<<20), "live-MB")
+			})
+		}
+	}
+}
+
+// BenchmarkDecodeStep times one step of lockstep decoding with the default
+// models on one thread: 16 sequences (their caches holding 256 to 1024
+// tokens, float16 as in recipe 2) each advance by one token, logits
+// included. It compares the weights kept as bfloat16 panels (native) with
+// float32 ones in the same run; decoding is bound by memory traffic, which
+// bfloat16 halves. Besides the time it reports the process's CPU time per
+// step (cpu-ns/op), which other programs on a shared machine disturb less.
+//
+//	go test -run X -bench DecodeStep -count 3 ./internal/model
+func BenchmarkDecodeStep(b *testing.B) {
+	const seqs, prefill = 16, 256
+	for _, name := range []string{"lmzip-small", "lmzip-base"} {
+		for _, opts := range []struct {
+			name string
+			o    *Options
+		}{{"native", nil}, {"float32", &Options{Linear: StoreFloat32, Head: StoreFloat32, Embedding: StoreFloat32}}} {
+			b.Run(name+"/"+opts.name, func(b *testing.B) {
+				m := loadWith(b, filepath.Join(testutil.RepoRoot(b), "models", name), opts.o)
+				c := m.Config()
+				caches := make([]*Cache, seqs)
+				for i := range caches {
+					caches[i] = m.NewCache(c.MaxPositions, KVFloat16)
+				}
+				tokens := make([]int32, c.MaxPositions)
+				for i := range tokens {
+					tokens[i] = int32((i*7919 + 13) % c.VocabSize)
+				}
+				fill := func() {
+					for _, cache := range caches {
+						cache.Reset()
+						if err := m.Forward([]Input{{Cache: cache, Tokens: tokens[:prefill]}}, make([]float32, prefill*c.HiddenSize)); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				fill()
+				hidden := make([]float32, seqs*c.HiddenSize)
+				logits := make([]float32, seqs*c.VocabSize)
+				inputs := make([]Input, seqs)
+				defer kernel.SetThreads(kernel.SetThreads(1))
+				b.ResetTimer()
+				cpu := cpuTime()
+				for i := 0; i < b.N; i++ {
+					if caches[0].Len == c.MaxPositions {
+						b.StopTimer()
+						fill()
+						b.StartTimer()
+					}
+					for s, cache := range caches {
+						inputs[s] = Input{Cache: cache, Tokens: tokens[cache.Len : cache.Len+1]}
+					}
+					if err := m.Forward(inputs, hidden); err != nil {
+						b.Fatal(err)
+					}
+					m.Logits(logits, hidden, seqs)
+				}
+				b.ReportMetric(float64(b.N*seqs)/b.Elapsed().Seconds(), "tok/s")
+				b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+			})
+		}
+	}
+}
