@@ -1,8 +1,11 @@
 package lmzip
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"math/rand/v2"
 	"os"
 	"strings"
@@ -270,5 +273,36 @@ func TestInspect(t *testing.T) {
 	}
 	if info.Model != "lmzip-small" || info.Size != int64(len(text)) || info.Compressed != int64(len(arc)) || info.Blocks+info.Stored != 1 {
 		t.Fatalf("info %+v", info)
+	}
+}
+
+// renameModel rewrites the model name an archive of data records (and its
+// checksum, which covers the header).
+func renameModel(t *testing.T, arc, data []byte, name string) []byte {
+	t.Helper()
+	h, err := readHeader(bufio.NewReader(bytes.NewReader(arc)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := h.append(nil)
+	h.Model = name
+	hdr := h.append(nil)
+	out := append(hdr, arc[len(old):len(arc)-4]...)
+	crc := crc32.Update(crc32.Update(0, castagnoli, hdr), castagnoli, data)
+	return binary.LittleEndian.AppendUint32(out, crc)
+}
+
+// TestBuiltinModelByID decodes, without -m, an archive that records
+// another name for a built-in model (made from a copy of its directory).
+func TestBuiltinModelByID(t *testing.T) {
+	data := []byte("hello, world\n")
+	arc, err := Compress(data, &Options{Model: "small"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arc = renameModel(t, arc, data, "my-copy-of-small")
+	got, err := Decompress(arc, nil)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("got %q, %v", got, err)
 	}
 }

@@ -110,10 +110,15 @@ var ErrWrongModel = errors.New("lmzip: wrong model")
 func resolveModel(h *Header, override string) (*lm.LM, error) {
 	spec := override
 	if spec == "" {
-		if _, ok := models.Canonical(h.Model); !ok {
+		// A built-in model by name, or by its identity whatever name the
+		// archive records (a copy of a built-in model's directory).
+		if name, ok := models.Canonical(h.Model); ok {
+			spec = name
+		} else if name, ok := lm.EmbeddedByID(h.ModelID); ok {
+			spec = name
+		} else {
 			return nil, fmt.Errorf("%w: the archive was made with model %q (id %x), which is not built in: give its directory with -m", ErrWrongModel, h.Model, h.ModelID)
 		}
-		spec = h.Model
 	}
 	l, err := lm.Load(spec)
 	if err != nil {

@@ -32,7 +32,7 @@ type fileOptions struct {
 }
 
 func (o *fileOptions) register(fs *flagSet, compress bool) {
-	fs.stringVar(&o.model, 'm', "model", "MODEL", "base (default), small, or a Hugging Face model directory")
+	fs.stringVar(&o.model, 'm', "model", "MODEL", "base (default), small, or a model directory as a path (./DIR)")
 	fs.stringVar(&o.output, 'o', "output", "FILE", "write to FILE (one input only; - for standard output)")
 	fs.boolVar(&o.stdout, 'c', "stdout", "write to standard output, keep the input")
 	fs.boolVar(&o.force, 'f', "force", "overwrite existing files; write compressed data to a terminal")

@@ -176,17 +176,18 @@ func (a *seedArgs) intOr(flag int, o *seed.Object, key string, def int) int {
 // loadTokenizer loads only the tokenizer of a model spec: an embedded
 // model, or a directory with a tokenizer.json (no weights needed).
 func loadTokenizer(spec string) (*tokenizer.Tokenizer, error) {
-	if st, err := os.Stat(spec); err == nil && st.IsDir() {
-		b, err := os.ReadFile(filepath.Join(spec, "tokenizer.json"))
-		if err != nil {
-			return nil, err
-		}
-		return tokenizer.Load(b)
+	builtin, dir, err := lm.Resolve(spec)
+	if err != nil {
+		return nil, err
 	}
-	if f, ok := models.Get(spec); ok {
+	if f, ok := models.Get(builtin); ok {
 		return tokenizer.Load(f.Tokenizer)
 	}
-	return nil, fmt.Errorf("no model %q: give -n base, small or a Hugging Face model directory", spec)
+	b, err := os.ReadFile(filepath.Join(dir, "tokenizer.json"))
+	if err != nil {
+		return nil, err
+	}
+	return tokenizer.Load(b)
 }
 
 func loadModel(spec string) (*lm.LM, error) {

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -69,18 +70,18 @@ var (
 	cache   = map[string]*LM{}
 )
 
-// Load returns the model named by spec: "base", "small", "lmzip-base",
-// "lmzip-small" (the embedded models) or the path of a Hugging Face model
-// directory. Loaded models are cached for the life of the process.
+// Load returns the model named by spec (see Resolve): "base", "small",
+// "lmzip-base", "lmzip-small" (the embedded models) or the path of a
+// Hugging Face model directory. Loaded models are cached for the life of
+// the process.
 func Load(spec string) (*LM, error) {
-	if spec == "" {
-		spec = models.Default
+	builtin, path, err := Resolve(spec)
+	if err != nil {
+		return nil, err
 	}
-	key := spec
-	if name, ok := models.Canonical(spec); ok && !isDir(spec) {
-		key = "embedded:" + name
-	} else {
-		abs, err := filepath.Abs(spec)
+	key := "embedded:" + builtin
+	if builtin == "" {
+		abs, err := filepath.Abs(path)
 		if err != nil {
 			return nil, err
 		}
@@ -92,17 +93,83 @@ func Load(spec string) (*LM, error) {
 		return l, nil
 	}
 	var l *LM
-	var err error
-	if name, ok := strings.CutPrefix(key, "embedded:"); ok {
-		l, err = loadEmbedded(name)
+	if builtin != "" {
+		l, err = loadEmbedded(builtin)
 	} else {
-		l, err = loadDir(spec)
+		l, err = loadDir(path)
 	}
 	if err != nil {
 		return nil, err
 	}
 	cache[key] = l
 	return l, nil
+}
+
+// Resolve says what a model spec names, by the rules every command shares:
+//
+//  1. A built-in name ("base", "small", "lmzip-base", "lmzip-small", or ""
+//     for the default) always means the embedded model, whatever exists on
+//     disk: builtin is its full name.
+//  2. A path (starting with "/", "./", "../" or "~/", or "." or "..")
+//     names a model directory: path is it, with "~/" expanded.
+//  3. Any other spec with a path separator is a directory path too.
+//  4. A bare word that is not a built-in name is an error, which suggests
+//     ./WORD if such a folder exists.
+func Resolve(spec string) (builtin, path string, err error) {
+	if spec == "" {
+		spec = models.Default
+	}
+	if name, ok := models.Canonical(spec); ok {
+		return name, "", nil
+	}
+	if rest, ok := strings.CutPrefix(spec, "~/"); ok {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", "", fmt.Errorf("model %s: %w", spec, err)
+		}
+		return "", filepath.Join(home, rest), nil
+	}
+	if spec == "." || spec == ".." || strings.ContainsRune(spec, '/') || strings.ContainsRune(spec, filepath.Separator) {
+		return "", spec, nil
+	}
+	msg := fmt.Sprintf("unknown model %q: the built-in models are %s; give a model directory as a path", spec, strings.Join(models.Names(), ", "))
+	if isDir(spec) {
+		msg += fmt.Sprintf(" (did you mean ./%s?)", spec)
+	}
+	return "", "", errors.New(msg)
+}
+
+// EmbeddedByID returns the name of the embedded model whose identity starts
+// with id (as archives record it), without loading the model.
+func EmbeddedByID(id [8]byte) (string, bool) {
+	for _, name := range models.Names() {
+		h := embeddedHash(name)
+		if [8]byte(h[:8]) == id {
+			return name, true
+		}
+	}
+	return "", false
+}
+
+var (
+	embeddedHashMu sync.Mutex
+	embeddedHashes = map[string][32]byte{}
+)
+
+// embeddedHash returns the identity hash of an embedded model.
+func embeddedHash(name string) [32]byte {
+	embeddedHashMu.Lock()
+	defer embeddedHashMu.Unlock()
+	if h, ok := embeddedHashes[name]; ok {
+		return h
+	}
+	f, _ := models.Get(name)
+	h := newHasher()
+	h.add(f.Config)
+	h.add(f.Tokenizer)
+	h.add(f.Weights)
+	embeddedHashes[name] = h.sum()
+	return embeddedHashes[name]
 }
 
 func isDir(p string) bool {
@@ -123,11 +190,7 @@ func loadEmbedded(name string) (*LM, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := newHasher()
-	h.add(f.Config)
-	h.add(f.Tokenizer)
-	h.add(f.Weights)
-	return build(name, f.Config, f.Tokenizer, set, h.sum())
+	return build(name, f.Config, f.Tokenizer, set, embeddedHash(name))
 }
 
 func loadDir(dir string) (*LM, error) {

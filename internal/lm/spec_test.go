@@ -1,0 +1,77 @@
+package lm
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestBuiltinNamesWinOverDirectories checks the -m SPEC rules: a built-in
+// name means the embedded model even when a folder of that name exists; a
+// path means a directory; a bare unknown word is an error that suggests
+// ./WORD when such a folder exists.
+func TestBuiltinNamesWinOverDirectories(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for _, name := range []string{"small", "base", "lmzip-small", "lmzip-base", "mymodel"} {
+		if err := os.Mkdir(name, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(name, "config.json"), []byte("{}"), 0o644)
+	}
+	for _, spec := range []string{"small", "lmzip-small"} {
+		l, err := Load(spec)
+		if err != nil {
+			t.Fatalf("Load(%q) with a folder of that name: %v", spec, err)
+		}
+		if l.Name != "lmzip-small" {
+			t.Fatalf("Load(%q) = %s, want the built-in lmzip-small", spec, l.Name)
+		}
+	}
+	if _, err := Load("./small"); err == nil {
+		t.Fatal(`Load("./small") loaded something from a folder with no model`)
+	}
+	_, err := Load("mymodel")
+	if err == nil || !strings.Contains(err.Error(), "./mymodel") {
+		t.Fatalf(`Load("mymodel"): %v (want an error suggesting ./mymodel)`, err)
+	}
+	if _, err := Load("nosuchmodel"); err == nil || !strings.Contains(err.Error(), "lmzip-base") {
+		t.Fatalf(`Load("nosuchmodel"): %v (want an error listing the built-in models)`, err)
+	}
+	for spec, want := range map[string]struct {
+		builtin, path string
+	}{
+		"base":       {"lmzip-base", ""},
+		"lmzip-base": {"lmzip-base", ""},
+		"./base":     {"", "./base"},
+		"/x/y":       {"", "/x/y"},
+		"a/b/c":      {"", "a/b/c"},
+		".":          {"", "."},
+		"..":         {"", ".."},
+	} {
+		b, p, err := Resolve(spec)
+		if err != nil || b != want.builtin || p != want.path {
+			t.Errorf("Resolve(%q) = %q, %q, %v; want %q, %q", spec, b, p, err, want.builtin, want.path)
+		}
+	}
+	home, _ := os.UserHomeDir()
+	if b, p, err := Resolve("~/m"); home != "" && (err != nil || b != "" || p != filepath.Join(home, "m")) {
+		t.Errorf(`Resolve("~/m") = %q, %q, %v`, b, p, err)
+	}
+}
+
+// TestEmbeddedID finds a built-in model by the id an archive records.
+func TestEmbeddedID(t *testing.T) {
+	l, err := Load("small")
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, ok := EmbeddedByID(l.ID())
+	if !ok || name != "lmzip-small" {
+		t.Fatalf("EmbeddedByID(%x) = %q, %v", l.ID(), name, ok)
+	}
+	if _, ok := EmbeddedByID([8]byte{1, 2, 3}); ok {
+		t.Fatal("a made-up id matched a built-in model")
+	}
+}
