@@ -227,19 +227,52 @@ type output struct {
 	file *atomicFile
 }
 
-func openOutput(path string, force bool, in os.FileInfo) (*output, error) {
+// openOutput starts writing path ("-" for standard output). in is the input
+// file (nil for standard input), whose mode the output takes; ident is the
+// input as opened, which the output must not be.
+func openOutput(path string, force bool, in, ident os.FileInfo) (*output, error) {
 	if path == "-" {
+		if st, err := os.Stdout.Stat(); err == nil && ident != nil && st.Mode().IsRegular() && os.SameFile(st, ident) {
+			return nil, errSameFile
+		}
 		return &output{w: bufio.NewWriterSize(os.Stdout, 1<<16)}, nil
 	}
-	var mode os.FileMode = 0o644
+	var mode os.FileMode // 0: 0666 less the umask
 	if in != nil {
 		mode = in.Mode().Perm()
 	}
-	f, err := createAtomic(path, force, mode)
+	f, err := createAtomic(path, force, mode, ident)
 	if err != nil {
 		return nil, err
 	}
 	return &output{w: bufio.NewWriterSize(f, 1<<16), file: f}, nil
+}
+
+// inputIdentity returns what the input file is, to compare with the
+// output: the file, or standard input when it is one.
+func inputIdentity(name string, st os.FileInfo) os.FileInfo {
+	if name != "-" {
+		return st
+	}
+	if st, err := os.Stdin.Stat(); err == nil {
+		return st
+	}
+	return nil
+}
+
+// removeInput removes an input file after success (--rm), unless it is
+// the output itself.
+func removeInput(name, dest string, ident os.FileInfo) error {
+	if name == "-" || dest == "-" {
+		return nil
+	}
+	if st, err := os.Stat(dest); err == nil && os.SameFile(st, ident) {
+		return errSameFile
+	}
+	if st, err := os.Stat(name); err != nil || !os.SameFile(st, ident) {
+		return fmt.Errorf("not removed: the input changed while lmzip read it")
+	}
+	return os.Remove(name)
 }
 
 func (o *output) Write(p []byte) (int, error) { return o.w.Write(p) }
@@ -256,7 +289,7 @@ func (o *output) finish(force bool, in os.FileInfo) error {
 	if err := o.file.commit(force); err != nil {
 		return err
 	}
-	if in != nil {
+	if in != nil && o.file.temp != "" {
 		os.Chtimes(o.file.final, in.ModTime(), in.ModTime())
 	}
 	return nil
@@ -281,7 +314,8 @@ func compressFile(name string, o *fileOptions, opt *lmzip.Options) error {
 		return err
 	}
 	defer in.Close()
-	out, err := openOutput(dest, o.force, st)
+	ident := inputIdentity(name, st)
+	out, err := openOutput(dest, o.force, st, ident)
 	if err != nil {
 		return err
 	}
@@ -318,8 +352,8 @@ func compressFile(name string, o *fileOptions, opt *lmzip.Options) error {
 		fmt.Fprintf(os.Stderr, "%s: %d -> %d bytes (%.2f%%, %.3f bits/byte), %s, %d tokens in %.1fs (%.0f tokens/s)\n",
 			displayName(name), s.In, s.Out, pct, bpb, w.Model(), s.Tokens, el.Seconds(), float64(s.Tokens)/el.Seconds())
 	}
-	if o.remove && name != "-" && dest != "-" {
-		return os.Remove(name)
+	if o.remove {
+		return removeInput(name, dest, ident)
 	}
 	return nil
 }
@@ -376,7 +410,7 @@ func decompressFile(name string, o *fileOptions, testOnly bool) error {
 	var w io.Writer = io.Discard
 	var out *output
 	if !testOnly {
-		if out, err = openOutput(dest, o.force, st); err != nil {
+		if out, err = openOutput(dest, o.force, st, inputIdentity(name, st)); err != nil {
 			return err
 		}
 		w = out
@@ -403,8 +437,8 @@ func decompressFile(name string, o *fileOptions, testOnly bool) error {
 		}
 		fmt.Fprintf(os.Stderr, "%s: %s (%.1fs)\n", displayName(name), what, time.Since(start).Seconds())
 	}
-	if o.remove && !testOnly && name != "-" && dest != "-" {
-		return os.Remove(name)
+	if o.remove && !testOnly {
+		return removeInput(name, dest, inputIdentity(name, st))
 	}
 	return nil
 }
