@@ -39,7 +39,8 @@ type Options struct {
 	// ParseRecipe); 0 means DefaultRecipe.
 	Recipe int
 	// ChunkSize is how much input is gathered before it is filtered and
-	// tokenised; 0 means 1 MiB.
+	// tokenised; 0 means 1 MiB. It is at least 4 KiB and at most 4 MiB
+	// (which bounds a block, and so what a Reader must hold).
 	ChunkSize int
 	// Progress, if not nil, is called after each block with the number
 	// of input bytes consumed so far.
@@ -50,7 +51,27 @@ const (
 	defaultGroup = 16
 	defaultChunk = 1 << 20
 	chunkFloor   = 1 << 12
+	maxChunk     = 4 << 20
 )
+
+// maxRecordedName bounds the model name an archive records: the name is
+// informational (the model id identifies the model), and a longer one
+// would break the promise that no input grows by more than 64 bytes plus
+// 0.1% (header, one stored block and end record take 35 bytes besides it).
+const maxRecordedName = 28
+
+// recordedName returns the model name an archive records: name cut to
+// maxRecordedName bytes, at a character boundary.
+func recordedName(name string) string {
+	if len(name) <= maxRecordedName {
+		return name
+	}
+	n := maxRecordedName
+	for n > 0 && !utf8.RuneStart(name[n]) {
+		n--
+	}
+	return name[:n]
+}
 
 // Stats describe what a Writer did.
 type Stats struct {
@@ -125,10 +146,7 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 	if group > maxGroupSegments {
 		return nil, fmt.Errorf("lmzip: GroupSegments exceeds %d", maxGroupSegments)
 	}
-	z.header = Header{Version: FormatVersion, Recipe: rec.ID, Model: l.Name, ModelID: l.ID(), SegmentTokens: seg, GroupSegments: group}
-	if len(l.Name) > maxNameLen {
-		return nil, errors.New("lmzip: model name too long")
-	}
+	z.header = Header{Version: FormatVersion, Recipe: rec.ID, Model: recordedName(l.Name), ModelID: l.ID(), SegmentTokens: seg, GroupSegments: group}
 	z.crc = crc32.Update(0, castagnoli, z.header.append(nil))
 	z.allowed = [3]bool{true, true, true}
 	if z.opt.Coders != nil {
@@ -149,7 +167,7 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 	if z.chunk <= 0 {
 		z.chunk = defaultChunk
 	}
-	z.chunk = max(z.chunk, chunkFloor)
+	z.chunk = min(max(z.chunk, chunkFloor), maxChunk)
 	z.meter, z.cm = cm.NewModel(), cm.NewModel()
 	return z, nil
 }
@@ -237,6 +255,9 @@ func (z *Writer) flush() error {
 	}
 	n, err := z.w.Write(z.out)
 	z.stats.Out += int64(n)
+	if err == nil && n < len(z.out) {
+		err = io.ErrShortWrite
+	}
 	z.out = z.out[:0]
 	return err
 }
@@ -373,8 +394,11 @@ func (z *Writer) writeBlock(segs []*segment, text []byte, rawLen int, f filter.C
 			return errors.New("lmzip: no coder allowed")
 		}
 	}
+	// A coded block must save more than a stored run's header over the
+	// stored form, for it may split a run of stored blocks in two: so no
+	// input grows by more than a few bytes, whatever the options.
 	block := z.codeBlock(segs, rawLen, f)
-	if len(block) >= storedSize(text, rawLen, f) {
+	if len(block)+maxStoredHeader > min(storedSize(text, rawLen, f), rawLen) {
 		z.addStored(text, rawLen, f)
 		return nil
 	}
@@ -398,6 +422,11 @@ type storedRun struct {
 
 // maxStoredRun bounds the text of merged stored blocks.
 const maxStoredRun = 4 << 20
+
+// maxStoredHeader bounds the bytes of a stored block besides its text and
+// line-end exceptions: tag, raw length, filter byte, exception count and
+// length (uvarints of at most 4 bytes below maxBlockRaw).
+const maxStoredHeader = 14
 
 func (z *Writer) addStored(text []byte, rawLen int, f filter.CRLF) {
 	r := z.stored

@@ -197,5 +197,5 @@ func report(name string, err error) {
 	if errors.Is(err, io.ErrShortWrite) {
 		err = fmt.Errorf("short write: %w", err)
 	}
-	fmt.Fprintf(os.Stderr, "lmzip: %s: %s\n", name, strings.TrimPrefix(err.Error(), "lmzip: "))
+	fmt.Fprintf(os.Stderr, "lmzip: %s: %s\n", escape(name), strings.TrimPrefix(err.Error(), "lmzip: "))
 }

@@ -60,7 +60,11 @@ type Coder struct {
 	caches []*model.Cache
 	q      []rans.Quantizer
 	freqs  [][]uint32
+	steps  int64
 }
+
+// Steps returns how many batched model steps Decode has run in all.
+func (c *Coder) Steps() int64 { return c.steps }
 
 // New returns a coder for model m whose segments begin with token start,
 // computing probabilities by recipe r (encoder and decoder must agree). m
@@ -211,6 +215,7 @@ func (c *Coder) Decode(stream []byte, lengths []int) ([][]int32, error) {
 				inputs = append(inputs, model.Input{Cache: c.caches[s], Tokens: prev[s : s+1]})
 			}
 		}
+		c.steps++
 		if err := c.m.Forward(inputs, hidden); err != nil {
 			return nil, err
 		}
@@ -231,6 +236,11 @@ func (c *Coder) Decode(stream []byte, lengths []int) ([][]int32, error) {
 			dec.Advance(cum[tok], cum[tok+1]-cum[tok])
 			out[s] = append(out[s], int32(tok))
 			prev[s] = int32(tok)
+		}
+		// A stream that has run out of words is bad: stop before running
+		// the model again.
+		if err := dec.Err(); err != nil {
+			return nil, err
 		}
 	}
 	if err := dec.Close(); err != nil {
