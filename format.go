@@ -61,6 +61,10 @@ func ParseRecipe(s string) (int, error) {
 	return r.ID, nil
 }
 
+// MaxGroupSegments is the largest number of segments in a block
+// (Options.GroupSegments).
+const MaxGroupSegments = maxGroupSegments
+
 // Limits that decoding enforces before allocating, so that a hostile
 // archive cannot make lmzip allocate without bound.
 const (

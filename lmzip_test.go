@@ -232,7 +232,7 @@ func TestWrongModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = Decompress(arc, nil)
-	if !errors.Is(err, ErrWrongModel) || !strings.Contains(err.Error(), `"llama"`) {
+	if !errors.Is(err, ErrWrongModel) || !strings.Contains(err.Error(), "the model llama (id ") {
 		t.Fatalf("directory model without -m: %v", err)
 	}
 }

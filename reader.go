@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"strconv"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/lmzip/lmzip/internal/cm"
 	"github.com/lmzip/lmzip/internal/lm"
@@ -191,7 +194,7 @@ func resolveModel(h *Header, override string) (*lm.LM, error) {
 		} else if name, ok := lm.EmbeddedByID(h.ModelID); ok {
 			spec = name
 		} else {
-			return nil, fmt.Errorf("%w: the archive was made with model %q (id %x), which is not built in: give its directory with -m", ErrWrongModel, h.Model, h.ModelID)
+			return nil, fmt.Errorf("%w: this archive was made with the model %s (id %x), which is not built in: give its directory with -m", ErrWrongModel, plainName(h.Model), h.ModelID)
 		}
 	}
 	l, err := lm.Load(spec)
@@ -199,9 +202,23 @@ func resolveModel(h *Header, override string) (*lm.LM, error) {
 		return nil, err
 	}
 	if l.ID() != h.ModelID {
-		return nil, fmt.Errorf("%w: the archive was made with model %q (id %x), not %q (id %x)", ErrWrongModel, h.Model, h.ModelID, l.Name, l.ID())
+		return nil, fmt.Errorf("%w: this archive was made with the model %s (id %x) and cannot be decoded with %s (id %x)", ErrWrongModel, plainName(h.Model), h.ModelID, plainName(l.Name), l.ID())
 	}
 	return l, nil
+}
+
+// plainName returns a model name for a message: as it is when it is
+// printable text without spaces, else quoted with Go's escapes.
+func plainName(s string) string {
+	for _, r := range s {
+		if r == utf8.RuneError || !unicode.IsGraphic(r) || unicode.IsSpace(r) || r == '"' {
+			return strconv.Quote(s)
+		}
+	}
+	if s == "" {
+		return `""`
+	}
+	return s
 }
 
 // Header returns the archive's header.

@@ -136,15 +136,18 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 		return nil, err
 	}
 	seg := z.opt.SegmentTokens
-	if seg <= 0 || seg > z.coder.MaxSegment() {
+	if seg < 0 || seg > z.coder.MaxSegment() {
+		return nil, fmt.Errorf("lmzip: segments of %d tokens: the model %s takes 1 to %d", seg, l.Name, z.coder.MaxSegment())
+	}
+	if seg == 0 {
 		seg = z.coder.MaxSegment()
 	}
 	group := z.opt.GroupSegments
-	if group <= 0 {
-		group = defaultGroup
+	if group < 0 || group > maxGroupSegments {
+		return nil, fmt.Errorf("lmzip: %d segments a block: 1 to %d", group, maxGroupSegments)
 	}
-	if group > maxGroupSegments {
-		return nil, fmt.Errorf("lmzip: GroupSegments exceeds %d", maxGroupSegments)
+	if group == 0 {
+		group = defaultGroup
 	}
 	z.header = Header{Version: FormatVersion, Recipe: rec.ID, Model: recordedName(l.Name), ModelID: l.ID(), SegmentTokens: seg, GroupSegments: group}
 	z.crc = crc32.Update(0, castagnoli, z.header.append(nil))

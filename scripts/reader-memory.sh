@@ -27,12 +27,14 @@ text=examples/compressor/AStudyInScarlet.txt
 head -c 60000 "$text" | "$L" -q -m base --group 16 -c > "$work/valid-16-2.lmz"
 head -c 120000 "$text" | "$L" -q -m base --group 32 --recipe f32 -c > "$work/valid-32-1.lmz"
 measure() { # label command...
+  local label=$1
+  shift
   /usr/bin/time -f "%M %e" -o "$work/time" "$@" > /dev/null 2> "$work/err"
   local rc=$?
   read -r kib secs < <(tail -n 1 "$work/time")
-  printf '%-28s %8d MiB %8.1f s   exit %d\n' "$1" $((kib / 1024)) "$secs" "$rc"
+  printf '%-34s %8d MiB %8.1f s   exit %d\n' "$label" $((kib / 1024)) "$secs" "$rc"
 }
-printf '%-28s %12s %10s\n' archive "peak RSS" time
+printf '%-34s %12s %10s\n' archive "peak RSS" time
 for h in 16-2 32-1; do
   for kind in valid filter lm cm; do
     f="$work/$kind-$h.lmz"

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/lmzip/lmzip"
+	"github.com/lmzip/lmzip/internal/lm"
 )
 
 // fileOptions are the flags shared by compress, decompress and test.
@@ -18,7 +20,6 @@ type fileOptions struct {
 	output  string
 	stdout  bool
 	force   bool
-	keep    bool
 	remove  bool
 	quiet   bool
 	verbose bool
@@ -31,21 +32,44 @@ type fileOptions struct {
 	suffix  string
 }
 
-func (o *fileOptions) register(fs *flagSet, compress bool) {
+// Modes of the file commands: each registers only the flags it uses.
+const (
+	modeCompress = iota
+	modeDecompress
+	modeTest
+)
+
+func (o *fileOptions) register(fs *flagSet, mode int) {
 	fs.stringVar(&o.model, 'm', "model", "MODEL", "base (default), small, or a model directory as a path (./DIR)")
-	fs.stringVar(&o.output, 'o', "output", "FILE", "write to FILE (one input only; - for standard output)")
-	fs.boolVar(&o.stdout, 'c', "stdout", "write to standard output, keep the input")
-	fs.boolVar(&o.force, 'f', "force", "overwrite existing files; write compressed data to a terminal")
-	fs.boolVar(&o.keep, 'k', "keep", "keep the input file (the default)")
-	fs.boolVar(&o.remove, 0, "rm", "remove the input file after success")
+	if mode != modeTest {
+		fs.stringVar(&o.output, 'o', "output", "FILE", "write to FILE (one input only; - for standard output)")
+		fs.boolVar(&o.stdout, 'c', "stdout", "write to standard output, keep the input")
+		fs.boolVar(&o.force, 'f', "force", "overwrite existing files; write compressed data to a terminal")
+		// -k and --rm: the last one given wins.
+		fs.specs = append(fs.specs,
+			&flagSpec{short: 'k', long: "keep", usage: "keep the input file (the default)", set: func(string) error { o.remove = false; return nil }},
+			&flagSpec{long: "rm", usage: "remove the input file after success", set: func(string) error { o.remove = true; return nil }})
+	}
+	if mode == modeTest {
+		// gzip -t accepts these; they change nothing when testing.
+		var ignored bool
+		fs.boolVar(&ignored, 'c', "stdout", "")
+		fs.boolVar(&ignored, 'f', "force", "")
+		fs.boolVar(&ignored, 'k', "keep", "")
+		for _, s := range fs.specs[len(fs.specs)-3:] {
+			s.hidden = true
+		}
+	}
 	fs.boolVar(&o.quiet, 'q', "quiet", "print nothing but errors")
 	fs.boolVar(&o.verbose, 'v', "verbose", "print a line per file even when not on a terminal")
-	fs.intVar(&o.threads, 'T', "threads", "N", "use N threads (default: all cores)")
+	fs.countVar(&o.threads, 'T', "threads", "N", fmt.Sprintf("use N threads (default: all cores; at most %d)", lmzip.MaxThreads))
 	fs.boolVar(&o.noProg, 0, "no-progress", "do not draw a progress bar")
-	fs.stringVar(&o.suffix, 'S', "suffix", "SUF", "archive suffix (default .lmz)")
-	if compress {
-		fs.intVar(&o.segment, 0, "segment", "N", "tokens per segment (default: the model's context)")
-		fs.intVar(&o.group, 0, "group", "N", "segments per block, decoded in lockstep (default 16)")
+	if mode != modeTest {
+		fs.stringVar(&o.suffix, 'S', "suffix", "SUF", "archive suffix (default .lmz)")
+	}
+	if mode == modeCompress {
+		fs.countVar(&o.segment, 0, "segment", "N", "tokens per segment (default: the model's context)")
+		fs.countVar(&o.group, 0, "group", "N", fmt.Sprintf("segments per block, decoded in lockstep (default 16, at most %d)", lmzip.MaxGroupSegments))
 		fs.stringVar(&o.coders, 0, "coders", "LIST", "coders a segment may use: lm,cm,raw (default all)")
 		fs.stringVar(&o.recipe, 0, "recipe", "NAME", "numeric recipe: "+recipeNames()+" (default "+defaultRecipeName()+")")
 	}
@@ -104,10 +128,10 @@ original's checksum. Exit status 0 means every archive is intact.
 // parseFileFlags parses the flags of compress, decompress and test and
 // returns the options and the files (standard input when none is named).
 // With ok false, the command is over and code is its exit status.
-func parseFileFlags(c *command, args []string, compress bool) (o *fileOptions, files []string, code int, ok bool) {
+func parseFileFlags(c *command, args []string, mode int) (o *fileOptions, files []string, code int, ok bool) {
 	o = &fileOptions{}
 	fs := &flagSet{}
-	o.register(fs, compress)
+	o.register(fs, mode)
 	if files, code, ok = parseFlags(c, fs, args); !ok {
 		return nil, nil, code, false
 	}
@@ -127,7 +151,7 @@ func parseFileFlags(c *command, args []string, compress bool) (o *fileOptions, f
 }
 
 func runCompress(args []string) int {
-	o, files, code, ok := parseFileFlags(commands["compress"], args, true)
+	o, files, code, ok := parseFileFlags(commands["compress"], args, modeCompress)
 	if !ok {
 		return code
 	}
@@ -142,20 +166,21 @@ func runCompress(args []string) int {
 	if o.coders != "" {
 		opt.Coders = strings.Split(o.coders, ",")
 	}
+	// Bad option values (a model that does not load, a block size out of
+	// range, an unknown coder) are a bad command line: reported once,
+	// before any file is touched.
+	if _, err := lmzip.NewWriter(io.Discard, opt); err != nil {
+		return usageError("%v", strings.TrimPrefix(err.Error(), "lmzip: "))
+	}
 	exit := exitOK
 	for _, f := range files {
 		if err := compressFile(f, o, opt); err != nil {
 			report(f, err)
 			exit = exitError
-			if errors.Is(err, errUsage) {
-				return exitUsage
-			}
 		}
 	}
 	return exit
 }
-
-var errUsage = errors.New("usage")
 
 // recipeNames lists the numeric recipes' names for --help.
 func recipeNames() string {
@@ -193,6 +218,10 @@ func (o *fileOptions) target(name string, compress bool) (string, error) {
 	if !ok || base == "" {
 		return "", fmt.Errorf("unknown suffix (expected %s); use -o or -c to name the output", o.suffix)
 	}
+	if base == "-" {
+		// A file named "-" (from "-.lmz"), not standard output.
+		base = "./-"
+	}
 	return base, nil
 }
 
@@ -204,6 +233,10 @@ func openInput(name string) (io.ReadCloser, int64, os.FileInfo, error) {
 	}
 	f, err := os.Open(name)
 	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the file's name starts the message already
+		}
 		return nil, 0, nil, err
 	}
 	st, err := f.Stat()
@@ -370,9 +403,18 @@ func runDecompress(args []string, testOnly bool) int {
 	if testOnly {
 		c = commands["test"]
 	}
-	o, files, code, ok := parseFileFlags(c, args, false)
+	mode := modeDecompress
+	if testOnly {
+		mode = modeTest
+	}
+	o, files, code, ok := parseFileFlags(c, args, mode)
 	if !ok {
 		return code
+	}
+	if o.model != "" {
+		if _, err := lm.Load(o.model); err != nil {
+			return usageError("%v", strings.TrimPrefix(err.Error(), "lmzip: "))
+		}
 	}
 	exit := exitOK
 	for _, f := range files {

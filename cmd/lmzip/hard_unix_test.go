@@ -193,3 +193,28 @@ func TestStaleTemps(t *testing.T) {
 		}
 	}
 }
+
+// maxRSS returns the peak resident memory of a finished command, in bytes.
+func maxRSS(cmd *exec.Cmd) int64 {
+	if u, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		return u.Maxrss << 10 // KiB on Linux
+	}
+	return 0
+}
+
+// TestNoTempNamesInErrors: a write that fails names the output, not its
+// temporary file (item 17).
+func TestNoTempNamesInErrors(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "r.bin"), bytes.Repeat([]byte("0123456789abcdef"), 4096))
+	// Files may grow to 2 KiB only: the write fails with "file too large".
+	cmd := exec.Command("sh", "-c", `ulimit -f 4 && exec "$0" -m "$1" --coders raw r.bin`, binary, tiny(t))
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "r.bin.lmz") || strings.Contains(string(out), ".tmp") || strings.Contains(string(out), ".lmzip-") {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if got := files(t, dir); got != "r.bin" {
+		t.Fatalf("left %s", got)
+	}
+}

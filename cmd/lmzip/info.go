@@ -30,6 +30,13 @@ raw: stored).
 		usage:   "",
 		help:    "Lists the models built into this lmzip binary.\n",
 		run: func(args []string) int {
+			rest, code, ok := parseFlags(commands["models"], &flagSet{}, args)
+			if !ok {
+				return code
+			}
+			if len(rest) > 0 {
+				return usageError("models: unexpected argument %q", rest[0])
+			}
 			for _, m := range lmzip.Models() {
 				def := ""
 				if m == lmzip.DefaultModel {
@@ -45,6 +52,8 @@ raw: stored).
 func runInfo(args []string) int {
 	c := commands["info"]
 	fs := &flagSet{}
+	verbose := false
+	fs.boolVar(&verbose, 'v', "verbose", "describe every member of a concatenation")
 	files, code, ok := parseFlags(c, fs, args)
 	if !ok {
 		return code
@@ -67,12 +76,12 @@ func runInfo(args []string) int {
 			exit = exitError
 			continue
 		}
-		printInfo(displayName(name), info)
+		printInfo(displayName(name), info, verbose)
 	}
 	return exit
 }
 
-func printInfo(name string, i *lmzip.Info) {
+func printInfo(name string, i *lmzip.Info, verbose bool) {
 	pct := 0.0
 	if i.Size > 0 {
 		pct = 100 * float64(i.Compressed) / float64(i.Size)
@@ -94,7 +103,7 @@ func printInfo(name string, i *lmzip.Info) {
   segments    %s
 `, escape(name), i.Version, i.Recipe, recipeLabel(i.Recipe), escape(i.Model), i.ModelID, original, i.Compressed, pct, i.BitsPerByte(),
 		i.Blocks, i.Stored, i.Tokens, i.SegmentTokens, i.GroupSegments, strings.Join(segs, ", "))
-	if len(i.Members) > 1 {
+	if len(i.Members) > 1 || verbose {
 		for k, m := range i.Members {
 			fmt.Fprintf(os.Stdout, "  member %-4d %d -> %d bytes, CRC-32C %08x, %s (id %x), recipe %d\n",
 				k+1, m.Size, m.Compressed, m.Checksum, escape(m.Model), m.ModelID, m.Recipe)

@@ -214,7 +214,7 @@ func TestFaults(t *testing.T) {
 	}
 
 	// The wrong model names the one needed.
-	check("wrong model", runCLI(t, dir, nil, "-d", "-m", "small", "good.lmz"), `model "llama"`)
+	check("wrong model", runCLI(t, dir, nil, "-d", "-m", "small", "good.lmz"), "made with the model llama (id ")
 	check("missing model", runCLI(t, dir, nil, "-d", "good.lmz"), "give its directory with -m")
 
 	// A newer format version.

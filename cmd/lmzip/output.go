@@ -159,6 +159,10 @@ func createAtomic(path string, force bool, perm os.FileMode, same os.FileInfo) (
 		}
 	}
 	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("cannot create %s: %w", path, pe.Err)
+		}
 		return nil, err
 	}
 	tempMu.Lock()
@@ -171,11 +175,36 @@ func createAtomic(path string, force bool, perm os.FileMode, same os.FileInfo) (
 	return &atomicFile{File: f, final: final, temp: f.Name()}, nil
 }
 
+// Write writes to the file; errors name the destination, not the
+// temporary file.
+func (a *atomicFile) Write(p []byte) (int, error) {
+	n, err := a.File.Write(p)
+	return n, a.named(err)
+}
+
+// named rewrites an error about the temporary file to name the
+// destination: users never see temporary names.
+func (a *atomicFile) named(err error) error {
+	if err == nil || a.temp == "" {
+		return err
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path == a.temp {
+		return &fs.PathError{Op: pe.Op, Path: a.final, Err: pe.Err}
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return fmt.Errorf("cannot put %s in place: %w", a.final, le.Err)
+	}
+	return err
+}
+
 // commit syncs and renames the file into place.
-func (a *atomicFile) commit(force bool) error {
+func (a *atomicFile) commit(force bool) (err error) {
 	if a.temp == "" {
 		return a.File.Close()
 	}
+	defer func() { err = a.named(err) }()
 	if err := a.File.Sync(); err != nil {
 		a.abort()
 		return err

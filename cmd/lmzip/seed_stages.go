@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/lmzip/lmzip/internal/kernel"
+	"github.com/lmzip/lmzip"
 	"github.com/lmzip/lmzip/internal/lm"
 	"github.com/lmzip/lmzip/internal/seed"
 	"github.com/lmzip/lmzip/internal/tokenizer"
@@ -50,7 +50,7 @@ func (a *seedArgs) register(fs *flagSet) {
 	a.window, a.topN, a.precision = -1, -1, seedPrecision
 	fs.stringVar(&a.in, 'i', "infile", "FILE", "input file (default: standard input)")
 	fs.stringVar(&a.out, 'o', "outfile", "FILE", "output file (default: standard output)")
-	fs.stringVar(&a.name, 'n', "name", "MODEL", "model: base, small, or a Hugging Face directory (default: the JSON's modelName, else "+models.Default+")")
+	fs.stringVar(&a.name, 'n', "name", "MODEL", "model: base, small, or a model directory; as in the seed, a bare name that is a folder here is that folder (default: the JSON's modelName, else "+models.Default+")")
 	fs.intVar(&a.window, 'w', "window", "N", fmt.Sprintf("context window in tokens (default: the JSON's contextwindow, else %d)", seedWindow))
 	fs.intVar(&a.topN, 't', "topN", "K", fmt.Sprintf("K of the top-K list (default: the JSON's topN, else %d)", seedTopN))
 	fs.intVar(&a.stopAt, 's', "stopat", "N", "handle only the first N tokens")
@@ -58,7 +58,7 @@ func (a *seedArgs) register(fs *flagSet) {
 		set: func(v string) error { a.comment = &v; return nil }})
 	fs.intVar(&a.precision, 'p', "precision", "BITS", "rANS precision in bits, 1..32 (default 32)")
 	fs.stringVar(&a.format, 'f', "format", "FMT", "figure format (accepted and ignored)")
-	fs.intVar(&a.limit, 'l', "limit", "N", "threads for the model (the seed's torch thread limit)")
+	fs.countVar(&a.limit, 'l', "limit", "N", "threads for the model (the seed's torch thread limit)")
 	fs.stringVar(&a.cooldown, 0, "cooldown", "SECS", "accepted and ignored: lmzip does not sleep between passes (-cd)")
 	fs.boolVar(&a.quiet, 'q', "quiet", "no progress on standard error")
 }
@@ -88,7 +88,7 @@ func seedCommand(name, summary, help string, run func(a *seedArgs) error) {
 			return usageError("%s: unexpected argument %q (use -i and -o)", name, rest[0])
 		}
 		if a.limit > 0 {
-			kernel.SetThreads(a.limit)
+			lmzip.SetThreads(a.limit)
 		}
 		if err := run(a); err != nil {
 			fmt.Fprintf(os.Stderr, "lmzip %s: %v\n", name, err)
@@ -173,10 +173,23 @@ func (a *seedArgs) intOr(flag int, o *seed.Object, key string, def int) int {
 	return def
 }
 
+// seedSpec resolves the seed's -n NAME: the rules of -m (built-in names
+// first, paths), except that a bare name that is a folder here names that
+// folder, as transformers' from_pretrained, to which the seed passes -n,
+// does (the seed's run.sh says -n gpt2).
+func seedSpec(spec string) string {
+	if _, _, err := lm.Resolve(spec); err != nil {
+		if st, e := os.Stat(spec); e == nil && st.IsDir() {
+			return "./" + spec
+		}
+	}
+	return spec
+}
+
 // loadTokenizer loads only the tokenizer of a model spec: an embedded
 // model, or a directory with a tokenizer.json (no weights needed).
 func loadTokenizer(spec string) (*tokenizer.Tokenizer, error) {
-	builtin, dir, err := lm.Resolve(spec)
+	builtin, dir, err := lm.Resolve(seedSpec(spec))
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +204,7 @@ func loadTokenizer(spec string) (*tokenizer.Tokenizer, error) {
 }
 
 func loadModel(spec string) (*lm.LM, error) {
-	l, err := lm.Load(spec)
+	l, err := lm.Load(seedSpec(spec))
 	if err != nil {
 		return nil, fmt.Errorf("%w (give -n base, small or a Hugging Face model directory)", err)
 	}
