@@ -74,7 +74,7 @@ func benchOne(name string, data []byte, model string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := lmzip.NewReader(bytes.NewReader(emptyArchive(model)), nil); err != nil {
+	if _, err := lmzip.NewReader(bytes.NewReader(emptyArchive(model)), &lmzip.ReaderOptions{Model: model}); err != nil {
 		return err
 	}
 	label := w.Model() + " " + filepath.Base(name)
@@ -94,7 +94,7 @@ func benchOne(name string, data []byte, model string) error {
 	st := w.Stats()
 	bar = newProgress("decompress "+label, int64(buf.Len()), true)
 	t1 := time.Now()
-	r, err := lmzip.NewReader(bytes.NewReader(buf.Bytes()), &lmzip.ReaderOptions{Progress: bar.update})
+	r, err := lmzip.NewReader(bytes.NewReader(buf.Bytes()), &lmzip.ReaderOptions{Model: model, Progress: bar.update})
 	if err != nil {
 		return err
 	}
