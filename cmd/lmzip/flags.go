@@ -67,6 +67,17 @@ func (fs *flagSet) lookupShort(c byte) *flagSpec {
 	return nil
 }
 
+// longNames lists the long names of the flags.
+func (fs *flagSet) longNames() []string {
+	var names []string
+	for _, s := range fs.specs {
+		if s.long != "" {
+			names = append(names, s.long)
+		}
+	}
+	return names
+}
+
 func (fs *flagSet) lookupLong(name string) *flagSpec {
 	for _, s := range fs.specs {
 		if s.long == name {

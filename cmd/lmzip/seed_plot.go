@@ -55,11 +55,14 @@ func runPlot(args []string) int {
 		return usageError("plot needs a figure: hist, heatmap or colors")
 	}
 	kind, args := args[0], args[1:]
+	args, err := argparseArgs(fs, args)
+	if err != nil {
+		return usageError("plot: %v", err)
+	}
 	rest, code, ok := parseFlags(c, fs, args)
 	if !ok {
 		return code
 	}
-	var err error
 	switch kind {
 	case "hist":
 		err = plotHist(a)
