@@ -272,7 +272,8 @@ var hostileDir = flag.String("hostile.dir", "", "write the worst-case archives t
 
 // TestWriteHostileArchives writes, with -hostile.dir DIR, archives crafted
 // to make a reader use as much memory and time as the format's limits let
-// it, for a header of lmzip-base with G segments a block and recipe R:
+// it, for a header of lmzip-base with G segments a block and recipe R
+// (segments of 1024 tokens, or of 1 token for G = 1):
 //
 //	filter-G-R.lmz  a stored block of maxBlockRaw LFs, every one a
 //	                line-end exception (a valid archive)
@@ -293,9 +294,8 @@ func TestWriteHostileArchives(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const S = 1024
-	for _, hdr := range []struct{ group, recipe int }{{16, RecipeFloat16}, {32, RecipeFloat32}} {
-		G := hdr.group
+	for _, hdr := range []struct{ seg, group, recipe int }{{1024, 16, RecipeFloat16}, {1024, 32, RecipeFloat32}, {1, 1, RecipeFloat16}} {
+		S, G := hdr.seg, hdr.group
 		write := func(kind string, blk, orig []byte) {
 			arc := craft(t, "base", hdr.recipe, S, G, blk, orig)
 			name := filepath.Join(*hostileDir, fmt.Sprintf("%s-%d-%d.lmz", kind, G, hdr.recipe))

@@ -70,6 +70,9 @@ func edgeInputs() map[string][]byte {
 
 func TestRoundTripEdgesTiny(t *testing.T) {
 	for name, data := range edgeInputs() {
+		if testing.Short() && len(data) > 4000 {
+			continue // the race detector's tier: the small inputs cross every path
+		}
 		for _, coders := range [][]string{nil, {"lm"}, {"cm"}, {"raw"}} {
 			t.Run(name+"/"+strings.Join(coders, ","), func(t *testing.T) {
 				roundTrip(t, data, &Options{Model: tinyModel(t), Coders: coders, GroupSegments: 3, ChunkSize: 4096})
@@ -123,6 +126,9 @@ func TestIncompressibleGrowsLittle(t *testing.T) {
 // not depend on the number of threads or on the kernel implementation.
 func TestArchiveIndependentOfThreadsAndKernels(t *testing.T) {
 	for _, recipe := range []int{RecipeFloat32, RecipeFloat16} {
+		if testing.Short() && recipe != DefaultRecipe {
+			continue // the race detector's tier: one recipe finds the same races
+		}
 		archiveIndependentOf(t, recipe)
 	}
 }
@@ -130,6 +136,10 @@ func TestArchiveIndependentOfThreadsAndKernels(t *testing.T) {
 func archiveIndependentOf(t *testing.T, recipe int) {
 	text := sample(t, "calgary/paper1", 3000)
 	opt := &Options{Model: "small", GroupSegments: 4, SegmentTokens: 200, Recipe: recipe}
+	if testing.Short() { // the race detector's tier: fewer tokens, as many segments
+		text = text[:800]
+		opt.SegmentTokens = 50
+	}
 	want, err := Compress(text, opt)
 	if err != nil {
 		t.Fatal(err)
@@ -159,6 +169,9 @@ func archiveIndependentOf(t *testing.T, recipe int) {
 
 func TestStreamingWritesMatchOneWrite(t *testing.T) {
 	text := sample(t, "calgary/bib", 20000)
+	if testing.Short() { // the race detector's tier: still several chunks
+		text = text[:9000]
+	}
 	opt := &Options{Model: tinyModel(t), ChunkSize: 5000}
 	want, err := Compress(text, opt)
 	if err != nil {

@@ -24,11 +24,11 @@ type Options struct {
 	// or the path of a Hugging Face model directory.
 	Model string
 	// SegmentTokens is the number of tokens per segment; 0 means the
-	// model's context length.
+	// model's context length, which is also the most it may be.
 	SegmentTokens int
 	// GroupSegments is the largest number of segments coded together in a
 	// block, which decompression advances in lockstep (its batch size);
-	// 0 means 16.
+	// 0 means 16, and it may be at most MaxGroupSegments.
 	GroupSegments int
 	// Coders restricts the coders a segment may use; nil allows all. The
 	// names are "lm" (the language model), "cm" (the context-mixing coder)
