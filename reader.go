@@ -161,13 +161,18 @@ func (z *Reader) Close() error {
 	return err
 }
 
-// coderFor returns the language-model coder for an archive's header.
+// coderFor returns the language-model decoder for an archive's header.
 func coderFor(h *Header, l *lm.LM) (*lmcoder.Coder, error) {
 	r, err := recipeOf(h)
 	if err != nil {
 		return nil, err
 	}
-	return newCoder(l, r)
+	c, err := newCoder(l, r)
+	if err != nil {
+		return nil, err
+	}
+	c.LimitTokens(l.Tokenizer.VocabSize())
+	return c, nil
 }
 
 // newCoder returns the language-model coder of model l under recipe r.

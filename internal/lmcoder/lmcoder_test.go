@@ -106,3 +106,24 @@ func TestDecodeStopsOnBadStream(t *testing.T) {
 		t.Fatalf("ran %d model steps of %d on a stream known to be bad", c.Steps(), lengths[0])
 	}
 }
+
+// TestDecodeStopsOnForeignToken: a token outside the tokenizer is a bad
+// stream too; Decode stops at the step that decodes one.
+func TestDecodeStopsOnForeignToken(t *testing.T) {
+	m := tinyModel(t)
+	rec, _ := recipe.Lookup(1)
+	c := New(m, 0, rec)
+	c.LimitTokens(1) // only token 0 is valid: any other ends decoding
+	lengths := []int{c.MaxSegment(), c.MaxSegment()}
+	stream := make([]byte, 8+4*2*c.MaxSegment())
+	for i := range stream {
+		stream[i] = byte(i*7 + 3)
+	}
+	stream[7] = 0x40
+	if _, err := c.Decode(stream, lengths); err == nil {
+		t.Fatal("decoded tokens outside the limit")
+	}
+	if c.Steps() > 1 {
+		t.Fatalf("ran %d steps after decoding a foreign token in the first", c.Steps())
+	}
+}
