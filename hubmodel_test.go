@@ -33,8 +33,22 @@ func TestHubModelArchive(t *testing.T) {
 	srv.Close()
 	t.Setenv("HF_HUB_OFFLINE", "1")
 
-	data := []byte("The Hub's models are found again in the cache, by name and commit.\n")
-	arc, err := Compress(data, &Options{Model: "org/tiny"})
+	// A short input records a 12-digit commit prefix (the growth bound
+	// leaves no room for the whole name), which the cache resolves too.
+	short := []byte("The Hub's models are found again in the cache, by name and commit.\n")
+	arc, err := Compress(short, &Options{Model: "org/tiny"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, err := Inspect(bytes.NewReader(arc)); err != nil || info.Model != "org/tiny@"+commit[:12] {
+		t.Fatalf("header model %q (%v), want org/tiny@%s", info.Model, err, commit[:12])
+	}
+	if got, err := Decompress(arc, nil); err != nil || !bytes.Equal(got, short) {
+		t.Fatalf("decompress with a commit prefix: %v", err)
+	}
+
+	data := bytes.Repeat(short, 400) // enough input to record the whole name
+	arc, err = Compress(data, &Options{Model: "org/tiny"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,4 +96,28 @@ func TestHubModelArchive(t *testing.T) {
 	if !errors.Is(err, ErrWrongModel) || !strings.Contains(err.Error(), "which is not in the Hugging Face cache ("+cache+"); download it with: lmzip pull org/tiny@"+commit) {
 		t.Fatalf("decompress with no model in the cache: %v", err)
 	}
+	// A commit prefix: the message names the repository to pull and the
+	// commit to look for.
+	arc, err = Compress(short, &Options{Model: tinyModel(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = NewReader(bytes.NewReader(replaceName(t, arc, "org/tiny@"+commit[:12])), nil)
+	if !errors.Is(err, ErrWrongModel) || !strings.Contains(err.Error(), "lmzip pull org/tiny (the archive was made with commit "+commit[:12]) {
+		t.Fatalf("decompress a short archive with no model in the cache: %v", err)
+	}
+}
+
+// replaceName returns arc with the model name in its header replaced.
+func replaceName(t *testing.T, arc []byte, name string) []byte {
+	t.Helper()
+	var h Header
+	r, err := NewReader(bytes.NewReader(arc), &ReaderOptions{Model: tinyModel(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h = r.Header()
+	old := h.append(nil)
+	h.Model = name
+	return append(h.append(nil), arc[len(old):]...)
 }

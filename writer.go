@@ -8,6 +8,7 @@ import (
 	"hash/crc32"
 	"io"
 	"math"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/lmzip/lmzip/internal/cm"
@@ -26,11 +27,11 @@ type Options struct {
 	// then names it "org/name@commit").
 	Model string
 	// SegmentTokens is the number of tokens per segment; 0 means the
-	// model's context length.
+	// model's context length, which is also the most it may be.
 	SegmentTokens int
 	// GroupSegments is the largest number of segments coded together in a
 	// block, which decompression advances in lockstep (its batch size);
-	// 0 means 16.
+	// 0 means 16, and it may be at most MaxGroupSegments.
 	GroupSegments int
 	// Coders restricts the coders a segment may use; nil allows all. The
 	// names are "lm" (the language model), "cm" (the context-mixing coder)
@@ -41,7 +42,8 @@ type Options struct {
 	// ParseRecipe); 0 means DefaultRecipe.
 	Recipe int
 	// ChunkSize is how much input is gathered before it is filtered and
-	// tokenised; 0 means 1 MiB.
+	// tokenised; 0 means 1 MiB. It is at least 4 KiB and at most 4 MiB
+	// (which bounds a block, and so what a Reader must hold).
 	ChunkSize int
 	// Progress, if not nil, is called after each block with the number
 	// of input bytes consumed so far.
@@ -52,7 +54,36 @@ const (
 	defaultGroup = 16
 	defaultChunk = 1 << 20
 	chunkFloor   = 1 << 12
+	maxChunk     = 4 << 20
 )
+
+// minRecordedName is the model name an archive can always record: the
+// name is a hint (the model id identifies the model), and a longer one
+// would break the promise that no input grows by more than 64 bytes plus
+// 0.1% (header, one stored block and end record take 35 bytes besides it).
+// Each 1000 bytes of input allow one byte more.
+const minRecordedName = 28
+
+// recordedName returns the model name an archive of at least n input bytes
+// records: the whole name if it fits the budget of minRecordedName + n/1000
+// bytes; else, for a model from the Hugging Face Hub (org/name@commit), the
+// name with a 12-digit commit prefix, which the cache still resolves; else
+// the name cut at a character boundary.
+func recordedName(name string, n int64) string {
+	budget := minRecordedName + int(min(n/1000, maxNameLen))
+	if len(name) <= budget {
+		return name
+	}
+	if repo, commit, ok := strings.Cut(name, "@"); ok && len(commit) > 12 {
+		if short := repo + "@" + commit[:12]; len(short) <= budget {
+			return short
+		}
+	}
+	for budget > 0 && !utf8.RuneStart(name[budget]) {
+		budget--
+	}
+	return name[:budget]
+}
 
 // Stats describe what a Writer did.
 type Stats struct {
@@ -85,6 +116,7 @@ type Writer struct {
 	meter   *cm.Model  // runs ahead of model, measuring what the CM coder would cost
 	cm      *cm.Model
 	crc     uint32
+	begun   bool // the header is fixed
 	started bool
 	closed  bool
 	err     error
@@ -117,21 +149,20 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 		return nil, err
 	}
 	seg := z.opt.SegmentTokens
-	if seg <= 0 || seg > z.coder.MaxSegment() {
+	if seg < 0 || seg > z.coder.MaxSegment() {
+		return nil, fmt.Errorf("lmzip: segments of %d tokens: the model %s takes 1 to %d", seg, l.Name, z.coder.MaxSegment())
+	}
+	if seg == 0 {
 		seg = z.coder.MaxSegment()
 	}
 	group := z.opt.GroupSegments
-	if group <= 0 {
+	if group < 0 || group > maxGroupSegments {
+		return nil, fmt.Errorf("lmzip: %d segments a block: 1 to %d", group, maxGroupSegments)
+	}
+	if group == 0 {
 		group = defaultGroup
 	}
-	if group > maxGroupSegments {
-		return nil, fmt.Errorf("lmzip: GroupSegments exceeds %d", maxGroupSegments)
-	}
-	z.header = Header{Version: FormatVersion, Recipe: rec.ID, Model: l.Name, ModelID: l.ID(), SegmentTokens: seg, GroupSegments: group}
-	if len(l.Name) > maxNameLen {
-		return nil, errors.New("lmzip: model name too long")
-	}
-	z.crc = crc32.Update(0, castagnoli, z.header.append(nil))
+	z.header = Header{Version: FormatVersion, Recipe: rec.ID, ModelID: l.ID(), SegmentTokens: seg, GroupSegments: group}
 	z.allowed = [3]bool{true, true, true}
 	if z.opt.Coders != nil {
 		z.allowed = [3]bool{}
@@ -151,7 +182,7 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 	if z.chunk <= 0 {
 		z.chunk = defaultChunk
 	}
-	z.chunk = max(z.chunk, chunkFloor)
+	z.chunk = min(max(z.chunk, chunkFloor), maxChunk)
 	z.meter, z.cm = cm.NewModel(), cm.NewModel()
 	return z, nil
 }
@@ -217,6 +248,7 @@ func (z *Writer) Close() error {
 		}
 		z.pending = nil
 	}
+	z.begin(0)
 	z.flushStored()
 	z.startArchive()
 	z.out = append(z.out, tagEnd)
@@ -224,6 +256,18 @@ func (z *Writer) Close() error {
 	z.out = binary.LittleEndian.AppendUint32(z.out, z.crc)
 	z.err = z.flush()
 	return z.err
+}
+
+// begin fixes the header before the first chunk of n bytes (0 for empty
+// input) is coded: the model name it records depends on how much input
+// there is at least, and the checksum covers the header.
+func (z *Writer) begin(n int) {
+	if z.begun {
+		return
+	}
+	z.begun = true
+	z.header.Model = recordedName(z.lm.Name, int64(n))
+	z.crc = crc32.Update(0, castagnoli, z.header.append(nil))
 }
 
 func (z *Writer) startArchive() {
@@ -239,6 +283,9 @@ func (z *Writer) flush() error {
 	}
 	n, err := z.w.Write(z.out)
 	z.stats.Out += int64(n)
+	if err == nil && n < len(z.out) {
+		err = io.ErrShortWrite
+	}
 	z.out = z.out[:0]
 	return err
 }
@@ -259,6 +306,7 @@ type segment struct {
 
 // compressChunk filters, tokenises and codes one chunk of input.
 func (z *Writer) compressChunk(raw []byte) error {
+	z.begin(len(raw))
 	z.crc = crc32.Update(z.crc, castagnoli, raw)
 	filtered, lineEnds := filter.EncodeCRLF(raw)
 	// Each token's stretch of the text: a segment's text is taken from
@@ -397,8 +445,11 @@ func (z *Writer) writeBlock(segs []*segment, text []byte, rawLen int, f filter.C
 			return errors.New("lmzip: the model's tokenizer cannot spell this input exactly (it has no byte fallback); allow the cm or raw coder")
 		}
 	}
+	// A coded block must save more than a stored run's header over the
+	// stored form, for it may split a run of stored blocks in two: so no
+	// input grows by more than a few bytes, whatever the options.
 	block := z.codeBlock(segs, rawLen, f)
-	if len(block) >= storedSize(text, rawLen, f) {
+	if len(block)+maxStoredHeader > min(storedSize(text, rawLen, f), rawLen) {
 		z.addStored(text, rawLen, f)
 		return nil
 	}
@@ -422,6 +473,11 @@ type storedRun struct {
 
 // maxStoredRun bounds the text of merged stored blocks.
 const maxStoredRun = 4 << 20
+
+// maxStoredHeader bounds the bytes of a stored block besides its text and
+// line-end exceptions: tag, raw length, filter byte, exception count and
+// length (uvarints of at most 4 bytes below maxBlockRaw).
+const maxStoredHeader = 14
 
 func (z *Writer) addStored(text []byte, rawLen int, f filter.CRLF) {
 	r := z.stored

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,7 +37,7 @@ func runBench(args []string) int {
 	modelList := "base"
 	threads := 0
 	fs.stringVar(&modelList, 'm', "model", "MODELS", "comma-separated models (default base)")
-	fs.intVar(&threads, 'T', "threads", "N", "threads (default: all cores)")
+	fs.countVar(&threads, 'T', "threads", "N", "threads (default: all cores)")
 	files, code, ok := parseFlags(c, fs, args)
 	if !ok {
 		return code
@@ -73,18 +74,32 @@ func benchOne(name string, data []byte, model string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := lmzip.NewReader(bytes.NewReader(emptyArchive(model)), nil); err != nil {
+	if _, err := lmzip.NewReader(bytes.NewReader(emptyArchive(model)), &lmzip.ReaderOptions{Model: model}); err != nil {
+		return err
+	}
+	label := w.Model() + " " + filepath.Base(name)
+	bar := newProgress("compress "+label, int64(len(data)), true)
+	w, err = lmzip.NewWriter(&buf, &lmzip.Options{Model: model, Progress: bar.update})
+	if err != nil {
 		return err
 	}
 	t0 := time.Now()
 	w.Write(data)
-	if err := w.Close(); err != nil {
+	err = w.Close()
+	bar.finish()
+	if err != nil {
 		return err
 	}
 	tc := time.Since(t0)
 	st := w.Stats()
+	bar = newProgress("decompress "+label, int64(buf.Len()), true)
 	t1 := time.Now()
-	back, err := lmzip.Decompress(buf.Bytes(), nil)
+	r, err := lmzip.NewReader(bytes.NewReader(buf.Bytes()), &lmzip.ReaderOptions{Model: model, Progress: bar.update})
+	if err != nil {
+		return err
+	}
+	back, err := io.ReadAll(r)
+	bar.finish()
 	if err != nil {
 		return err
 	}
