@@ -9,7 +9,7 @@ import (
 func TestRecordedName(t *testing.T) {
 	commit := strings.Repeat("ab", 20)
 	hub := "HuggingFaceTB/SmolLM2-135M@" + commit // 67 bytes
-	long := strings.Repeat("é", 40)              // 80 bytes, two per character
+	long := strings.Repeat("é", 40)               // 80 bytes, two per character
 	for _, c := range []struct {
 		name string
 		n    int64
