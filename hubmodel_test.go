@@ -12,6 +12,7 @@ import (
 
 	"github.com/lmzip/lmzip/internal/hub"
 	"github.com/lmzip/lmzip/internal/hub/hubtest"
+	"github.com/lmzip/lmzip/internal/testutil"
 )
 
 // An archive made with a model from the Hugging Face cache names it
@@ -120,4 +121,35 @@ func replaceName(t *testing.T, arc []byte, name string) []byte {
 	old := h.append(nil)
 	h.Model = name
 	return append(h.append(nil), arc[len(old):]...)
+}
+
+// An archive made with the seed's "gpt2" from the cache decodes with no -m.
+func TestLegacyHubArchive(t *testing.T) {
+	src := testutil.Data(t, "archs", "gpt2")
+	cache := t.TempDir()
+	t.Setenv("HF_HUB_CACHE", cache)
+	t.Setenv("HF_HUB_OFFLINE", "1")
+	commit := strings.Repeat("7a", 20)
+	snap := filepath.Join(cache, "models--gpt2", "snapshots", commit)
+	if err := os.MkdirAll(snap, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"config.json", "tokenizer.json", "model.safetensors"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(snap, f), b, 0o644)
+	}
+	os.MkdirAll(filepath.Join(cache, "models--gpt2", "refs"), 0o755)
+	os.WriteFile(filepath.Join(cache, "models--gpt2", "refs", "main"), []byte(commit), 0o644)
+	data := bytes.Repeat([]byte("The seed ranks every token with GPT-2. "), 10)
+	arc, err := Compress(data, &Options{Model: "gpt2", Coders: []string{"lm"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Decompress(arc, nil)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("decompress with gpt2 from the cache: %v", err)
+	}
 }

@@ -203,6 +203,8 @@ func resolveModel(h *Header, override string) (*lm.LM, error) {
 			spec = name
 		} else if ref, ok := hub.ParseSpec(h.Model); ok {
 			return resolveHubModel(h, ref)
+		} else if ref, ok := hub.ParseLegacy(h.Model, hub.DefaultCache()); ok {
+			return resolveHubModel(h, ref)
 		} else {
 			return nil, fmt.Errorf("%w: this archive was made with the model %s (id %x), which is not built in: give its directory or GGUF file with -m", ErrWrongModel, plainName(h.Model), h.ModelID)
 		}

@@ -230,11 +230,11 @@ func (a *seedArgs) intOr(flag int, o *seed.Object, key string, def int) int {
 }
 
 // seedSpec resolves the seed's -n NAME: the rules of -m (built-in names
-// first, paths), except that a bare name that is a folder here names that
-// folder, as transformers' from_pretrained, to which the seed passes -n,
-// does (the seed's run.sh says -n gpt2).
+// first, paths, the Hub), except that a bare name that is a folder here
+// names that folder, as transformers' from_pretrained, to which the seed
+// passes -n, does (the seed's run.sh says -n gpt2).
 func seedSpec(spec string) string {
-	if _, err := lm.Resolve(spec); err != nil {
+	if _, builtin := models.Canonical(spec); !builtin && !strings.ContainsAny(spec, `/\`) && spec != "." && spec != ".." {
 		if st, e := os.Stat(spec); e == nil && st.IsDir() {
 			return "./" + spec
 		}

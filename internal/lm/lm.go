@@ -143,8 +143,10 @@ type Source struct {
 //     a directory of that relative path exists (as transformers'
 //     from_pretrained does).
 //  4. Any other spec with a path separator is a path too.
-//  5. A bare word that is not a built-in name is an error, which suggests
-//     ./WORD if such a folder exists.
+//  5. A bare word that is not a built-in name is a root-level Hub model
+//     of the Hub's early days ("gpt2") if the cache holds it or it is one
+//     of the best-known ones (hub.ParseLegacy); any other is an error,
+//     which suggests ./WORD if such a folder exists.
 func Resolve(spec string) (Source, error) {
 	if spec == "" {
 		spec = models.Default
@@ -168,6 +170,9 @@ func Resolve(spec string) (Source, error) {
 	}
 	if strings.ContainsRune(spec, '/') || strings.ContainsRune(spec, filepath.Separator) {
 		return Source{Path: spec}, nil
+	}
+	if ref, ok := hub.ParseLegacy(spec, hub.DefaultCache()); ok {
+		return Source{Hub: &ref}, nil
 	}
 	msg := fmt.Sprintf("unknown model %q: the built-in models are %s; give a model directory or GGUF file as a path, or a Hugging Face model as org/name", spec, strings.Join(models.Names(), ", "))
 	if isDir(spec) {
