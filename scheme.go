@@ -1,7 +1,6 @@
 package lmzip
 
 import (
-	"bufio"
 	"encoding/binary"
 	"fmt"
 
@@ -107,7 +106,7 @@ func (s Scheme) append(b []byte) []byte {
 	return append(b, f)
 }
 
-func readScheme(r *bufio.Reader) (Scheme, error) {
+func readScheme(r byteReader) (Scheme, error) {
 	var s Scheme
 	w, err := readUvarint(r, maxSegmentTokens)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"hash/crc32"
 	"io"
 	"math"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/lmzip/lmzip/internal/cm"
@@ -28,11 +29,11 @@ type Options struct {
 	// then names it "org/name@commit").
 	Model string
 	// SegmentTokens is the number of tokens per segment; 0 means the
-	// model's context length.
+	// model's context length, which is also the most it may be.
 	SegmentTokens int
 	// GroupSegments is the largest number of segments coded together in a
 	// block, which decompression advances in lockstep (its batch size);
-	// 0 means 16.
+	// 0 means 16, and it may be at most MaxGroupSegments.
 	GroupSegments int
 	// Coders restricts the coders a segment may use; nil allows all. The
 	// names are "lm" (the language model), "cm" (the context-mixing coder)
@@ -43,7 +44,8 @@ type Options struct {
 	// ParseRecipe); 0 means DefaultRecipe.
 	Recipe int
 	// ChunkSize is how much input is gathered before it is filtered and
-	// tokenised; 0 means 1 MiB.
+	// tokenised; 0 means 1 MiB. It is at least 4 KiB and at most 4 MiB
+	// (which bounds a block, and so what a Reader must hold).
 	ChunkSize int
 	// Progress, if not nil, is called after each block with the number
 	// of input bytes consumed so far.
@@ -63,7 +65,52 @@ const (
 	defaultGroup  = 16
 	defaultChunk  = 1 << 20
 	chunkFloor    = 1 << 12
+	maxChunk      = 4 << 20
 )
+
+// growthSlack is the most an archive may exceed its input by, besides
+// growthPerMille per thousand bytes of input: so no input grows by more
+// than a few bytes, whatever the options and the model's name.
+const (
+	growthSlack    = 64
+	growthPerMille = 1
+)
+
+// nameBudget returns how long a model name an archive whose input is at
+// least n bytes can record within the growth bound: what its header (with
+// no name), one stored run's header and the end record leave. The name is a
+// hint (the model id identifies the model).
+func nameBudget(h Header, n int64) int {
+	h.Model = ""
+	fixed := len(h.append(nil)) + maxStoredHeader + 1 + uvarintLen(uint64(n)) + 4
+	return max(0, growthSlack+int(min(n/1000*growthPerMille, maxNameLen))-fixed)
+}
+
+func uvarintLen(v uint64) int { return len(binary.AppendUvarint(nil, v)) }
+
+// recordedName returns the model name to record in at most budget bytes:
+// the whole name if it fits; else, for a model from the Hugging Face Hub
+// (org/name@commit), the name with a 12-digit commit prefix, which the
+// cache still resolves; else the name cut at a character boundary. (The
+// name's own length takes a byte of the header more once it reaches 128.)
+func recordedName(name string, budget int) string {
+	if len(name) > 127 {
+		budget--
+	}
+	if len(name) <= budget {
+		return name
+	}
+	if repo, commit, ok := strings.Cut(name, "@"); ok && len(commit) > 12 {
+		if short := repo + "@" + commit[:12]; len(short) <= budget {
+			return short
+		}
+	}
+	budget = max(budget, 0)
+	for budget > 0 && !utf8.RuneStart(name[budget]) {
+		budget--
+	}
+	return name[:budget]
+}
 
 // Stats describe what a Writer did.
 type Stats struct {
@@ -101,6 +148,7 @@ type Writer struct {
 	meter   *cm.Model  // runs ahead of model, measuring what the CM coder would cost
 	cm      *cm.Model
 	crc     uint32
+	begun   bool // the header is fixed
 	started bool
 	closed  bool
 	err     error
@@ -153,12 +201,18 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 	seg := z.opt.SegmentTokens
 	version := formatPlain
 	if z.scheme.Plain() {
-		if seg <= 0 || seg > z.coder.MaxSegment() {
+		if seg < 0 || seg > z.coder.MaxSegment() {
+			return nil, fmt.Errorf("lmzip: segments of %d tokens: the model %s takes 1 to %d", seg, l.Name, z.coder.MaxSegment())
+		}
+		if seg == 0 {
 			seg = z.coder.MaxSegment()
 		}
 	} else {
 		version = FormatVersion
-		if seg <= 0 || seg > maxLaneTokens {
+		if seg < 0 || seg > maxLaneTokens {
+			return nil, fmt.Errorf("lmzip: lanes of %d tokens: 1 to %d", seg, maxLaneTokens)
+		}
+		if seg == 0 {
 			seg = maxLaneTokens
 		}
 		z.scheme = fitScheme(z.scheme, l)
@@ -167,17 +221,13 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 		}
 	}
 	group := z.opt.GroupSegments
-	if group <= 0 {
+	if group < 0 || group > maxGroupSegments {
+		return nil, fmt.Errorf("lmzip: %d segments a block: 1 to %d", group, maxGroupSegments)
+	}
+	if group == 0 {
 		group = defaultGroup
 	}
-	if group > maxGroupSegments {
-		return nil, fmt.Errorf("lmzip: GroupSegments exceeds %d", maxGroupSegments)
-	}
-	z.header = Header{Version: version, Recipe: rec.ID, Model: l.Name, ModelID: l.ID(), SegmentTokens: seg, GroupSegments: group, Scheme: z.scheme}
-	if len(l.Name) > maxNameLen {
-		return nil, errors.New("lmzip: model name too long")
-	}
-	z.crc = crc32.Update(0, castagnoli, z.header.append(nil))
+	z.header = Header{Version: version, Recipe: rec.ID, ModelID: l.ID(), SegmentTokens: seg, GroupSegments: group, Scheme: z.scheme}
 	z.allowed = [3]bool{true, true, true}
 	if z.opt.Coders != nil {
 		z.allowed = [3]bool{}
@@ -197,7 +247,7 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 	if z.chunk <= 0 {
 		z.chunk = defaultChunk
 	}
-	z.chunk = max(z.chunk, chunkFloor)
+	z.chunk = min(max(z.chunk, chunkFloor), maxChunk)
 	z.meter, z.cm = cm.NewModel(), cm.NewModel()
 	return z, nil
 }
@@ -263,6 +313,7 @@ func (z *Writer) Close() error {
 		}
 		z.pending = nil
 	}
+	z.begin(0)
 	z.flushStored()
 	z.startArchive()
 	z.out = append(z.out, tagEnd)
@@ -270,6 +321,18 @@ func (z *Writer) Close() error {
 	z.out = binary.LittleEndian.AppendUint32(z.out, z.crc)
 	z.err = z.flush()
 	return z.err
+}
+
+// begin fixes the header before the first chunk of n bytes (0 for empty
+// input) is coded: the model name it records depends on how much input
+// there is at least, and the checksum covers the header.
+func (z *Writer) begin(n int) {
+	if z.begun {
+		return
+	}
+	z.begun = true
+	z.header.Model = recordedName(z.lm.Name, nameBudget(z.header, int64(n)))
+	z.crc = crc32.Update(0, castagnoli, z.header.append(nil))
 }
 
 func (z *Writer) startArchive() {
@@ -285,6 +348,9 @@ func (z *Writer) flush() error {
 	}
 	n, err := z.w.Write(z.out)
 	z.stats.Out += int64(n)
+	if err == nil && n < len(z.out) {
+		err = io.ErrShortWrite
+	}
 	z.out = z.out[:0]
 	return err
 }
@@ -305,6 +371,7 @@ type segment struct {
 
 // compressChunk filters, tokenises and codes one chunk of input.
 func (z *Writer) compressChunk(raw []byte) error {
+	z.begin(len(raw))
 	z.crc = crc32.Update(z.crc, castagnoli, raw)
 	filtered, lineEnds := filter.EncodeCRLF(raw)
 	// Each token's stretch of the text: a segment's text is taken from
@@ -453,6 +520,9 @@ func (z *Writer) writeBlock(segs []*segment, text []byte, rawLen int, f filter.C
 			return errors.New("lmzip: the model's tokenizer cannot spell this input exactly (it has no byte fallback); allow the cm or raw coder")
 		}
 	}
+	// A coded block must save more than a stored run's header over the
+	// stored form, for it may split a run of stored blocks in two: so no
+	// input grows by more than a few bytes, whatever the options.
 	block := z.codeBlock(segs, rawLen, f)
 	return z.putBlock(segs, block, text, rawLen, f)
 }
@@ -460,7 +530,7 @@ func (z *Writer) writeBlock(segs []*segment, text []byte, rawLen int, f filter.C
 // putBlock writes a coded block, or text as a stored block if that is
 // smaller (and then reports false).
 func (z *Writer) putBlock(segs []*segment, block, text []byte, rawLen int, f filter.CRLF) error {
-	if len(block) >= storedSize(text, rawLen, f) {
+	if len(block)+maxStoredHeader > min(storedSize(text, rawLen, f), rawLen) {
 		z.addStored(text, rawLen, f)
 		return nil
 	}
@@ -484,6 +554,11 @@ type storedRun struct {
 
 // maxStoredRun bounds the text of merged stored blocks.
 const maxStoredRun = 4 << 20
+
+// maxStoredHeader bounds the bytes of a stored block besides its text and
+// line-end exceptions: tag, raw length, filter byte, exception count and
+// length (uvarints of at most 4 bytes below maxBlockRaw).
+const maxStoredHeader = 14
 
 func (z *Writer) addStored(text []byte, rawLen int, f filter.CRLF) {
 	r := z.stored
@@ -627,6 +702,7 @@ func newLanes(l *lm.LM, r *recipe.Recipe, s Scheme) (*lmcoder.Lanes, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lmzip: scheme %v: %w", s, err)
 	}
+	c.LimitTokens(l.Tokenizer.VocabSize())
 	return c, nil
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,7 +41,7 @@ func runBench(args []string) int {
 	threads := 0
 	fs.stringVar(&levelList, 'l', "level", "LEVELS", fmt.Sprintf("comma-separated compression levels (default %d)", lmzip.DefaultLevel))
 	fs.stringVar(&modelList, 'm', "model", "MODELS", "comma-separated models (default: the level's)")
-	fs.intVar(&threads, 'T', "threads", "N", "threads (default: all cores)")
+	fs.countVar(&threads, 'T', "threads", "N", "threads (default: all cores)")
 	files, code, ok := parseFlags(c, fs, args)
 	if !ok {
 		return code
@@ -87,18 +88,36 @@ func benchOne(name string, data []byte, level int, model string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := lmzip.NewReader(bytes.NewReader(emptyArchive(w.Model())), nil); err != nil {
+	spec := model
+	if spec == "" {
+		spec = w.Model() // the level's model
+	}
+	if _, err := lmzip.NewReader(bytes.NewReader(emptyArchive(spec)), &lmzip.ReaderOptions{Model: spec}); err != nil {
+		return err
+	}
+	label := w.Model() + " " + filepath.Base(name)
+	bar := newProgress("compress "+label, int64(len(data)), true)
+	w, err = lmzip.NewWriter(&buf, &lmzip.Options{Level: level, Model: model, Progress: bar.update})
+	if err != nil {
 		return err
 	}
 	t0 := time.Now()
 	w.Write(data)
-	if err := w.Close(); err != nil {
+	err = w.Close()
+	bar.finish()
+	if err != nil {
 		return err
 	}
 	tc := time.Since(t0)
 	st := w.Stats()
+	bar = newProgress("decompress "+label, int64(buf.Len()), true)
 	t1 := time.Now()
-	back, err := lmzip.Decompress(buf.Bytes(), nil)
+	r, err := lmzip.NewReader(bytes.NewReader(buf.Bytes()), &lmzip.ReaderOptions{Model: model, Progress: bar.update})
+	if err != nil {
+		return err
+	}
+	back, err := io.ReadAll(r)
+	bar.finish()
 	if err != nil {
 		return err
 	}

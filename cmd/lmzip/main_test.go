@@ -217,7 +217,7 @@ func TestFaults(t *testing.T) {
 	}
 
 	// The wrong model names the one needed.
-	check("wrong model", runCLI(t, dir, nil, "-d", "-m", "small", "good.lmz"), `model "llama"`)
+	check("wrong model", runCLI(t, dir, nil, "-d", "-m", "small", "good.lmz"), "made with the model llama (id ")
 	check("missing model", runCLI(t, dir, nil, "-d", "good.lmz"), "give its directory or GGUF file with -m")
 
 	// A newer format version.
@@ -232,7 +232,8 @@ func TestFaults(t *testing.T) {
 	check("missing input", runCLI(t, dir, nil, "-m", m, "nope.txt"), "no such file")
 }
 
-// TestInterrupt sends SIGINT and SIGTERM in the middle of a compression.
+// TestInterrupt sends SIGINT, SIGTERM and SIGQUIT in the middle of a
+// compression: none may leave a temporary file.
 func TestInterrupt(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow")
@@ -241,7 +242,7 @@ func TestInterrupt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGQUIT} {
 		dir := t.TempDir()
 		write(t, filepath.Join(dir, "book"), raw)
 		cmd := exec.Command(binary, "-m", "small", "book")

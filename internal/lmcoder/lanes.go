@@ -43,6 +43,7 @@ type Lanes struct {
 	recipe *recipe.Recipe
 	slide  Slide
 	mixer  *mix.Mixer
+	valid  int // tokens ≥ valid are a corrupt stream (0: no limit)
 
 	// Shadow mixers see the same logits as mixer in Analyze, each with
 	// its own state; ShadowCost adds up their code lengths (in 1/65536
@@ -364,11 +365,14 @@ func (c *Lanes) Decode(stream []byte, lengths []int) ([][]int32, error) {
 			row := c.rows[i]
 			tok := rans.Find(row.Cum, dec.Slot())
 			dec.Advance(row.Cum[tok], row.Cum[tok+1]-row.Cum[tok])
+			if c.valid > 0 && tok >= c.valid {
+				return nil, rans.ErrCorrupt // a token no text stands for: stop now
+			}
 			out[i] = append(out[i], int32(tok))
 			rowsAt[j], toks[j] = row, int32(tok)
 		}
 		c.mixer.Update(rowsAt[:k], toks[:k])
-		if dec.Failed() {
+		if dec.Err() != nil {
 			return nil, rans.ErrCorrupt
 		}
 	}
@@ -377,6 +381,11 @@ func (c *Lanes) Decode(stream []byte, lengths []int) ([][]int32, error) {
 	}
 	return out, nil
 }
+
+// LimitTokens makes Decode fail as soon as it decodes a token id ≥ n (the
+// tokenizer's vocabulary, when the model's is larger), rather than run the
+// model on for a stream that is known to be corrupt.
+func (c *Lanes) LimitTokens(n int) { c.valid = n }
 
 // shadow runs the shadow mixers over one step.
 func (c *Lanes) shadow(stepLanes []int, logits []float32, toks []int32, V int) {
