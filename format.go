@@ -15,9 +15,16 @@ import (
 // Magic starts every archive.
 const Magic = "\x89LMZ"
 
-// FormatVersion is the version of the .lmz format this package writes and
-// the newest it reads.
-const FormatVersion = 1
+// FormatVersion is the newest version of the .lmz format this package
+// writes and reads. Version 1 codes segments of at most the model's
+// context, each from a cold start; version 2 adds a scheme to the header
+// (carried context and adaptive mixing) and codes lanes. A Writer writes
+// version 1 when its scheme does neither, so such archives stay readable
+// by older lmzip.
+const FormatVersion = 2
+
+// formatPlain is the version a Writer writes for the plain scheme.
+const formatPlain = 1
 
 // Numeric recipes: how an archive's model probabilities were computed
 // (package internal/recipe holds the table; Recipes lists it). These are
@@ -124,6 +131,10 @@ type Header struct {
 	// segments in a block.
 	SegmentTokens int
 	GroupSegments int
+	// Scheme is how version 2 archives code their lanes (the zero
+	// Scheme for version 1). In version 2, SegmentTokens bounds a lane's
+	// tokens and GroupSegments the lanes of a block.
+	Scheme Scheme
 }
 
 func (h *Header) append(b []byte) []byte {
@@ -135,6 +146,9 @@ func (h *Header) append(b []byte) []byte {
 	b = append(b, h.ModelID[:]...)
 	b = binary.AppendUvarint(b, uint64(h.SegmentTokens))
 	b = binary.AppendUvarint(b, uint64(h.GroupSegments))
+	if h.Version >= 2 {
+		b = h.Scheme.append(b)
+	}
 	return b
 }
 
@@ -177,7 +191,7 @@ func readHeaderAfter(r byteReader, first byte) (*Header, error) {
 		return nil, truncated(err)
 	}
 	h := &Header{Version: int(v)}
-	if h.Version != FormatVersion {
+	if h.Version < 1 || h.Version > FormatVersion {
 		if h.Version > FormatVersion {
 			return nil, fmt.Errorf("lmzip: archive format version %d is newer than this lmzip reads (%d): upgrade lmzip", h.Version, FormatVersion)
 		}
@@ -215,6 +229,11 @@ func readHeaderAfter(r byteReader, first byte) (*Header, error) {
 		return nil, formatErr("zero segment size")
 	}
 	h.SegmentTokens, h.GroupSegments = int(seg), int(group)
+	if h.Version >= 2 {
+		if h.Scheme, err = readScheme(r); err != nil {
+			return nil, err
+		}
+	}
 	return h, nil
 }
 
@@ -408,6 +427,12 @@ func readBlock(r byteReader, tag byte, h *Header, maxSegBytes uint64, skip bool)
 		b.text, err = payload(n)
 		return b, err
 	}
+	if h.Version >= 2 {
+		if err := readLanes(r, b, h, maxSegBytes); err != nil {
+			return nil, err
+		}
+		return b, readStreams(r, b, payload)
+	}
 	S := h.SegmentTokens
 	nTokens, err := readUvarint(r, uint64(S*h.GroupSegments))
 	if err != nil {
@@ -459,8 +484,76 @@ func readBlock(r byteReader, tag byte, h *Header, maxSegBytes uint64, skip bool)
 	if total > b.rawLen {
 		return nil, formatErr("segments of at least %d bytes in a block of %d", total, b.rawLen)
 	}
-	// The writer stores a block whose streams are not smaller than its
-	// text, and the rANS decoder reads at most one 32-bit word per token.
+	return b, readStreams(r, b, payload)
+}
+
+// readLanes reads the lanes of a version 2 coded block: their number, their
+// methods and their lengths (tokens for language-model lanes, filtered
+// bytes for the others).
+func readLanes(r byteReader, b *block, h *Header, maxSegBytes uint64) error {
+	n, err := readUvarint(r, uint64(h.GroupSegments))
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return formatErr("empty block")
+	}
+	methodBytes, err := readBytes(r, (n+3)/4)
+	if err != nil {
+		return err
+	}
+	b.methods = make([]int, n)
+	b.lengths = make([]int, n)
+	total := uint64(0)
+	for i := range b.methods {
+		m := int(methodBytes[i/4]>>(2*(i%4))) & 3
+		if m > methodRaw {
+			return formatErr("unknown segment method %d", m)
+		}
+		b.methods[i] = m
+	}
+	for i, m := range b.methods {
+		limit := maxSegBytes
+		if m == methodLM {
+			limit = uint64(h.SegmentTokens)
+		}
+		v, err := readUvarint(r, limit)
+		if err != nil {
+			return err
+		}
+		if v == 0 {
+			return formatErr("empty lane")
+		}
+		b.lengths[i] = int(v)
+		// Every token is at least one byte of filtered text, which is no
+		// longer than the original: the text the lanes claim must fit the
+		// raw length, before any of it is decoded.
+		if total += v; total > b.rawLen {
+			return formatErr("lanes of at least %d bytes in a block of %d", total, b.rawLen)
+		}
+		switch m {
+		case methodLM:
+			b.tokens += int(v)
+		case methodRaw:
+			b.rawSize += v
+		}
+	}
+	return nil
+}
+
+// readStreams reads a coded block's streams, as its methods say. The
+// writer stores a block whose streams are not smaller than its text, and
+// the rANS decoder reads at most one 32-bit word per token: a stream longer
+// than that is refused before it is read.
+func readStreams(r byteReader, b *block, payload func(uint64) ([]byte, error)) error {
+	var count [3]int
+	lmTokens := uint64(0)
+	for i, m := range b.methods {
+		count[m]++
+		if m == methodLM {
+			lmTokens += uint64(b.lengths[i])
+		}
+	}
 	streams := b.rawSize
 	room := func(n uint64) error {
 		if streams += n; streams > b.rawLen+maxStreamSlack {
@@ -468,28 +561,29 @@ func readBlock(r byteReader, tag byte, h *Header, maxSegBytes uint64, skip bool)
 		}
 		return nil
 	}
+	var err error
 	if count[methodLM] > 0 {
 		if b.lmSize, err = readUvarint(r, 8+4*lmTokens); err != nil {
-			return nil, err
+			return err
 		}
 		if err := room(b.lmSize); err != nil {
-			return nil, err
+			return err
 		}
 		if b.lm, err = payload(b.lmSize); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if count[methodCM] > 0 {
 		if b.cmSize, err = readUvarint(r, maxBlockRaw+maxStreamSlack); err != nil {
-			return nil, err
+			return err
 		}
 		if err := room(b.cmSize); err != nil {
-			return nil, err
+			return err
 		}
 		if b.cm, err = payload(b.cmSize); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	b.raw, err = payload(b.rawSize)
-	return b, err
+	return err
 }

@@ -73,7 +73,7 @@ func craft(t *testing.T, model string, recipe, seg, group int, blocks, orig []by
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := Header{Version: FormatVersion, Recipe: recipe, Model: l.Name, ModelID: l.ID(), SegmentTokens: seg, GroupSegments: group}
+	h := Header{Version: formatPlain, Recipe: recipe, Model: l.Name, ModelID: l.ID(), SegmentTokens: seg, GroupSegments: group}
 	b := append(h.append(nil), blocks...)
 	b = append(b, tagEnd)
 	b = binary.AppendUvarint(b, uint64(len(orig)))

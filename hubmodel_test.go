@@ -48,7 +48,7 @@ func TestHubModelArchive(t *testing.T) {
 		t.Fatalf("decompress with a commit prefix: %v", err)
 	}
 
-	data := bytes.Repeat(short, 400) // enough input to record the whole name
+	data := bytes.Repeat(short, 1000) // enough input to record the whole name
 	arc, err = Compress(data, &Options{Model: "org/tiny"})
 	if err != nil {
 		t.Fatal(err)

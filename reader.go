@@ -52,6 +52,7 @@ type Reader struct {
 	header      *Header
 	lm          *lm.LM
 	coder       *lmcoder.Coder
+	lanes       *lmcoder.Lanes // version 2
 	cm          *cm.Model
 	multistream bool
 
@@ -131,10 +132,10 @@ func NewReader(r io.Reader, opt *ReaderOptions) (*Reader, error) {
 	if z.lm, err = resolveModel(h, z.opt.Model); err != nil {
 		return nil, err
 	}
-	if h.SegmentTokens > z.lm.Context {
-		return nil, formatErr("segments of %d tokens exceed the model's context of %d", h.SegmentTokens, z.lm.Context)
-	}
 	if z.coder, err = coderFor(h, z.lm); err != nil {
+		return nil, err
+	}
+	if err := z.startScheme(h); err != nil {
 		return nil, err
 	}
 	return z, nil
@@ -160,7 +161,28 @@ func (z *Reader) Close() error {
 	if err == errClosed {
 		err = nil
 	}
-	z.coder, z.cm, z.out, z.err = nil, nil, nil, errClosed
+	z.coder, z.lanes, z.cm, z.out, z.err = nil, nil, nil, nil, errClosed
+	return err
+}
+
+// startScheme checks a header's segments against the model and, for
+// version 2, makes the lane coder with a fresh mixer.
+func (z *Reader) startScheme(h *Header) error {
+	z.lanes = nil
+	if h.Version < 2 {
+		if h.SegmentTokens > z.lm.Context {
+			return formatErr("segments of %d tokens exceed the model's context of %d", h.SegmentTokens, z.lm.Context)
+		}
+		return nil
+	}
+	if h.Scheme.Window > z.lm.Context {
+		return formatErr("a window of %d positions exceeds the model's context of %d", h.Scheme.Window, z.lm.Context)
+	}
+	r, err := recipeOf(h)
+	if err != nil {
+		return err
+	}
+	z.lanes, err = newLanes(z.lm, r, h.Scheme)
 	return err
 }
 
@@ -367,8 +389,8 @@ func (z *Reader) end() error {
 			return err
 		}
 	}
-	if h.SegmentTokens > z.lm.Context {
-		return formatErr("segments of %d tokens exceed the model's context of %d", h.SegmentTokens, z.lm.Context)
+	if err := z.startScheme(h); err != nil {
+		return err
 	}
 	z.header, z.cm, z.size = h, nil, 0
 	z.crc = crc32.Update(0, castagnoli, h.append(nil))
@@ -412,7 +434,12 @@ func (z *Reader) decodeBlock(b *block) ([]byte, error) {
 	var lmTokens [][]int32
 	if hasLM {
 		var err error
-		if lmTokens, err = z.coder.Decode(b.lm, lmLengths); err != nil {
+		if z.lanes != nil {
+			lmTokens, err = z.lanes.Decode(b.lm, lmLengths)
+		} else {
+			lmTokens, err = z.coder.Decode(b.lm, lmLengths)
+		}
+		if err != nil {
 			return nil, formatErr("language-model stream: %v", err)
 		}
 	}

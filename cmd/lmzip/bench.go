@@ -17,15 +17,17 @@ func init() {
 	register(&command{
 		name:    "bench",
 		summary: "measure compression ratio and speed on files",
-		usage:   "[-m MODEL[,MODEL...]] [-T N] FILE...",
+		usage:   "[-l LEVEL[,LEVEL...]] [-m MODEL[,MODEL...]] [-T N] FILE...",
 		help: `Compresses and decompresses each FILE in memory with each model, checks
 the round trip, and prints the size, bits per byte and speed in tokens per
-second in each direction. Nothing is written to disk. To profile, set
+second in each direction, at each level (default: the default level) and
+with each model (default: the level's). Nothing is written to disk. To profile, set
 LMZIP_CPUPROFILE=FILE (any command).
 
 Examples:
   lmzip bench examples/compressor/AStudyInScarlet.txt
   lmzip bench -m small,base -T 2 book.txt
+  lmzip bench -l 4,6,9 book.txt
 `,
 		run: runBench,
 	})
@@ -34,9 +36,11 @@ Examples:
 func runBench(args []string) int {
 	c := commands["bench"]
 	fs := &flagSet{}
-	modelList := "base"
+	modelList := ""
+	levelList := fmt.Sprint(lmzip.DefaultLevel)
 	threads := 0
-	fs.stringVar(&modelList, 'm', "model", "MODELS", "comma-separated models (default base)")
+	fs.stringVar(&levelList, 'l', "level", "LEVELS", fmt.Sprintf("comma-separated compression levels (default %d)", lmzip.DefaultLevel))
+	fs.stringVar(&modelList, 'm', "model", "MODELS", "comma-separated models (default: the level's)")
 	fs.countVar(&threads, 'T', "threads", "N", "threads (default: all cores)")
 	files, code, ok := parseFlags(c, fs, args)
 	if !ok {
@@ -49,7 +53,15 @@ func runBench(args []string) int {
 		lmzip.SetThreads(threads)
 	}
 	fmt.Printf("kernels: %s, threads: %d\n", kernel.Implementation(), kernel.Threads())
-	fmt.Printf("%-12s %-20s %10s %9s %10s %7s %7s %12s %12s\n", "model", "file", "bytes", "tokens", "archive", "%", "bpb", "comp tok/s", "decomp tok/s")
+	var levels []int
+	for _, f := range strings.Split(levelList, ",") {
+		var l int
+		if _, err := fmt.Sscan(f, &l); err != nil || l < 1 || l > 9 {
+			return usageError("bad level %q (1 to 9)", f)
+		}
+		levels = append(levels, l)
+	}
+	fmt.Printf("%-5s %-12s %-20s %10s %9s %10s %7s %7s %12s %12s\n", "level", "model", "file", "bytes", "tokens", "archive", "%", "bpb", "comp tok/s", "decomp tok/s")
 	exit := exitOK
 	for _, name := range files {
 		data, err := os.ReadFile(name)
@@ -58,28 +70,34 @@ func runBench(args []string) int {
 			exit = exitError
 			continue
 		}
-		for _, m := range strings.Split(modelList, ",") {
-			if err := benchOne(name, data, m); err != nil {
-				report(name, err)
-				exit = exitError
+		for _, l := range levels {
+			for _, m := range strings.Split(modelList, ",") {
+				if err := benchOne(name, data, l, m); err != nil {
+					report(name, err)
+					exit = exitError
+				}
 			}
 		}
 	}
 	return exit
 }
 
-func benchOne(name string, data []byte, model string) error {
+func benchOne(name string, data []byte, level int, model string) error {
 	var buf bytes.Buffer
-	w, err := lmzip.NewWriter(&buf, &lmzip.Options{Model: model}) // loads the model before timing
+	w, err := lmzip.NewWriter(&buf, &lmzip.Options{Level: level, Model: model}) // loads the model before timing
 	if err != nil {
 		return err
 	}
-	if _, err := lmzip.NewReader(bytes.NewReader(emptyArchive(model)), &lmzip.ReaderOptions{Model: model}); err != nil {
+	spec := model
+	if spec == "" {
+		spec = w.Model() // the level's model
+	}
+	if _, err := lmzip.NewReader(bytes.NewReader(emptyArchive(spec)), &lmzip.ReaderOptions{Model: spec}); err != nil {
 		return err
 	}
 	label := w.Model() + " " + filepath.Base(name)
 	bar := newProgress("compress "+label, int64(len(data)), true)
-	w, err = lmzip.NewWriter(&buf, &lmzip.Options{Model: model, Progress: bar.update})
+	w, err = lmzip.NewWriter(&buf, &lmzip.Options{Level: level, Model: model, Progress: bar.update})
 	if err != nil {
 		return err
 	}
@@ -108,7 +126,7 @@ func benchOne(name string, data []byte, model string) error {
 		return fmt.Errorf("round trip differs")
 	}
 	n := float64(len(data))
-	fmt.Printf("%-12s %-20s %10d %9d %10d %6.2f%% %7.3f %12.0f %12.0f\n", w.Model(), filepath.Base(name), len(data), st.Tokens, buf.Len(),
+	fmt.Printf("%-5d %-12s %-20s %10d %9d %10d %6.2f%% %7.3f %12.0f %12.0f\n", level, w.Model(), filepath.Base(name), len(data), st.Tokens, buf.Len(),
 		100*float64(buf.Len())/max(n, 1), 8*float64(buf.Len())/max(n, 1), float64(st.Tokens)/tc.Seconds(), float64(st.Tokens)/td.Seconds())
 	return nil
 }
@@ -116,6 +134,6 @@ func benchOne(name string, data []byte, model string) error {
 // emptyArchive returns the archive of empty input, used to load a model
 // before timing.
 func emptyArchive(model string) []byte {
-	b, _ := lmzip.Compress(nil, &lmzip.Options{Model: model})
+	b, _ := lmzip.Compress(nil, &lmzip.Options{Model: model, Level: 1})
 	return b
 }

@@ -30,6 +30,7 @@ type fileOptions struct {
 	coders  string
 	recipe  string
 	suffix  string
+	level   int
 }
 
 // Modes of the file commands: each registers only the flags it uses.
@@ -68,6 +69,15 @@ func (o *fileOptions) register(fs *flagSet, mode int) {
 		fs.stringVar(&o.suffix, 'S', "suffix", "SUF", "archive suffix (default .lmz)")
 	}
 	if mode == modeCompress {
+		for l := 1; l <= 9; l++ {
+			fs.specs = append(fs.specs, &flagSpec{short: byte('0' + l), hidden: l != 1,
+				usage: "... -9: compression level (--fast = -1, --best = -9)",
+				set:   func(string) error { o.level = l; return nil }})
+		}
+		fs.specs = append(fs.specs,
+			&flagSpec{long: "fast", usage: "the same as -1", set: func(string) error { o.level = 1; return nil }},
+			&flagSpec{long: "best", usage: "the same as -9", set: func(string) error { o.level = 9; return nil }})
+		fs.countVar(&o.level, 0, "level", "N", fmt.Sprintf("compression level 1-9 (default %d): %s", lmzip.DefaultLevel, levelSummary()))
 		fs.countVar(&o.segment, 0, "segment", "N", "tokens per segment (default: the model's context)")
 		fs.countVar(&o.group, 0, "group", "N", fmt.Sprintf("segments per block, decoded in lockstep (default 16, at most %d)", lmzip.MaxGroupSegments))
 		fs.stringVar(&o.coders, 0, "coders", "LIST", "coders a segment may use: lm,cm,raw (default all)")
@@ -84,14 +94,21 @@ func init() {
 		help: `Compresses each FILE to FILE.lmz with a language model and keeps FILE.
 With no FILE, or FILE "-", reads standard input and writes standard output.
 
-The text is cut into segments of the model's context (1024 tokens); each is
-coded by the model or, where it predicts worse (tables, code, binary data),
-by a context-mixing coder or stored, so no input grows by more than a few
-bytes. Windows line ends are normalised and restored exactly.
+The text is cut into lanes, long runs that the model reads with a sliding
+window while adaptive models of the file sharpen its predictions; each lane
+is coded by the model or, where it predicts worse (tables, code, binary
+data), by a context-mixing coder or stored, so no input grows by more than a
+few bytes. Windows line ends are normalised and restored exactly.
+
+Levels: -1 (--fast) the small model alone, ... -4 the base model alone
+(cold 1024-token segments, as lmzip before levels), -6 the default (base
+model, 256 tokens of context carried, n-gram, match, bias and scale mixed
+in), ... -9 (--best) more context and longer lanes (slower to decompress).
 
 Examples:
   lmzip compress book.txt            book.txt.lmz
   lmzip -m small -k *.txt            the smaller model, several files
+  lmzip -9 book.txt                  the smallest archive
   lmzip -c book.txt > book.lmz       to standard output
   lmzip compress -o out.lmz -        standard input to out.lmz
 `,
@@ -157,7 +174,10 @@ func runCompress(args []string) int {
 	if !ok {
 		return code
 	}
-	opt := &lmzip.Options{Model: o.model, SegmentTokens: o.segment, GroupSegments: o.group}
+	if o.level != 0 && (o.level < 1 || o.level > 9) {
+		return usageError("compression level %d: levels are 1 to 9", o.level)
+	}
+	opt := &lmzip.Options{Model: o.model, SegmentTokens: o.segment, GroupSegments: o.group, Level: o.level}
 	if o.recipe != "" {
 		id, err := lmzip.ParseRecipe(o.recipe)
 		if err != nil {
@@ -186,6 +206,17 @@ func runCompress(args []string) int {
 		}
 	}
 	return exit
+}
+
+// levelSummary describes the levels for --help.
+func levelSummary() string {
+	var parts []string
+	for i, l := range lmzip.Levels() {
+		if i > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s%s", i, l.Model, map[bool]string{true: "", false: "+mix"}[l.Scheme.Plain()]))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // recipeNames lists the numeric recipes' names for --help.

@@ -163,7 +163,11 @@ func (fs *flagSet) usage() string {
 		if s.short != 0 {
 			left = "-" + string(s.short) + ", "
 		}
-		left += "--" + s.long
+		if s.long != "" {
+			left += "--" + s.long
+		} else {
+			left = strings.TrimSuffix(left, ", ")
+		}
 		if s.arg != "" {
 			left += " " + s.arg
 		}

@@ -110,7 +110,7 @@ func TestBadOptionValues(t *testing.T) {
 	write(t, filepath.Join(dir, "a.txt"), []byte(text))
 	write(t, filepath.Join(dir, "b.txt"), []byte(text))
 	for _, args := range [][]string{
-		{"--group", "33"}, {"--group", "-1"}, {"--segment", "-5"}, {"--segment", "100000"},
+		{"--group", "33"}, {"--group", "-1"}, {"--segment", "-5"}, {"--segment", "2000000"}, {"-4", "--segment", "100000"}, {"--level", "10"},
 		{"--coders", "bogus"}, {"-T", "-1"}, {"-m", "nonexistent"}, {"-m", "./nonexistent"}, {"--recipe", "bogus"},
 	} {
 		if args[0] != "-m" {
@@ -131,7 +131,7 @@ func TestBadOptionValues(t *testing.T) {
 		t.Errorf("a missing input: %+v", r)
 	}
 	// -T far beyond any machine's cores is capped: memory stays small.
-	cmd := exec.Command(binary, "-m", m, "-T", "1000000", "-c", "a.txt")
+	cmd := exec.Command(binary, "-4", "-m", m, "-T", "1000000", "-c", "a.txt") // level 4: no mixer tables
 	cmd.Dir = dir
 	if out, err := cmd.Output(); err != nil || len(out) == 0 {
 		t.Fatalf("-T 1000000: %v", err)

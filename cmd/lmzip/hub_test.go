@@ -91,7 +91,7 @@ func TestHubCLI(t *testing.T) {
 		}
 	}
 
-	text := bytes.Repeat([]byte("Models from the Hub compress too. "), 700) // long enough to record the whole name
+	text := bytes.Repeat([]byte("Models from the Hub compress too. "), 2000) // long enough to record the whole name
 	write(t, filepath.Join(work, "a.txt"), text)
 	r = runEnv(t, work, offline, "-m", "org/tiny", "a.txt")
 	if r.code != 0 {

@@ -80,6 +80,9 @@ func printInfo(name string, i *lmzip.Info, verbose bool) {
   segments    %s
 `, escape(name), i.Version, i.Recipe, recipeLabel(i.Recipe), escape(i.Model), i.ModelID, original, i.Compressed, pct, i.BitsPerByte(),
 		i.Blocks, i.Stored, i.Tokens, i.SegmentTokens, i.GroupSegments, strings.Join(segs, ", "))
+	if i.Version >= 2 {
+		fmt.Fprintf(os.Stdout, "  scheme      %s (segments are lanes)\n", i.Scheme)
+	}
 	if len(i.Members) > 1 || verbose {
 		for k, m := range i.Members {
 			fmt.Fprintf(os.Stdout, "  member %-4d %d -> %d bytes, CRC-32C %08x, %s (id %x), recipe %d\n",

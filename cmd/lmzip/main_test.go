@@ -344,6 +344,47 @@ func TestManyFiles(t *testing.T) {
 	}
 }
 
+func TestLevels(t *testing.T) {
+	dir := t.TempDir()
+	m := tiny(t)
+	data := []byte(strings.Repeat(text, 20))
+	for _, c := range []struct {
+		flags   []string
+		version string
+	}{
+		{[]string{"-1"}, "version 1"},
+		{[]string{"--fast"}, "version 1"},
+		{[]string{"-4"}, "version 1"},
+		{[]string{"-6"}, "version 2"},
+		{[]string{"-9"}, "version 2"},
+		{[]string{"--best"}, "version 2"},
+		{[]string{"--level", "5"}, "version 2"},
+		{[]string{"-9k"}, "version 2"},
+	} {
+		args := append([]string{"-m", m, "-c"}, c.flags...)
+		r := runCLI(t, dir, data, args...)
+		if r.code != 0 {
+			t.Fatalf("%v: %+v", c.flags, r)
+		}
+		write(t, filepath.Join(dir, "x.lmz"), []byte(r.stdout))
+		info := runCLI(t, dir, nil, "info", "x.lmz")
+		if info.code != 0 || !strings.Contains(info.stdout, c.version) {
+			t.Fatalf("%v: want %s: %+v", c.flags, c.version, info)
+		}
+		if c.version == "version 2" && !strings.Contains(info.stdout, "scheme") {
+			t.Fatalf("%v: info does not show the scheme: %s", c.flags, info.stdout)
+		}
+		if back := runCLI(t, dir, []byte(r.stdout), "-d", "-c", "-m", m); back.code != 0 || back.stdout != string(data) {
+			t.Fatalf("%v: round trip: %+v", c.flags, back)
+		}
+	}
+	for _, bad := range [][]string{{"--level", "10"}, {"--level", "0x"}} {
+		if r := runCLI(t, dir, data, append([]string{"-m", m, "-c"}, bad...)...); r.code != 2 {
+			t.Fatalf("%v: exit %d, want 2: %+v", bad, r.code, r)
+		}
+	}
+}
+
 // TestGGUFModel compresses and decompresses with a GGUF model given by its
 // path, as a model directory is given.
 func TestGGUFModel(t *testing.T) {
