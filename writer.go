@@ -530,7 +530,7 @@ func (z *Writer) writeBlock(segs []*segment, text []byte, rawLen int, f filter.C
 // putBlock writes a coded block, or text as a stored block if that is
 // smaller (and then reports false).
 func (z *Writer) putBlock(segs []*segment, block, text []byte, rawLen int, f filter.CRLF) error {
-	if len(block)+maxStoredHeader > min(storedSize(text, rawLen, f), rawLen) {
+	if stores(block, text, rawLen, f) {
 		z.addStored(text, rawLen, f)
 		return nil
 	}
@@ -542,6 +542,13 @@ func (z *Writer) putBlock(segs []*segment, block, text []byte, rawLen int, f fil
 		z.stats.SegmentBytes[s.method] += int64(len(s.text))
 	}
 	return z.flush()
+}
+
+// stores reports whether putBlock stores the text rather than the coded
+// block: then the decoder sees none of the block's coding, and a writer
+// must undo what coding it taught its models.
+func stores(block, text []byte, rawLen int, f filter.CRLF) bool {
+	return len(block)+maxStoredHeader > min(storedSize(text, rawLen, f), rawLen)
 }
 
 // storedRun is consecutive stored blocks, merged into one.
@@ -793,7 +800,7 @@ func (z *Writer) writeLaneBlock(segs []*segment, text []byte, rawLen int, f filt
 		}
 	}
 	block := z.codeLaneBlock(segs, rawLen, f)
-	if len(block) >= storedSize(text, rawLen, f) && snapshot != nil {
+	if stores(block, text, rawLen, f) && snapshot != nil {
 		z.lanes.Mixer().Restore(snapshot)
 	}
 	return z.putBlock(segs, block, text, rawLen, f)
