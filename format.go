@@ -1,7 +1,6 @@
 package lmzip
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -16,9 +15,16 @@ import (
 // Magic starts every archive.
 const Magic = "\x89LMZ"
 
-// FormatVersion is the version of the .lmz format this package writes and
-// the newest it reads.
-const FormatVersion = 1
+// FormatVersion is the newest version of the .lmz format this package
+// writes and reads. Version 1 codes segments of at most the model's
+// context, each from a cold start; version 2 adds a scheme to the header
+// (carried context and adaptive mixing) and codes lanes. A Writer writes
+// version 1 when its scheme does neither, so such archives stay readable
+// by older lmzip.
+const FormatVersion = 2
+
+// formatPlain is the version a Writer writes for the plain scheme.
+const formatPlain = 1
 
 // Numeric recipes: how an archive's model probabilities were computed
 // (package internal/recipe holds the table; Recipes lists it). These are
@@ -69,14 +75,23 @@ func ParseRecipe(s string) (int, error) {
 	return r.ID, nil
 }
 
+// MaxGroupSegments is the largest number of segments in a block
+// (Options.GroupSegments).
+const MaxGroupSegments = maxGroupSegments
+
 // Limits that decoding enforces before allocating, so that a hostile
 // archive cannot make lmzip allocate without bound.
 const (
 	maxNameLen       = 1024
 	maxGroupSegments = 32 // bounds the decoder's KV caches (32 × 25 MB for lmzip-base)
 	maxSegmentTokens = 1 << 20
-	maxBlockRaw      = 1 << 28 // bytes a block may decode to
-	maxFilterBare    = 1 << 26
+	// maxBlockRaw bounds the bytes a block decodes to: twice the largest
+	// block the writer makes (maxChunk, maxStoredRun).
+	maxBlockRaw = 8 << 20
+	// maxStreamSlack bounds how much a coded block's streams may exceed
+	// its raw length: the writer stores a block whose coded form is not
+	// smaller than its stored form.
+	maxStreamSlack = 64
 )
 
 // Item tags.
@@ -123,6 +138,10 @@ type Header struct {
 	// segments in a block.
 	SegmentTokens int
 	GroupSegments int
+	// Scheme is how version 2 archives code their lanes (the zero
+	// Scheme for version 1). In version 2, SegmentTokens bounds a lane's
+	// tokens and GroupSegments the lanes of a block.
+	Scheme Scheme
 }
 
 func (h *Header) append(b []byte) []byte {
@@ -134,15 +153,40 @@ func (h *Header) append(b []byte) []byte {
 	b = append(b, h.ModelID[:]...)
 	b = binary.AppendUvarint(b, uint64(h.SegmentTokens))
 	b = binary.AppendUvarint(b, uint64(h.GroupSegments))
+	if h.Version >= 2 {
+		b = h.Scheme.append(b)
+	}
 	return b
 }
 
-// readHeader reads and checks an archive header.
-func readHeader(r *bufio.Reader) (*Header, error) {
-	var magic [4]byte
-	if _, err := io.ReadFull(r, magic[:]); err != nil {
+// byteReader is what the format's parsers read from.
+type byteReader interface {
+	io.Reader
+	io.ByteReader
+}
+
+// errNoHeader reports an input too short for an archive's header.
+var errNoHeader = formatErr("too short for a header")
+
+// readHeader reads and checks an archive header. It returns io.EOF if r
+// holds no byte at all.
+func readHeader(r byteReader) (*Header, error) {
+	c, err := r.ReadByte()
+	if err != nil {
+		return nil, err
+	}
+	return readHeaderAfter(r, c)
+}
+
+// readHeaderAfter reads a header whose first byte, first, has been read.
+func readHeaderAfter(r byteReader, first byte) (*Header, error) {
+	magic := [4]byte{first}
+	if _, err := io.ReadFull(r, magic[1:]); err != nil {
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			return nil, formatErr("too short for a header")
+			if string(magic[:1]) != Magic[:1] {
+				return nil, errNotArchive
+			}
+			return nil, errNoHeader
 		}
 		return nil, err
 	}
@@ -154,7 +198,7 @@ func readHeader(r *bufio.Reader) (*Header, error) {
 		return nil, truncated(err)
 	}
 	h := &Header{Version: int(v)}
-	if h.Version != FormatVersion {
+	if h.Version < 1 || h.Version > FormatVersion {
 		if h.Version > FormatVersion {
 			return nil, fmt.Errorf("lmzip: archive format version %d is newer than this lmzip reads (%d): upgrade lmzip", h.Version, FormatVersion)
 		}
@@ -192,6 +236,11 @@ func readHeader(r *bufio.Reader) (*Header, error) {
 		return nil, formatErr("zero segment size")
 	}
 	h.SegmentTokens, h.GroupSegments = int(seg), int(group)
+	if h.Version >= 2 {
+		if h.Scheme, err = readScheme(r); err != nil {
+			return nil, err
+		}
+	}
 	return h, nil
 }
 
@@ -264,35 +313,69 @@ func appendFilter(b []byte, f filter.CRLF) []byte {
 	return b
 }
 
-func readFilter(r *bufio.Reader) (filter.CRLF, error) {
+// blockFilter is a block's line-end filter as read. Its exceptions are
+// kept as stored (uvarint gaps) rather than as a list of ordinals, so that
+// they take no more memory than the archive's own bytes.
+type blockFilter struct {
+	enabled bool
+	n       uint64 // exceptions
+	gaps    []byte // their gaps, n uvarints (nil when skipped)
+}
+
+// decode appends the original form of the block's filtered text to dst.
+func (f *blockFilter) decode(dst, text []byte) ([]byte, error) {
+	if !f.enabled {
+		return append(dst, text...), nil
+	}
+	gaps, left, prev := f.gaps, f.n, -1
+	return filter.DecodeCRLF(dst, text, func() (int, bool) {
+		if left == 0 {
+			return 0, false
+		}
+		d, k := binary.Uvarint(gaps) // checked when read
+		gaps, left = gaps[k:], left-1
+		prev += 1 + int(d)
+		return prev, true
+	})
+}
+
+// readFilter reads a block's line-end filter. Every exception is an LF of
+// the block's original bytes, so there are fewer than rawLen of them, with
+// ordinals below rawLen. With keep false the exceptions are checked but not
+// kept.
+func readFilter(r byteReader, rawLen uint64, keep bool) (blockFilter, error) {
 	mode, err := r.ReadByte()
 	if err != nil {
-		return filter.CRLF{}, truncated(err)
+		return blockFilter{}, truncated(err)
 	}
 	switch mode {
 	case 0:
-		return filter.CRLF{}, nil
+		return blockFilter{}, nil
 	case 1:
 	default:
-		return filter.CRLF{}, formatErr("unknown filter %d", mode)
+		return blockFilter{}, formatErr("unknown filter %d", mode)
 	}
-	n, err := readUvarint(r, maxFilterBare)
+	n, err := readUvarint(r, rawLen)
 	if err != nil {
-		return filter.CRLF{}, err
+		return blockFilter{}, err
 	}
-	f := filter.CRLF{Enabled: true}
-	prev := -1
+	f := blockFilter{enabled: true, n: n}
+	if keep {
+		f.gaps = make([]byte, 0, n) // mostly one byte each; n ≤ maxBlockRaw
+	}
+	next := uint64(0) // the smallest ordinal the next exception may have
 	for i := uint64(0); i < n; i++ {
-		d, err := readUvarint(r, maxFilterBare)
+		d, err := readUvarint(r, rawLen)
 		if err != nil {
-			return filter.CRLF{}, err
+			return blockFilter{}, err
 		}
-		o := prev + 1 + int(d)
-		if o > maxFilterBare {
-			return filter.CRLF{}, formatErr("line-end exception out of range")
+		if next += d; next >= rawLen {
+			return blockFilter{}, formatErr("line-end exception out of range")
 		}
-		f.Bare = append(f.Bare, o)
-		prev = o
+		next++
+		if keep {
+			f.gaps = binary.AppendUvarint(f.gaps, d)
+		}
 	}
 	return f, nil
 }
@@ -301,7 +384,7 @@ func readFilter(r *bufio.Reader) (filter.CRLF, error) {
 type block struct {
 	stored bool
 	rawLen uint64 // original bytes it decodes to
-	filter filter.CRLF
+	filter blockFilter
 
 	// A stored block's filtered text.
 	text []byte
@@ -321,13 +404,13 @@ type block struct {
 // readBlock reads the block that follows tag (tagStored or tagCoded).
 // maxSegBytes bounds a segment's length in bytes. With skip, the payload is
 // skipped rather than read.
-func readBlock(r *bufio.Reader, tag byte, h *Header, maxSegBytes uint64, skip bool) (*block, error) {
+func readBlock(r byteReader, tag byte, h *Header, maxSegBytes uint64, skip bool) (*block, error) {
 	b := &block{stored: tag == tagStored}
 	var err error
 	if b.rawLen, err = readUvarint(r, maxBlockRaw); err != nil {
 		return nil, err
 	}
-	if b.filter, err = readFilter(r); err != nil {
+	if b.filter, err = readFilter(r, b.rawLen, !skip); err != nil {
 		return nil, err
 	}
 	payload := func(n uint64) ([]byte, error) {
@@ -338,13 +421,24 @@ func readBlock(r *bufio.Reader, tag byte, h *Header, maxSegBytes uint64, skip bo
 		return readBytes(r, n)
 	}
 	if b.stored {
-		n, err := readUvarint(r, maxBlockRaw)
+		// The filtered text is never longer than the original, and is
+		// exactly the original without the filter.
+		n, err := readUvarint(r, b.rawLen)
 		if err != nil {
 			return nil, err
+		}
+		if !b.filter.enabled && n != b.rawLen || b.rawLen > 2*n {
+			return nil, formatErr("stored block of %d bytes cannot decode to %d", n, b.rawLen)
 		}
 		b.rawSize = n
 		b.text, err = payload(n)
 		return b, err
+	}
+	if h.Version >= 2 {
+		if err := readLanes(r, b, h, maxSegBytes); err != nil {
+			return nil, err
+		}
+		return b, readStreams(r, b, payload)
 	}
 	S := h.SegmentTokens
 	nTokens, err := readUvarint(r, uint64(S*h.GroupSegments))
@@ -363,6 +457,10 @@ func readBlock(r *bufio.Reader, tag byte, h *Header, maxSegBytes uint64, skip bo
 	b.methods = make([]int, nSeg)
 	b.lengths = make([]int, nSeg)
 	var count [3]int
+	// Every token is at least one byte of filtered text, which is no
+	// longer than the original: the text the segments claim must fit the
+	// raw length, before any of it is decoded.
+	total, lmTokens := uint64(0), uint64(0)
 	for i := range b.methods {
 		m := int(methodBytes[i/4]>>(2*(i%4))) & 3
 		if m > methodRaw {
@@ -372,9 +470,10 @@ func readBlock(r *bufio.Reader, tag byte, h *Header, maxSegBytes uint64, skip bo
 		count[m]++
 		if m == methodLM {
 			b.lengths[i] = min(S, b.tokens-i*S)
+			lmTokens += uint64(b.lengths[i])
 		}
 	}
-	total := uint64(0)
+	total = lmTokens
 	for i, m := range b.methods {
 		if m == methodLM {
 			continue
@@ -383,30 +482,115 @@ func readBlock(r *bufio.Reader, tag byte, h *Header, maxSegBytes uint64, skip bo
 		if err != nil {
 			return nil, err
 		}
-		if total += n; total > maxBlockRaw {
-			return nil, formatErr("block too large")
-		}
 		b.lengths[i] = int(n)
 		if m == methodRaw {
 			b.rawSize += n
 		}
+		total += n
 	}
+	if total > b.rawLen {
+		return nil, formatErr("segments of at least %d bytes in a block of %d", total, b.rawLen)
+	}
+	return b, readStreams(r, b, payload)
+}
+
+// readLanes reads the lanes of a version 2 coded block: their number, their
+// methods and their lengths (tokens for language-model lanes, filtered
+// bytes for the others).
+func readLanes(r byteReader, b *block, h *Header, maxSegBytes uint64) error {
+	n, err := readUvarint(r, uint64(h.GroupSegments))
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return formatErr("empty block")
+	}
+	methodBytes, err := readBytes(r, (n+3)/4)
+	if err != nil {
+		return err
+	}
+	b.methods = make([]int, n)
+	b.lengths = make([]int, n)
+	total := uint64(0)
+	for i := range b.methods {
+		m := int(methodBytes[i/4]>>(2*(i%4))) & 3
+		if m > methodRaw {
+			return formatErr("unknown segment method %d", m)
+		}
+		b.methods[i] = m
+	}
+	for i, m := range b.methods {
+		limit := maxSegBytes
+		if m == methodLM {
+			limit = uint64(h.SegmentTokens)
+		}
+		v, err := readUvarint(r, limit)
+		if err != nil {
+			return err
+		}
+		if v == 0 {
+			return formatErr("empty lane")
+		}
+		b.lengths[i] = int(v)
+		// Every token is at least one byte of filtered text, which is no
+		// longer than the original: the text the lanes claim must fit the
+		// raw length, before any of it is decoded.
+		if total += v; total > b.rawLen {
+			return formatErr("lanes of at least %d bytes in a block of %d", total, b.rawLen)
+		}
+		switch m {
+		case methodLM:
+			b.tokens += int(v)
+		case methodRaw:
+			b.rawSize += v
+		}
+	}
+	return nil
+}
+
+// readStreams reads a coded block's streams, as its methods say. The
+// writer stores a block whose streams are not smaller than its text, and
+// the rANS decoder reads at most one 32-bit word per token: a stream longer
+// than that is refused before it is read.
+func readStreams(r byteReader, b *block, payload func(uint64) ([]byte, error)) error {
+	var count [3]int
+	lmTokens := uint64(0)
+	for i, m := range b.methods {
+		count[m]++
+		if m == methodLM {
+			lmTokens += uint64(b.lengths[i])
+		}
+	}
+	streams := b.rawSize
+	room := func(n uint64) error {
+		if streams += n; streams > b.rawLen+maxStreamSlack {
+			return formatErr("streams of a block exceed its size")
+		}
+		return nil
+	}
+	var err error
 	if count[methodLM] > 0 {
-		if b.lmSize, err = readUvarint(r, maxBlockRaw); err != nil {
-			return nil, err
+		if b.lmSize, err = readUvarint(r, 8+4*lmTokens); err != nil {
+			return err
+		}
+		if err := room(b.lmSize); err != nil {
+			return err
 		}
 		if b.lm, err = payload(b.lmSize); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if count[methodCM] > 0 {
-		if b.cmSize, err = readUvarint(r, maxBlockRaw); err != nil {
-			return nil, err
+		if b.cmSize, err = readUvarint(r, maxBlockRaw+maxStreamSlack); err != nil {
+			return err
+		}
+		if err := room(b.cmSize); err != nil {
+			return err
 		}
 		if b.cm, err = payload(b.cmSize); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	b.raw, err = payload(b.rawSize)
-	return b, err
+	return err
 }

@@ -28,7 +28,7 @@ var addFrozen = flag.Bool("frozen.add", false, "write the frozen archives of rec
 // segments and blocks, so that a few kilobytes give several blocks, a
 // group of segments decoded in lockstep, and more than one coder.
 func frozenOptions(id int) *Options {
-	return &Options{Model: "small", Recipe: id, SegmentTokens: 128, GroupSegments: 4}
+	return &Options{Model: "small", Level: 1, Recipe: id, SegmentTokens: 128, GroupSegments: 4}
 }
 
 func frozenPath(t *testing.T, id int) string {

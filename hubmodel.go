@@ -37,5 +37,20 @@ func resolveHubModel(h *Header, ref hub.Ref) (*lm.LM, error) {
 			return l, nil
 		}
 	}
-	return nil, fmt.Errorf("%w: the archive was made with model %s (id %x), which is not in the Hugging Face cache (%s); download it with: lmzip pull %s", ErrWrongModel, h.Model, h.ModelID, cache.Dir, h.Model)
+	pull := h.Model
+	if len(ref.Revision) < 40 && isHex(ref.Revision) {
+		// A short archive records a commit prefix, which only the cache
+		// resolves: name the repository, and the commit to look for.
+		pull = ref.Repo + " (the archive was made with commit " + ref.Revision + "…)"
+	}
+	return nil, fmt.Errorf("%w: the archive was made with model %s (id %x), which is not in the Hugging Face cache (%s); download it with: lmzip pull %s", ErrWrongModel, h.Model, h.ModelID, cache.Dir, pull)
+}
+
+func isHex(s string) bool {
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return s != ""
 }

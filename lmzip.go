@@ -46,10 +46,14 @@ func Decompress(archive []byte, opt *ReaderOptions) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// MaxThreads is the most threads SetThreads sets: each keeps buffers, and
+// more threads than cores only cost memory.
+const MaxThreads = 256
+
 // SetThreads sets how many goroutines the model's kernels use (the default
-// is GOMAXPROCS) and returns the previous setting. Archives do not depend
-// on it.
-func SetThreads(n int) int { return kernel.SetThreads(n) }
+// is GOMAXPROCS; n is capped at MaxThreads) and returns the previous
+// setting. Archives do not depend on it.
+func SetThreads(n int) int { return kernel.SetThreads(min(n, MaxThreads)) }
 
 // Models lists the names of the built-in models.
 func Models() []string { return models.Names() }

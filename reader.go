@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"strconv"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/lmzip/lmzip/internal/cm"
-	"github.com/lmzip/lmzip/internal/filter"
 	"github.com/lmzip/lmzip/internal/hub"
 	"github.com/lmzip/lmzip/internal/lm"
 	"github.com/lmzip/lmzip/internal/lmcoder"
@@ -34,14 +36,25 @@ type ReaderOptions struct {
 }
 
 // Reader decompresses an archive.
+//
+// Several archives may be concatenated (as from "cat a.lmz b.lmz"): the
+// Reader decodes them one after another, as compress/gzip does, and zero
+// bytes after the last one (the padding of a tape or a block device) are
+// ignored; any other trailing data is an error. With Multistream(false)
+// the Reader stops at the end of the first archive instead.
+//
+// If the underlying reader implements io.ByteReader, the Reader reads
+// nothing past the end of an archive, so that an archive can be embedded
+// in another stream; otherwise it buffers, and may read further.
 type Reader struct {
-	r      *bufio.Reader
-	count  *countingReader
-	opt    ReaderOptions
-	header *Header
-	lm     *lm.LM
-	coder  *lmcoder.Coder
-	cm     *cm.Model
+	r           *input
+	opt         ReaderOptions
+	header      *Header
+	lm          *lm.LM
+	coder       *lmcoder.Coder
+	lanes       *lmcoder.Lanes // version 2
+	cm          *cm.Model
+	multistream bool
 
 	out  []byte // decoded bytes not yet returned
 	crc  uint32
@@ -50,26 +63,67 @@ type Reader struct {
 	err  error
 }
 
-type countingReader struct {
-	r io.Reader
-	n int64
+// input is the archive as the format's parsers read it: the caller's
+// reader itself if it is an io.ByteReader, else a buffer over it. It
+// counts the bytes consumed.
+type input struct {
+	br  byteReader
+	buf *bufio.Reader // nil when reading the caller's reader directly
+	raw int64         // bytes read from the caller's reader, when buffered
+	pos int64         // bytes consumed, when not buffered
 }
 
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
+func newInput(r io.Reader) *input {
+	if br, ok := r.(byteReader); ok {
+		return &input{br: br}
+	}
+	in := &input{}
+	in.buf = bufio.NewReaderSize(readerFunc(func(p []byte) (int, error) {
+		n, err := r.Read(p)
+		in.raw += int64(n)
+		return n, err
+	}), 1<<16)
+	in.br = in.buf
+	return in
+}
+
+type readerFunc func([]byte) (int, error)
+
+func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
+
+func (in *input) Read(p []byte) (int, error) {
+	n, err := in.br.Read(p)
+	in.pos += int64(n)
 	return n, err
+}
+
+func (in *input) ReadByte() (byte, error) {
+	c, err := in.br.ReadByte()
+	if err == nil {
+		in.pos++
+	}
+	return c, err
+}
+
+// consumed returns the number of archive bytes parsed so far.
+func (in *input) consumed() int64 {
+	if in.buf != nil {
+		return in.raw - int64(in.buf.Buffered())
+	}
+	return in.pos
 }
 
 // NewReader reads the archive's header from r and loads the model it
 // needs.
 func NewReader(r io.Reader, opt *ReaderOptions) (*Reader, error) {
-	z := &Reader{count: &countingReader{r: r}}
+	z := &Reader{r: newInput(r), multistream: true}
 	if opt != nil {
 		z.opt = *opt
 	}
-	z.r = bufio.NewReaderSize(z.count, 1<<16)
 	h, err := readHeader(z.r)
+	if err == io.EOF {
+		err = errNoHeader
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -78,22 +132,72 @@ func NewReader(r io.Reader, opt *ReaderOptions) (*Reader, error) {
 	if z.lm, err = resolveModel(h, z.opt.Model); err != nil {
 		return nil, err
 	}
-	if h.SegmentTokens > z.lm.Context {
-		return nil, formatErr("segments of %d tokens exceed the model's context of %d", h.SegmentTokens, z.lm.Context)
-	}
 	if z.coder, err = coderFor(h, z.lm); err != nil {
+		return nil, err
+	}
+	if err := z.startScheme(h); err != nil {
 		return nil, err
 	}
 	return z, nil
 }
 
-// coderFor returns the language-model coder for an archive's header.
+// Multistream controls whether the Reader goes on to the archives that
+// follow the first (the default) or stops at the end of the first, as
+// compress/gzip's Reader.Multistream does. With false, reading ends with
+// io.EOF at the end of the archive, and if the underlying reader is an
+// io.ByteReader it is left just after the archive's last byte.
+func (z *Reader) Multistream(ok bool) { z.multistream = ok }
+
+// errClosed reports a read from a closed Reader.
+var errClosed = errors.New("lmzip: read from a closed Reader")
+
+// Close releases what the Reader holds to decode (the model's caches, the
+// context-mixing model, the current block). It does not close the
+// underlying reader. It returns the error that stopped decoding, if any;
+// as with compress/gzip, the checksum is verified only if the Reader was
+// read to io.EOF.
+func (z *Reader) Close() error {
+	err := z.err
+	if err == errClosed {
+		err = nil
+	}
+	z.coder, z.lanes, z.cm, z.out, z.err = nil, nil, nil, nil, errClosed
+	return err
+}
+
+// startScheme checks a header's segments against the model and, for
+// version 2, makes the lane coder with a fresh mixer.
+func (z *Reader) startScheme(h *Header) error {
+	z.lanes = nil
+	if h.Version < 2 {
+		if h.SegmentTokens > z.lm.Context {
+			return formatErr("segments of %d tokens exceed the model's context of %d", h.SegmentTokens, z.lm.Context)
+		}
+		return nil
+	}
+	if h.Scheme.Window > z.lm.Context {
+		return formatErr("a window of %d positions exceeds the model's context of %d", h.Scheme.Window, z.lm.Context)
+	}
+	r, err := recipeOf(h)
+	if err != nil {
+		return err
+	}
+	z.lanes, err = newLanes(z.lm, r, h.Scheme)
+	return err
+}
+
+// coderFor returns the language-model decoder for an archive's header.
 func coderFor(h *Header, l *lm.LM) (*lmcoder.Coder, error) {
 	r, err := recipeOf(h)
 	if err != nil {
 		return nil, err
 	}
-	return newCoder(l, r)
+	c, err := newCoder(l, r)
+	if err != nil {
+		return nil, err
+	}
+	c.LimitTokens(l.Tokenizer.VocabSize())
+	return c, nil
 }
 
 // newCoder returns the language-model coder of model l under recipe r.
@@ -113,22 +217,42 @@ var ErrWrongModel = errors.New("lmzip: wrong model")
 func resolveModel(h *Header, override string) (*lm.LM, error) {
 	spec := override
 	if spec == "" {
-		if _, ok := models.Canonical(h.Model); !ok {
-			if ref, ok := hub.ParseSpec(h.Model); ok {
-				return resolveHubModel(h, ref)
-			}
-			return nil, fmt.Errorf("%w: the archive was made with model %q (id %x), which is not built in: give its directory or GGUF file with -m", ErrWrongModel, h.Model, h.ModelID)
+		// A built-in model by name, or by its identity whatever name the
+		// archive records (a copy of a built-in model's directory).
+		if name, ok := models.Canonical(h.Model); ok {
+			spec = name
+		} else if name, ok := lm.EmbeddedByID(h.ModelID); ok {
+			spec = name
+		} else if ref, ok := hub.ParseSpec(h.Model); ok {
+			return resolveHubModel(h, ref)
+		} else if ref, ok := hub.ParseLegacy(h.Model, hub.DefaultCache()); ok {
+			return resolveHubModel(h, ref)
+		} else {
+			return nil, fmt.Errorf("%w: this archive was made with the model %s (id %x), which is not built in: give its directory or GGUF file with -m", ErrWrongModel, plainName(h.Model), h.ModelID)
 		}
-		spec = h.Model
 	}
 	l, err := lm.Load(spec)
 	if err != nil {
 		return nil, err
 	}
 	if l.ID() != h.ModelID {
-		return nil, fmt.Errorf("%w: the archive was made with model %q (id %x), not %q (id %x)", ErrWrongModel, h.Model, h.ModelID, l.Name, l.ID())
+		return nil, fmt.Errorf("%w: this archive was made with the model %s (id %x) and cannot be decoded with %s (id %x)", ErrWrongModel, plainName(h.Model), h.ModelID, plainName(l.Name), l.ID())
 	}
 	return l, nil
+}
+
+// plainName returns a model name for a message: as it is when it is
+// printable text without spaces, else quoted with Go's escapes.
+func plainName(s string) string {
+	for _, r := range s {
+		if r == utf8.RuneError || !unicode.IsGraphic(r) || unicode.IsSpace(r) || r == '"' {
+			return strconv.Quote(s)
+		}
+	}
+	if s == "" {
+		return `""`
+	}
+	return s
 }
 
 // Header returns the archive's header.
@@ -205,7 +329,7 @@ func (z *Reader) nextItem() error {
 	z.size += int64(len(raw))
 	z.out = raw
 	if z.opt.Progress != nil {
-		z.opt.Progress(z.count.n - int64(z.r.Buffered()))
+		z.opt.Progress(z.r.consumed())
 	}
 	return nil
 }
@@ -222,15 +346,38 @@ func (z *Reader) end() error {
 	if int64(size) != z.size || binary.LittleEndian.Uint32(crc[:]) != z.crc {
 		return ErrChecksum
 	}
-	// Another archive may follow (as from concatenated files).
-	if _, err := z.r.Peek(1); err != nil {
-		if err == io.EOF {
-			z.done = true
-			return nil
-		}
+	if !z.multistream {
+		z.done = true
+		return nil
+	}
+	// Another archive may follow (as from concatenated files), or zero
+	// padding.
+	c, err := z.r.ReadByte()
+	if err == io.EOF {
+		z.done = true
+		return nil
+	}
+	if err != nil {
 		return err
 	}
-	h, err := readHeader(z.r)
+	if c == 0 {
+		for {
+			if c, err = z.r.ReadByte(); err == io.EOF {
+				z.done = true
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if c != 0 {
+				return formatErr("trailing data after zero padding at the end of the archive")
+			}
+		}
+	}
+	if c != Magic[0] {
+		return formatErr("trailing data after the end of the archive")
+	}
+	h, err := readHeaderAfter(z.r, c)
 	if err != nil {
 		return fmt.Errorf("after the end of an archive: %w", err)
 	}
@@ -242,8 +389,8 @@ func (z *Reader) end() error {
 			return err
 		}
 	}
-	if h.SegmentTokens > z.lm.Context {
-		return formatErr("segments of %d tokens exceed the model's context of %d", h.SegmentTokens, z.lm.Context)
+	if err := z.startScheme(h); err != nil {
+		return err
 	}
 	z.header, z.cm, z.size = h, nil, 0
 	z.crc = crc32.Update(0, castagnoli, h.append(nil))
@@ -257,10 +404,10 @@ func (z *Reader) model() *cm.Model {
 	return z.cm
 }
 
-func unfilter(f filter.CRLF, text []byte, rawLen uint64) ([]byte, error) {
+func unfilter(f blockFilter, text []byte, rawLen uint64) ([]byte, error) {
 	// The original is at most twice the filtered text (every LF a CR LF):
 	// a false raw length cannot cause a large allocation.
-	raw, err := f.Decode(make([]byte, 0, min(rawLen, 2*uint64(len(text)))), text)
+	raw, err := f.decode(make([]byte, 0, min(rawLen, 2*uint64(len(text)))), text)
 	if err != nil {
 		return nil, formatErr("%v", err)
 	}
@@ -287,7 +434,12 @@ func (z *Reader) decodeBlock(b *block) ([]byte, error) {
 	var lmTokens [][]int32
 	if hasLM {
 		var err error
-		if lmTokens, err = z.coder.Decode(b.lm, lmLengths); err != nil {
+		if z.lanes != nil {
+			lmTokens, err = z.lanes.Decode(b.lm, lmLengths)
+		} else {
+			lmTokens, err = z.coder.Decode(b.lm, lmLengths)
+		}
+		if err != nil {
 			return nil, formatErr("language-model stream: %v", err)
 		}
 	}
@@ -311,19 +463,28 @@ func (z *Reader) decodeBlock(b *block) ([]byte, error) {
 				text = append(text, tok.TokenBytes(t)...)
 			}
 			lmTokens = lmTokens[1:]
-			if uint64(len(text)) > maxBlockRaw {
-				return nil, formatErr("block too large")
+			if uint64(len(text)) > b.rawLen {
+				return nil, formatErr("block decodes to more than its %d bytes", b.rawLen)
 			}
 			model.Observe(text[start:])
 		case methodCM:
 			text = append(text, make([]byte, b.lengths[i])...)
-			if _, err := io.ReadFull(dec, text[start:]); err != nil {
-				return nil, formatErr("context-mixing stream: %v", err)
+			// In pieces, so that a stream that has run out stops the
+			// decoder within a few kilobytes.
+			for p := text[start:]; len(p) > 0; p = p[min(len(p), 4096):] {
+				if _, err := dec.Read(p[:min(len(p), 4096)]); err != nil {
+					return nil, formatErr("context-mixing stream: %v", err)
+				}
 			}
 		case methodRaw:
 			text = append(text, rawData[:b.lengths[i]]...)
 			rawData = rawData[b.lengths[i]:]
 			model.Observe(text[start:])
+		}
+	}
+	if dec != nil {
+		if err := dec.Close(); err != nil {
+			return nil, formatErr("context-mixing stream: %v", err)
 		}
 	}
 	return unfilter(b.filter, text, b.rawLen)

@@ -8,12 +8,15 @@ import (
 	"hash/crc32"
 	"io"
 	"math"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/lmzip/lmzip/internal/cm"
 	"github.com/lmzip/lmzip/internal/filter"
 	"github.com/lmzip/lmzip/internal/lm"
 	"github.com/lmzip/lmzip/internal/lmcoder"
+	"github.com/lmzip/lmzip/internal/mix"
+	"github.com/lmzip/lmzip/internal/model"
 	"github.com/lmzip/lmzip/internal/recipe"
 )
 
@@ -26,11 +29,11 @@ type Options struct {
 	// then names it "org/name@commit").
 	Model string
 	// SegmentTokens is the number of tokens per segment; 0 means the
-	// model's context length.
+	// model's context length, which is also the most it may be.
 	SegmentTokens int
 	// GroupSegments is the largest number of segments coded together in a
 	// block, which decompression advances in lockstep (its batch size);
-	// 0 means 16.
+	// 0 means 16, and it may be at most MaxGroupSegments.
 	GroupSegments int
 	// Coders restricts the coders a segment may use; nil allows all. The
 	// names are "lm" (the language model), "cm" (the context-mixing coder)
@@ -41,18 +44,73 @@ type Options struct {
 	// ParseRecipe); 0 means DefaultRecipe.
 	Recipe int
 	// ChunkSize is how much input is gathered before it is filtered and
-	// tokenised; 0 means 1 MiB.
+	// tokenised; 0 means 1 MiB. It is at least 4 KiB and at most 4 MiB
+	// (which bounds a block, and so what a Reader must hold).
 	ChunkSize int
 	// Progress, if not nil, is called after each block with the number
 	// of input bytes consumed so far.
 	Progress func(consumed int64)
+	// Level is the compression level, 1 (fastest) to 9 (smallest); 0
+	// means DefaultLevel. It chooses the model (unless Model is set), the
+	// scheme and the lanes' length (see Levels).
+	Level int
+	// Scheme, if not nil, replaces the level's scheme.
+	Scheme *Scheme
+	// LaneTokens, if positive, replaces the level's shortest lane.
+	LaneTokens int
 }
 
 const (
-	defaultGroup = 16
-	defaultChunk = 1 << 20
-	chunkFloor   = 1 << 12
+	maxLaneTokens = 1 << 20 // longest lane (version 2)
+	defaultGroup  = 16
+	defaultChunk  = 1 << 20
+	chunkFloor    = 1 << 12
+	maxChunk      = 4 << 20
 )
+
+// growthSlack is the most an archive may exceed its input by, besides
+// growthPerMille per thousand bytes of input: so no input grows by more
+// than a few bytes, whatever the options and the model's name.
+const (
+	growthSlack    = 64
+	growthPerMille = 1
+)
+
+// nameBudget returns how long a model name an archive whose input is at
+// least n bytes can record within the growth bound: what its header (with
+// no name), one stored run's header and the end record leave. The name is a
+// hint (the model id identifies the model).
+func nameBudget(h Header, n int64) int {
+	h.Model = ""
+	fixed := len(h.append(nil)) + maxStoredHeader + 1 + uvarintLen(uint64(n)) + 4
+	return max(0, growthSlack+int(min(n/1000*growthPerMille, maxNameLen))-fixed)
+}
+
+func uvarintLen(v uint64) int { return len(binary.AppendUvarint(nil, v)) }
+
+// recordedName returns the model name to record in at most budget bytes:
+// the whole name if it fits; else, for a model from the Hugging Face Hub
+// (org/name@commit), the name with a 12-digit commit prefix, which the
+// cache still resolves; else the name cut at a character boundary. (The
+// name's own length takes a byte of the header more once it reaches 128.)
+func recordedName(name string, budget int) string {
+	if len(name) > 127 {
+		budget--
+	}
+	if len(name) <= budget {
+		return name
+	}
+	if repo, commit, ok := strings.Cut(name, "@"); ok && len(commit) > 12 {
+		if short := repo + "@" + commit[:12]; len(short) <= budget {
+			return short
+		}
+	}
+	budget = max(budget, 0)
+	for budget > 0 && !utf8.RuneStart(name[budget]) {
+		budget--
+	}
+	return name[:budget]
+}
 
 // Stats describe what a Writer did.
 type Stats struct {
@@ -72,19 +130,25 @@ type Stats struct {
 // Writer compresses what is written to it. Close must be called to finish
 // the archive.
 type Writer struct {
-	w       io.Writer
-	opt     Options
-	lm      *lm.LM
-	coder   *lmcoder.Coder
-	header  Header
-	allowed [3]bool
-	chunk   int
+	w     io.Writer
+	opt   Options
+	lm    *lm.LM
+	coder *lmcoder.Coder
+	lanes *lmcoder.Lanes // version 2: the lane coder, with its mixer
+	snap  *mix.Mixer     // a snapshot of its mixer, reused
+
+	scheme     Scheme
+	laneTokens int
+	header     Header
+	allowed    [3]bool
+	chunk      int
 
 	pending []byte
 	stored  *storedRun // stored blocks waiting to be merged and written
 	meter   *cm.Model  // runs ahead of model, measuring what the CM coder would cost
 	cm      *cm.Model
 	crc     uint32
+	begun   bool // the header is fixed
 	started bool
 	closed  bool
 	err     error
@@ -100,6 +164,24 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 	if opt != nil {
 		z.opt = *opt
 	}
+	level := z.opt.Level
+	if level == 0 {
+		level = DefaultLevel
+	}
+	if level < 1 || level >= len(levels) {
+		return nil, fmt.Errorf("lmzip: compression level %d (1 to %d)", level, len(levels)-1)
+	}
+	lv := levels[level]
+	if z.opt.Model == "" {
+		z.opt.Model = lv.Model
+	}
+	if z.opt.Scheme != nil {
+		lv.Scheme = *z.opt.Scheme
+	}
+	if z.opt.LaneTokens > 0 {
+		lv.LaneTokens = z.opt.LaneTokens
+	}
+	z.scheme, z.laneTokens = lv.Scheme, max(lv.LaneTokens, 1)
 	l, err := lm.Load(z.opt.Model)
 	if err != nil {
 		return nil, err
@@ -117,21 +199,35 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 		return nil, err
 	}
 	seg := z.opt.SegmentTokens
-	if seg <= 0 || seg > z.coder.MaxSegment() {
-		seg = z.coder.MaxSegment()
+	version := formatPlain
+	if z.scheme.Plain() {
+		if seg < 0 || seg > z.coder.MaxSegment() {
+			return nil, fmt.Errorf("lmzip: segments of %d tokens: the model %s takes 1 to %d", seg, l.Name, z.coder.MaxSegment())
+		}
+		if seg == 0 {
+			seg = z.coder.MaxSegment()
+		}
+	} else {
+		version = FormatVersion
+		if seg < 0 || seg > maxLaneTokens {
+			return nil, fmt.Errorf("lmzip: lanes of %d tokens: 1 to %d", seg, maxLaneTokens)
+		}
+		if seg == 0 {
+			seg = maxLaneTokens
+		}
+		z.scheme = fitScheme(z.scheme, l)
+		if z.lanes, err = newLanes(l, rec, z.scheme); err != nil {
+			return nil, err
+		}
 	}
 	group := z.opt.GroupSegments
-	if group <= 0 {
+	if group < 0 || group > maxGroupSegments {
+		return nil, fmt.Errorf("lmzip: %d segments a block: 1 to %d", group, maxGroupSegments)
+	}
+	if group == 0 {
 		group = defaultGroup
 	}
-	if group > maxGroupSegments {
-		return nil, fmt.Errorf("lmzip: GroupSegments exceeds %d", maxGroupSegments)
-	}
-	z.header = Header{Version: FormatVersion, Recipe: rec.ID, Model: l.Name, ModelID: l.ID(), SegmentTokens: seg, GroupSegments: group}
-	if len(l.Name) > maxNameLen {
-		return nil, errors.New("lmzip: model name too long")
-	}
-	z.crc = crc32.Update(0, castagnoli, z.header.append(nil))
+	z.header = Header{Version: version, Recipe: rec.ID, ModelID: l.ID(), SegmentTokens: seg, GroupSegments: group, Scheme: z.scheme}
 	z.allowed = [3]bool{true, true, true}
 	if z.opt.Coders != nil {
 		z.allowed = [3]bool{}
@@ -151,7 +247,7 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 	if z.chunk <= 0 {
 		z.chunk = defaultChunk
 	}
-	z.chunk = max(z.chunk, chunkFloor)
+	z.chunk = min(max(z.chunk, chunkFloor), maxChunk)
 	z.meter, z.cm = cm.NewModel(), cm.NewModel()
 	return z, nil
 }
@@ -217,6 +313,7 @@ func (z *Writer) Close() error {
 		}
 		z.pending = nil
 	}
+	z.begin(0)
 	z.flushStored()
 	z.startArchive()
 	z.out = append(z.out, tagEnd)
@@ -224,6 +321,18 @@ func (z *Writer) Close() error {
 	z.out = binary.LittleEndian.AppendUint32(z.out, z.crc)
 	z.err = z.flush()
 	return z.err
+}
+
+// begin fixes the header before the first chunk of n bytes (0 for empty
+// input) is coded: the model name it records depends on how much input
+// there is at least, and the checksum covers the header.
+func (z *Writer) begin(n int) {
+	if z.begun {
+		return
+	}
+	z.begun = true
+	z.header.Model = recordedName(z.lm.Name, nameBudget(z.header, int64(n)))
+	z.crc = crc32.Update(0, castagnoli, z.header.append(nil))
 }
 
 func (z *Writer) startArchive() {
@@ -239,6 +348,9 @@ func (z *Writer) flush() error {
 	}
 	n, err := z.w.Write(z.out)
 	z.stats.Out += int64(n)
+	if err == nil && n < len(z.out) {
+		err = io.ErrShortWrite
+	}
 	z.out = z.out[:0]
 	return err
 }
@@ -259,6 +371,7 @@ type segment struct {
 
 // compressChunk filters, tokenises and codes one chunk of input.
 func (z *Writer) compressChunk(raw []byte) error {
+	z.begin(len(raw))
 	z.crc = crc32.Update(z.crc, castagnoli, raw)
 	filtered, lineEnds := filter.EncodeCRLF(raw)
 	// Each token's stretch of the text: a segment's text is taken from
@@ -276,6 +389,13 @@ func (z *Writer) compressChunk(raw []byte) error {
 	// The chunk's segments are spread evenly over as few blocks as hold
 	// them, so that no block is a small batch for the decoder.
 	nSeg := (len(tokens) + S - 1) / S
+	if z.lanes != nil {
+		// Lanes: as many as fill the blocks, each at least laneTokens
+		// long, at most S.
+		nSeg = max(nSeg, min(G, len(tokens)/z.laneTokens), 1)
+		S = (len(tokens) + nSeg - 1) / nSeg
+		nSeg = (len(tokens) + S - 1) / S
+	}
 	nBlocks := (nSeg + G - 1) / G
 	for b, b0 := 0, 0; b0 < len(tokens); b++ {
 		segsInBlock := nSeg / nBlocks
@@ -346,6 +466,9 @@ const overheadBits = 16 << 16
 
 // writeBlock chooses a coder for each segment and writes the block.
 func (z *Writer) writeBlock(segs []*segment, text []byte, rawLen int, f filter.CRLF) error {
+	if z.lanes != nil {
+		return z.writeLaneBlock(segs, text, rawLen, f)
+	}
 	// The CM meter runs ahead of the language model (it is far faster), so
 	// that segments it finds nearly incompressible or nearly free skip the
 	// model: there the model cannot gain more than a few bytes.
@@ -397,8 +520,17 @@ func (z *Writer) writeBlock(segs []*segment, text []byte, rawLen int, f filter.C
 			return errors.New("lmzip: the model's tokenizer cannot spell this input exactly (it has no byte fallback); allow the cm or raw coder")
 		}
 	}
+	// A coded block must save more than a stored run's header over the
+	// stored form, for it may split a run of stored blocks in two: so no
+	// input grows by more than a few bytes, whatever the options.
 	block := z.codeBlock(segs, rawLen, f)
-	if len(block) >= storedSize(text, rawLen, f) {
+	return z.putBlock(segs, block, text, rawLen, f)
+}
+
+// putBlock writes a coded block, or text as a stored block if that is
+// smaller (and then reports false).
+func (z *Writer) putBlock(segs []*segment, block, text []byte, rawLen int, f filter.CRLF) error {
+	if stores(block, text, rawLen, f) {
 		z.addStored(text, rawLen, f)
 		return nil
 	}
@@ -412,6 +544,13 @@ func (z *Writer) writeBlock(segs []*segment, text []byte, rawLen int, f filter.C
 	return z.flush()
 }
 
+// stores reports whether putBlock stores the text rather than the coded
+// block: then the decoder sees none of the block's coding, and a writer
+// must undo what coding it taught its models.
+func stores(block, text []byte, rawLen int, f filter.CRLF) bool {
+	return len(block)+maxStoredHeader > min(storedSize(text, rawLen, f), rawLen)
+}
+
 // storedRun is consecutive stored blocks, merged into one.
 type storedRun struct {
 	text   []byte
@@ -422,6 +561,11 @@ type storedRun struct {
 
 // maxStoredRun bounds the text of merged stored blocks.
 const maxStoredRun = 4 << 20
+
+// maxStoredHeader bounds the bytes of a stored block besides its text and
+// line-end exceptions: tag, raw length, filter byte, exception count and
+// length (uvarints of at most 4 bytes below maxBlockRaw).
+const maxStoredHeader = 14
 
 func (z *Writer) addStored(text []byte, rawLen int, f filter.CRLF) {
 	r := z.stored
@@ -469,11 +613,26 @@ func (z *Writer) codeBlock(segs []*segment, rawLen int, f filter.CRLF) []byte {
 	}
 	b = binary.AppendUvarint(b, uint64(nTokens))
 	methods := make([]byte, (len(segs)+3)/4)
+	for i, s := range segs {
+		methods[i/4] |= byte(s.method) << (2 * (i % 4))
+	}
+	b = append(b, methods...)
+	for _, s := range segs {
+		if s.method != methodLM {
+			b = binary.AppendUvarint(b, uint64(len(s.text)))
+		}
+	}
+	return z.appendStreams(b, segs)
+}
+
+// appendStreams appends a coded block's streams: the language model's,
+// the context-mixing coder's (advancing the CM model over the block's
+// text) and the stored segments' text.
+func (z *Writer) appendStreams(b []byte, segs []*segment) []byte {
 	var lmGroup [][]lmcoder.Sym
 	var hasCM bool
 	var raw []byte
-	for i, s := range segs {
-		methods[i/4] |= byte(s.method) << (2 * (i % 4))
+	for _, s := range segs {
 		switch s.method {
 		case methodLM:
 			lmGroup = append(lmGroup, s.syms)
@@ -481,12 +640,6 @@ func (z *Writer) codeBlock(segs []*segment, rawLen int, f filter.CRLF) []byte {
 			hasCM = true
 		case methodRaw:
 			raw = append(raw, s.text...)
-		}
-	}
-	b = append(b, methods...)
-	for _, s := range segs {
-		if s.method != methodLM {
-			b = binary.AppendUvarint(b, uint64(len(s.text)))
 		}
 	}
 	if lmGroup != nil {
@@ -522,4 +675,155 @@ func storedSize(text []byte, rawLen int, f filter.CRLF) int {
 	b = appendFilter(b, f)
 	b = binary.AppendUvarint(b, uint64(len(text)))
 	return len(b) + len(text)
+}
+
+// fitScheme adapts a level's scheme to model l: a window no larger than
+// its context (keeping the same share of it), and recomputing rather than
+// shifting for a model whose positions cannot shift.
+func fitScheme(s Scheme, l *lm.LM) Scheme {
+	if ctx := l.Context; s.Window > ctx {
+		s.Keep = max(1, s.Keep*ctx/s.Window)
+		s.Window = ctx
+	}
+	if s.Window < 2 {
+		s.Window, s.Keep = 2, 1
+	}
+	if !model.CanShift(l.Model) && s.Keep > 1 {
+		s.Recompute = true
+	}
+	return s
+}
+
+// newLanes returns the lane coder of scheme s for model l under recipe r,
+// with a fresh mixer.
+func newLanes(l *lm.LM, r *recipe.Recipe, s Scheme) (*lmcoder.Lanes, error) {
+	net, err := l.Network(r)
+	if err != nil {
+		return nil, fmt.Errorf("lmzip: %w", err)
+	}
+	mx, err := mix.New(s.mix(), net.Config().VocabSize)
+	if err != nil {
+		return nil, fmt.Errorf("lmzip: %w", err)
+	}
+	c, err := lmcoder.NewLanes(net, l.Start, r, s.slide(), mx)
+	if err != nil {
+		return nil, fmt.Errorf("lmzip: scheme %v: %w", s, err)
+	}
+	c.LimitTokens(l.Tokenizer.VocabSize())
+	return c, nil
+}
+
+// writeLaneBlock is writeBlock for version 2: the segments are lanes, and
+// the language model's lanes are analysed together, as the decoder will
+// run them. The mixer learns from the block's language-model lanes only,
+// so when the methods are known the lanes are analysed again if the set
+// changed, and the mixer is put back if the block is stored.
+func (z *Writer) writeLaneBlock(segs []*segment, text []byte, rawLen int, f filter.CRLF) error {
+	for _, s := range segs {
+		s.cost[methodCM] = z.meter.Cost(s.text) + overheadBits
+		s.cost[methodRaw] = uint64(len(s.text))*8<<16 + overheadBits
+		s.cost[methodLM] = math.MaxUint64
+	}
+	// The mixer is saved (tens of megabytes, copied in milliseconds) so
+	// that it can be put back if another coder wins a lane or the block
+	// is stored.
+	use := func(s *segment) bool {
+		return z.allowed[methodLM] && s.exact && !z.skipModel(s.cost[methodCM]-overheadBits, len(s.text))
+	}
+	var snapshot *mix.Mixer
+	for _, s := range segs {
+		if use(s) {
+			if z.snap == nil {
+				z.snap = &mix.Mixer{}
+			}
+			z.lanes.Mixer().CopyTo(z.snap)
+			snapshot = z.snap
+			break
+		}
+	}
+	analyze := func(use func(*segment) bool) error {
+		var lanes [][]int32
+		var which []*segment
+		for _, s := range segs {
+			s.syms = nil
+			if use(s) {
+				lanes = append(lanes, s.tokens)
+				which = append(which, s)
+			}
+		}
+		if lanes == nil {
+			return nil
+		}
+		syms, err := z.lanes.Analyze(lanes)
+		if err != nil {
+			return err
+		}
+		for i, s := range which {
+			s.syms = syms[i]
+			s.cost[methodLM] = 0
+			for _, y := range s.syms {
+				s.cost[methodLM] += y.Cost()
+			}
+		}
+		return nil
+	}
+	if err := analyze(use); err != nil {
+		return err
+	}
+	changed := false
+	for _, s := range segs {
+		s.method = -1
+		for m := range s.cost {
+			if z.allowed[m] && (s.method < 0 || s.cost[m] < s.cost[s.method]) {
+				s.method = m
+			}
+		}
+		if s.method < 0 {
+			return errors.New("lmzip: no coder allowed")
+		}
+		if s.method == methodLM && !s.exact {
+			return errors.New("lmzip: the model's tokenizer cannot spell this input exactly (it has no byte fallback); allow the cm or raw coder")
+		}
+		if (s.method == methodLM) != (s.syms != nil) {
+			changed = true
+		}
+	}
+	if changed && snapshot != nil {
+		z.lanes.Mixer().Restore(snapshot)
+		if err := analyze(func(s *segment) bool { return s.method == methodLM }); err != nil {
+			return err
+		}
+	}
+	for _, s := range segs {
+		if s.method == methodLM {
+			z.stats.IdealBits += float64(s.cost[methodLM]) / 65536
+		}
+	}
+	block := z.codeLaneBlock(segs, rawLen, f)
+	if stores(block, text, rawLen, f) && snapshot != nil {
+		z.lanes.Mixer().Restore(snapshot)
+	}
+	return z.putBlock(segs, block, text, rawLen, f)
+}
+
+// codeLaneBlock builds a version 2 coded block. It advances the CM model
+// over the block's text.
+func (z *Writer) codeLaneBlock(segs []*segment, rawLen int, f filter.CRLF) []byte {
+	b := []byte{tagCoded}
+	b = binary.AppendUvarint(b, uint64(rawLen))
+	b = appendFilter(b, f)
+	b = binary.AppendUvarint(b, uint64(len(segs)))
+	methods := make([]byte, (len(segs)+3)/4)
+	for i, s := range segs {
+		methods[i/4] |= byte(s.method) << (2 * (i % 4))
+	}
+	b = append(b, methods...)
+	for _, s := range segs {
+		if s.method == methodLM {
+			b = binary.AppendUvarint(b, uint64(len(s.tokens)))
+		} else {
+			b = binary.AppendUvarint(b, uint64(len(s.text)))
+		}
+	}
+	return z.appendStreams(b, segs)
 }

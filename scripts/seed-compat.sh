@@ -7,8 +7,9 @@
 #   -> seed rangeDecode, each output compared byte for byte with lmzip's, and
 #   the seed's files fed to lmzip's binToRange, rangeDecode, modelOfInx and
 #   tokensToStr, ending in a cmp with the original text. Also the seed's
-#   statsOfRange and statsOfInx on lmzip's files, and the seed's tokensOfData
-#   and tokensOfStr with a stub torch/transformers (see below).
+#   statsOfRange and statsOfInx against lmzip's stages of those names, the
+#   seed's tokensOfData and tokensOfStr with a stub torch/transformers (see
+#   below), and -s N and argparse's flag forms (--inf, -s=N, -c=X) in both.
 #
 #   scripts/seed-compat.sh SEED_CHECKOUT_DIR
 #
@@ -175,6 +176,25 @@ elif mode == "modelOfInx":  # ttin toksin name window topN
     exp = dict(src)
     exp.update({"modelName": sys.argv[4], "contextwindow": int(sys.argv[5]),
                 "topN": int(sys.argv[6]), "tokenList": tl(out["tokenList"])})
+elif mode == "modelToInxStop":  # toksout ttout N: modelToInx.py with -s N
+    # range(1, N) is modelled; every other entry is written from the
+    # (integer) input array as [t, i, p/1e6].
+    src, out, n = load(sys.argv[2]), load(sys.argv[3]), int(sys.argv[4])
+    lst = [(int(t), int(i), float(int(p * 1e6 + 0.5)) / 1e6) if 1 <= k < n else (int(t), int(i), float(p) / 1e6)
+           for k, ((t, i, p), (t0, i0, p0)) in enumerate(zip(out["tokenList"], src["tokenList"]))]
+    assert all(out["tokenList"][k][1] == src["tokenList"][k][1] for k in range(len(lst)) if not 1 <= k < n), "unmodelled ranks changed"
+    exp = {"modelName": src["modelName"], "vocabSize": src["vocabSize"],
+           "comment": (src.get("comment") or "") + "",
+           "contextwindow": out["contextwindow"], "topN": out["topN"], "tokenList": lst}
+    assert len(out["tokenList"]) == len(src["tokenList"]), "entries dropped"
+elif mode == "modelOfInxStop":  # ttin toksin name window topN N: modelOfInx.py with -s N
+    src, out, n = load(sys.argv[2]), load(sys.argv[3]), int(sys.argv[7])
+    assert len(out["tokenList"]) == len(src["tokenList"]), "entries dropped"
+    lst = [(int(t), int(i), float(int(p * 1e6 + 0.5)) / 1e6) if 1 <= k < n and i0 != -1 else (int(t0), int(i0), float(int(p0 * 1e6)) / 1e6)
+           for k, ((t, i, p), (t0, i0, p0)) in enumerate(zip(out["tokenList"], src["tokenList"]))]
+    exp = dict(src)
+    exp.update({"modelName": sys.argv[4], "contextwindow": int(sys.argv[5]),
+                "topN": int(sys.argv[6]), "tokenList": lst})
 elif mode == "stats":       # ttout topN seed-output: compare Hits/Misses with a plain count
     d = load(sys.argv[2])
     topN = int(sys.argv[3])
@@ -247,22 +267,46 @@ for F in Scarlet3000 TestString; do
     ok "$F lmzip modelToInx JSON == seed modelToInx.py output form (emulated)"
   else bad "$F lmzip modelToInx JSON == seed modelToInx.py output form (emulated)" "$(tail -n 1 "$work/log")"; fi
 
-  # the seed's stats scripts on lmzip's files
+  # the seed's stats scripts and lmzip's stats stages, on the same files
   for r in L.rangedout L.rangedin; do
-    run "$F seed statsOfRange on lmzip $r" S statsOfRange -i "$d/$r.json" > "$d/$r.stats" &&
-      { E rangestats "$d/$r.json" "$d/$r.stats" 2>"$work/log" && ok "$F seed statsOfRange on lmzip $r.json: $(head -n 1 "$d/$r.stats")" ||
-        bad "$F seed statsOfRange on lmzip $r.json" "$(tail -n 1 "$work/log")"; }
+    run "$F seed statsOfRange on lmzip $r" S statsOfRange -i "$d/$r.json" > "$d/$r.S.stats" &&
+    run "$F lmzip statsOfRange on $r" L statsOfRange -i "$d/$r.json" > "$d/$r.L.stats" &&
+      same "$F statsOfRange of $r.json: lmzip == seed ($(head -n 1 "$d/$r.S.stats"))" "$d/$r.L.stats" "$d/$r.S.stats"
   done
   if [ $have_numpy = 1 ]; then
-    run "$F seed statsOfInx on lmzip ttout" S statsOfInx -i "$d/ttout.json" > "$d/ttout.stats" &&
-      { E stats "$d/ttout.json" 128 "$d/ttout.stats" 2>"$work/log" && ok "$F seed statsOfInx on lmzip ttout.json: $(tr '\n' ' ' < "$d/ttout.stats")" ||
-        bad "$F seed statsOfInx on lmzip ttout.json" "$(tail -n 1 "$work/log")"; }
+    for k in 128 5; do
+      run "$F seed statsOfInx -t $k" S statsOfInx -t $k -i "$d/ttout.json" > "$d/ttout.$k.S.stats" &&
+      run "$F lmzip statsOfInx -t $k" L statsOfInx -t $k -i "$d/ttout.json" > "$d/ttout.$k.L.stats" &&
+        same "$F statsOfInx -t $k of ttout.json: lmzip == seed ($(tr '\n' ' ' < "$d/ttout.$k.S.stats"))" "$d/ttout.$k.L.stats" "$d/ttout.$k.S.stats"
+    done
   else skp "$F seed statsOfInx" "numpy is not importable (set SEED_EXTRA_PYTHONPATH)"; fi
+
+  # -s N as each stage reads it, and argparse's forms of the flags
+  for n in 7 -3; do
+    run "$F seed rangeEncode -s $n" S rangeEncode --inf "$d/ttout.json" -s=$n --prec 16 -o "$d/S.s.rangedout.json" &&
+    run "$F lmzip rangeEncode -s $n" L rangeEncode --inf "$d/ttout.json" -s=$n --prec 16 -o "$d/L.s.rangedout.json" &&
+      same "$F rangeEncode --inf F -s=$n --prec 16: lmzip == seed" "$d/L.s.rangedout.json" "$d/S.s.rangedout.json"
+  done
+  if run "$F lmzip modelToInx -s 9" L modelToInx -q -l "$threads" -w 1023 -cd=0.5 -s 9 -n small -i "$d/toksout.json" -o "$d/s9.ttout.json"; then
+    if E modelToInxStop "$d/toksout.json" "$d/s9.ttout.json" 9 2>"$work/log"; then
+      ok "$F lmzip modelToInx -s 9 JSON == seed modelToInx.py with -s 9 (emulated)"
+    else bad "$F lmzip modelToInx -s 9 JSON == seed modelToInx.py with -s 9 (emulated)" "$(tail -n 1 "$work/log")"; fi
+  fi
+  if [ -f "$d/S.ttin.json" ] && run "$F lmzip modelOfInx -s 9" L modelOfInx -q -l "$threads" -w 1023 -s 9 -n small -i "$d/S.ttin.json" -o "$d/s9.toksin.json"; then
+    if E modelOfInxStop "$d/S.ttin.json" "$d/s9.toksin.json" small 1023 128 9 2>"$work/log"; then
+      ok "$F lmzip modelOfInx -s 9 JSON == seed modelOfInx.py with -s 9 (emulated)"
+    else bad "$F lmzip modelOfInx -s 9 JSON == seed modelOfInx.py with -s 9 (emulated)" "$(tail -n 1 "$work/log")"; fi
+  fi
 
   # the seed's tokensOfStr (stub tokenizer = lmzip's): JSON layout only
   if [ -f "$seed/scripts/tokensOfStr.py" ]; then
     run "$F seed tokensOfStr (stub torch/transformers)" SS tokensOfStr -n small -i "$txt" -o "$d/S.toksout.json" &&
       same "$F tokensOfStr: seed JSON (stub tokenizer) == lmzip toksout" "$d/S.toksout.json" "$d/toksout.json"
+    for n in 5 -3; do
+      run "$F seed tokensOfStr -s $n" SS tokensOfStr -n small -s $n -c=x -i "$txt" -o "$d/S.s.toksout.json" &&
+      run "$F lmzip tokensOfStr -s $n" L tokensOfStr -q -n small -s $n -c=x -i "$txt" -o "$d/L.s.toksout.json" &&
+        same "$F tokensOfStr -s $n -c=x: seed JSON (stub tokenizer) == lmzip" "$d/S.s.toksout.json" "$d/L.s.toksout.json"
+    done
   else skp "$F seed tokensOfStr" "no scripts/tokensOfStr.py"; fi
 done
 
@@ -291,6 +335,9 @@ for B in zeros allbytes; do
   run "tokensOfData $B lmzip" L tokensOfData -q -n small -c "$prompt" -i "$work/$B.bin" -o "$work/$B.L.json" &&
   run "tokensOfData $B seed (stub torch/transformers)" SS tokensOfData -n small -c "$prompt" -i "$work/$B.bin" -o "$work/$B.S.json" &&
     same "tokensOfData $B: seed JSON == lmzip JSON" "$work/$B.S.json" "$work/$B.L.json"
+  run "tokensOfData $B -s 3 lmzip" L tokensOfData -q -n small --comm "$prompt" -s 3 -i "$work/$B.bin" -o "$work/$B.s.L.json" &&
+  run "tokensOfData $B -s 3 seed" SS tokensOfData -n small --comm "$prompt" -s 3 -i "$work/$B.bin" -o "$work/$B.s.S.json" &&
+    same "tokensOfData $B --comm P -s 3: seed JSON == lmzip JSON" "$work/$B.s.S.json" "$work/$B.s.L.json"
 done
 if [ -f "$work/zeros.S.json" ] &&
    run "lmzip modelOfInx on seed tokensOfData" bash -c '"$1" modelOfInx -q -l "$2" -w 128 -n small -i "$3" | "$1" tokensToStr -n small -o "$4"' _ "$work/lmzip" "$threads" "$work/zeros.S.json" "$work/zeros.S.txt" &&

@@ -6,8 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 go test -count=1 ./...
-go test -count=1 -tags noasm ./internal/kernel ./internal/model ./internal/lmcoder
-GOAMD64=v3 go test -count=1 ./internal/kernel ./internal/model ./internal/lmcoder
-go test -count=1 -race ./internal/kernel ./internal/model ./internal/lmcoder ./internal/tokenizer ./internal/cm ./internal/hub
-go test -count=1 -race -run 'Streaming|Threads|Concatenated|Edges' .
+go test -count=1 -tags noasm ./internal/kernel ./internal/model ./internal/lmcoder ./internal/mix
+go test -count=1 -tags noasm -run 'TestFrozen' .
+GOAMD64=v3 go test -count=1 ./internal/kernel ./internal/model ./internal/lmcoder ./internal/mix
+GOAMD64=v3 go test -count=1 -run 'TestFrozen' .
+# The race detector slows code tenfold: its tier runs the lighter -short
+# variants, with an explicit timeout well above what 2 cores need.
+go test -count=1 -race -short -timeout 20m ./internal/kernel ./internal/model ./internal/lmcoder ./internal/tokenizer ./internal/cm ./internal/hub ./internal/mix
+go test -count=1 -race -short -timeout 20m -run 'Streaming|Threads|Concatenated|Edges' .
 bash scripts/fuzz.sh "${LMZIP_FUZZTIME:-5s}"

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,9 +17,10 @@ func init() {
 	register(&command{
 		name:    "bench",
 		summary: "measure compression ratio and speed on files",
-		usage:   "[-m MODEL[,MODEL...]] [--recipe R[,R...]] [-T N] [--segment N] [--coders LIST] FILE...",
-		help: `Compresses and decompresses each FILE in memory with each model and
-numeric recipe, checks the round trip, and prints the size and bits per
+		usage:   "[-l LEVEL[,LEVEL...]] [-m MODEL[,MODEL...]] [--recipe R[,R...]] [-T N] [--segment N] [--coders LIST] FILE...",
+		help: `Compresses and decompresses each FILE in memory at each level (default:
+the default level), with each model (default: the level's) and numeric
+recipe, checks the round trip, and prints the size and bits per
 byte, and for each direction the speed in tokens and kilobytes (1000 bytes
 of input) per second, the arithmetic done per second (GFLOP/s: the float32
 matrix products and attention; GOP/s: the int8 products; a multiply-add is
@@ -32,6 +34,7 @@ LMZIP_CPUPROFILE=FILE (any command).
 Examples:
   lmzip bench examples/compressor/AStudyInScarlet.txt
   lmzip bench -m small,base --recipe f16kv,int8 -T 2 book.txt
+  lmzip bench -l 4,6,9 book.txt
 `,
 		run: runBench,
 	})
@@ -40,10 +43,12 @@ Examples:
 func runBench(args []string) int {
 	c := commands["bench"]
 	fs := &flagSet{}
-	modelList := "base"
+	modelList := ""
+	levelList := fmt.Sprint(lmzip.DefaultLevel)
 	recipeList := defaultRecipeName()
 	threads := 0
-	fs.stringVar(&modelList, 'm', "model", "MODELS", "comma-separated models (default base)")
+	fs.stringVar(&levelList, 'l', "level", "LEVELS", fmt.Sprintf("comma-separated compression levels (default %d)", lmzip.DefaultLevel))
+	fs.stringVar(&modelList, 'm', "model", "MODELS", "comma-separated models (default: the level's)")
 	fs.stringVar(&recipeList, 0, "recipe", "RECIPES", "comma-separated numeric recipes: "+recipeNames()+" (default "+defaultRecipeName()+")")
 	var base lmzip.Options
 	coders := ""
@@ -51,7 +56,7 @@ func runBench(args []string) int {
 	fs.boolVar(&useCPU, 0, "cpu-time", "time by the CPU time used divided by the threads, not the wall clock (for a machine other programs share)")
 	fs.intVar(&base.SegmentTokens, 0, "segment", "N", "tokens per segment (default: the model's context)")
 	fs.stringVar(&coders, 0, "coders", "LIST", "coders a segment may use: lm,cm,raw (default all)")
-	fs.intVar(&threads, 'T', "threads", "N", "threads (default: all cores)")
+	fs.countVar(&threads, 'T', "threads", "N", "threads (default: all cores)")
 	files, code, ok := parseFlags(c, fs, args)
 	if !ok {
 		return code
@@ -73,6 +78,14 @@ func runBench(args []string) int {
 		}
 		recipes = append(recipes, id)
 	}
+	var levels []int
+	for _, f := range strings.Split(levelList, ",") {
+		var l int
+		if _, err := fmt.Sscan(f, &l); err != nil || l < 1 || l > 9 {
+			return usageError("bad level %q (1 to 9)", f)
+		}
+		levels = append(levels, l)
+	}
 	fmt.Printf("kernels: %s, threads: %d\n", kernel.Implementation(), kernel.Threads())
 	clk := clock{cpu: useCPU, threads: kernel.Threads()}
 	if useCPU {
@@ -80,7 +93,7 @@ func runBench(args []string) int {
 	}
 	ceil := measureCeiling(200*time.Millisecond, clk)
 	fmt.Println(ceil)
-	fmt.Printf("%-12s %-6s %-20s %9s %8s %9s %6s  %-10s %7s %7s %8s %7s %8s\n", "model", "recipe", "file", "bytes", "tokens", "archive", "bpb",
+	fmt.Printf("%-5s %-12s %-6s %-20s %9s %8s %9s %6s  %-10s %7s %7s %8s %7s %8s\n", "level", "model", "recipe", "file", "bytes", "tokens", "archive", "bpb",
 		"direction", "tok/s", "KB/s", "GFLOP/s", "GOP/s", "ceiling")
 	exit := exitOK
 	for _, name := range files {
@@ -90,13 +103,15 @@ func runBench(args []string) int {
 			exit = exitError
 			continue
 		}
-		for _, m := range strings.Split(modelList, ",") {
-			for _, r := range recipes {
-				opt := base
-				opt.Model, opt.Recipe = m, r
-				if err := benchOne(name, data, &opt, ceil, clk); err != nil {
-					report(name, err)
-					exit = exitError
+		for _, l := range levels {
+			for _, m := range strings.Split(modelList, ",") {
+				for _, r := range recipes {
+					opt := base
+					opt.Level, opt.Model, opt.Recipe = l, m, r
+					if err := benchOne(name, data, &opt, ceil, clk); err != nil {
+						report(name, err)
+						exit = exitError
+					}
 				}
 			}
 		}
@@ -110,34 +125,53 @@ func benchOne(name string, data []byte, opt *lmzip.Options, ceil *ceiling, clk c
 	if err != nil {
 		return err
 	}
-	if _, err := lmzip.NewReader(bytes.NewReader(emptyArchive(opt.Model, opt.Recipe)), &lmzip.ReaderOptions{Model: opt.Model}); err != nil {
+	spec := opt.Model
+	if spec == "" {
+		spec = w.Model() // the level's model
+	}
+	if _, err := lmzip.NewReader(bytes.NewReader(emptyArchive(spec, opt.Recipe)), &lmzip.ReaderOptions{Model: spec}); err != nil {
+		return err
+	}
+	label := w.Model() + " " + filepath.Base(name)
+	bar := newProgress("compress "+label, int64(len(data)), true)
+	o := *opt
+	o.Progress = bar.update
+	if w, err = lmzip.NewWriter(&buf, &o); err != nil {
 		return err
 	}
 	w0, since := kernel.WorkDone(), clk.start()
 	w.Write(data)
-	if err := w.Close(); err != nil {
-		return err
-	}
+	err = w.Close()
 	tc, wc := since(), kernel.WorkDone().Sub(w0)
-	st := w.Stats()
-	w1, since := kernel.WorkDone(), clk.start()
-	back, err := lmzip.Decompress(buf.Bytes(), &lmzip.ReaderOptions{Model: opt.Model})
+	bar.finish()
 	if err != nil {
 		return err
 	}
+	st := w.Stats()
+	bar = newProgress("decompress "+label, int64(buf.Len()), true)
+	w1, since := kernel.WorkDone(), clk.start()
+	r, err := lmzip.NewReader(bytes.NewReader(buf.Bytes()), &lmzip.ReaderOptions{Model: opt.Model, Progress: bar.update})
+	if err != nil {
+		return err
+	}
+	back, err := io.ReadAll(r)
 	td, wd := since(), kernel.WorkDone().Sub(w1)
+	bar.finish()
+	if err != nil {
+		return err
+	}
 	if !bytes.Equal(back, data) {
 		return fmt.Errorf("round trip differs")
 	}
 	n := float64(len(data))
-	fmt.Printf("%-12s %-6s %-20s %9d %8d %9d %6.3f  ", w.Model(), recipeName(opt.Recipe), filepath.Base(name), len(data), st.Tokens, buf.Len(), 8*float64(buf.Len())/max(n, 1))
+	fmt.Printf("%-5d %-12s %-6s %-20s %9d %8d %9d %6.3f  ", opt.Level, w.Model(), recipeName(opt.Recipe), filepath.Base(name), len(data), st.Tokens, buf.Len(), 8*float64(buf.Len())/max(n, 1))
 	speed := func(dir string, el time.Duration, wk kernel.Work) string {
 		s := el.Seconds()
 		return fmt.Sprintf("%-10s %7.0f %7.1f %8.1f %7.1f %7.1f%%", dir, float64(st.Tokens)/s, n/1000/s,
 			float64(wk.Float())/1e9/s, float64(wk.Int8())/1e9/s, 100*ceil.share(wk, el))
 	}
 	fmt.Println(speed("compress", tc, wc))
-	fmt.Printf("%-*s  %s\n", 12+1+6+1+20+1+9+1+8+1+9+1+6, "", speed("decompress", td, wd))
+	fmt.Printf("%-*s  %s\n", 5+1+12+1+6+1+20+1+9+1+8+1+9+1+6, "", speed("decompress", td, wd))
 	return nil
 }
 
@@ -154,6 +188,6 @@ func recipeName(id int) string {
 // emptyArchive returns the archive of empty input, used to load a model
 // (and build its network for the recipe) before timing.
 func emptyArchive(model string, recipe int) []byte {
-	b, _ := lmzip.Compress(nil, &lmzip.Options{Model: model, Recipe: recipe})
+	b, _ := lmzip.Compress(nil, &lmzip.Options{Model: model, Recipe: recipe, Level: 1})
 	return b
 }

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/lmzip/lmzip"
+	"github.com/lmzip/lmzip/internal/lm"
 )
 
 // fileOptions are the flags shared by compress, decompress and test.
@@ -18,7 +20,6 @@ type fileOptions struct {
 	output  string
 	stdout  bool
 	force   bool
-	keep    bool
 	remove  bool
 	quiet   bool
 	verbose bool
@@ -29,23 +30,56 @@ type fileOptions struct {
 	coders  string
 	recipe  string
 	suffix  string
+	level   int
 }
 
-func (o *fileOptions) register(fs *flagSet, compress bool) {
-	fs.stringVar(&o.model, 'm', "model", "MODEL", "base (default), small, a model directory, a GGUF file, or ORG/NAME[@REVISION] from the Hugging Face Hub")
-	fs.stringVar(&o.output, 'o', "output", "FILE", "write to FILE (one input only; - for standard output)")
-	fs.boolVar(&o.stdout, 'c', "stdout", "write to standard output, keep the input")
-	fs.boolVar(&o.force, 'f', "force", "overwrite existing files; write compressed data to a terminal")
-	fs.boolVar(&o.keep, 'k', "keep", "keep the input file (the default)")
-	fs.boolVar(&o.remove, 0, "rm", "remove the input file after success")
+// Modes of the file commands: each registers only the flags it uses.
+const (
+	modeCompress = iota
+	modeDecompress
+	modeTest
+)
+
+func (o *fileOptions) register(fs *flagSet, mode int) {
+	fs.stringVar(&o.model, 'm', "model", "MODEL", "base (default), small, a model directory or GGUF file as a path (./DIR), or ORG/NAME[@REVISION] from the Hugging Face Hub")
+	if mode != modeTest {
+		fs.stringVar(&o.output, 'o', "output", "FILE", "write to FILE (one input only; - for standard output)")
+		fs.boolVar(&o.stdout, 'c', "stdout", "write to standard output, keep the input")
+		fs.boolVar(&o.force, 'f', "force", "overwrite existing files; write compressed data to a terminal")
+		// -k and --rm: the last one given wins.
+		fs.specs = append(fs.specs,
+			&flagSpec{short: 'k', long: "keep", usage: "keep the input file (the default)", set: func(string) error { o.remove = false; return nil }},
+			&flagSpec{long: "rm", usage: "remove the input file after success", set: func(string) error { o.remove = true; return nil }})
+	}
+	if mode == modeTest {
+		// gzip -t accepts these; they change nothing when testing.
+		var ignored bool
+		fs.boolVar(&ignored, 'c', "stdout", "")
+		fs.boolVar(&ignored, 'f', "force", "")
+		fs.boolVar(&ignored, 'k', "keep", "")
+		for _, s := range fs.specs[len(fs.specs)-3:] {
+			s.hidden = true
+		}
+	}
 	fs.boolVar(&o.quiet, 'q', "quiet", "print nothing but errors")
 	fs.boolVar(&o.verbose, 'v', "verbose", "print a line per file even when not on a terminal")
-	fs.intVar(&o.threads, 'T', "threads", "N", "use N threads (default: all cores)")
+	fs.countVar(&o.threads, 'T', "threads", "N", fmt.Sprintf("use N threads (default: all cores; at most %d)", lmzip.MaxThreads))
 	fs.boolVar(&o.noProg, 0, "no-progress", "do not draw a progress bar")
-	fs.stringVar(&o.suffix, 'S', "suffix", "SUF", "archive suffix (default .lmz)")
-	if compress {
-		fs.intVar(&o.segment, 0, "segment", "N", "tokens per segment (default: the model's context)")
-		fs.intVar(&o.group, 0, "group", "N", "segments per block, decoded in lockstep (default 16)")
+	if mode != modeTest {
+		fs.stringVar(&o.suffix, 'S', "suffix", "SUF", "archive suffix (default .lmz)")
+	}
+	if mode == modeCompress {
+		for l := 1; l <= 9; l++ {
+			fs.specs = append(fs.specs, &flagSpec{short: byte('0' + l), hidden: l != 1,
+				usage: "... -9: compression level (--fast = -1, --best = -9)",
+				set:   func(string) error { o.level = l; return nil }})
+		}
+		fs.specs = append(fs.specs,
+			&flagSpec{long: "fast", usage: "the same as -1", set: func(string) error { o.level = 1; return nil }},
+			&flagSpec{long: "best", usage: "the same as -9", set: func(string) error { o.level = 9; return nil }})
+		fs.countVar(&o.level, 0, "level", "N", fmt.Sprintf("compression level 1-9 (default %d): %s", lmzip.DefaultLevel, levelSummary()))
+		fs.countVar(&o.segment, 0, "segment", "N", "tokens per segment (default: the model's context)")
+		fs.countVar(&o.group, 0, "group", "N", fmt.Sprintf("segments per block, decoded in lockstep (default 16, at most %d)", lmzip.MaxGroupSegments))
 		fs.stringVar(&o.coders, 0, "coders", "LIST", "coders a segment may use: lm,cm,raw (default all)")
 		fs.stringVar(&o.recipe, 0, "recipe", "NAME", "numeric recipe: "+recipeNames()+" (default "+defaultRecipeName()+")")
 	}
@@ -60,14 +94,21 @@ func init() {
 		help: `Compresses each FILE to FILE.lmz with a language model and keeps FILE.
 With no FILE, or FILE "-", reads standard input and writes standard output.
 
-The text is cut into segments of the model's context (1024 tokens); each is
-coded by the model or, where it predicts worse (tables, code, binary data),
-by a context-mixing coder or stored, so no input grows by more than a few
-bytes. Windows line ends are normalised and restored exactly.
+The text is cut into lanes, long runs that the model reads with a sliding
+window while adaptive models of the file sharpen its predictions; each lane
+is coded by the model or, where it predicts worse (tables, code, binary
+data), by a context-mixing coder or stored, so no input grows by more than a
+few bytes. Windows line ends are normalised and restored exactly.
+
+Levels: -1 (--fast) the small model alone, ... -4 the base model alone
+(cold 1024-token segments, as lmzip before levels), -6 the default (base
+model, 256 tokens of context carried, n-gram, match, bias and scale mixed
+in), ... -9 (--best) more context and longer lanes (slower to decompress).
 
 Examples:
   lmzip compress book.txt            book.txt.lmz
   lmzip -m small -k *.txt            the smaller model, several files
+  lmzip -9 book.txt                  the smallest archive
   lmzip -c book.txt > book.lmz       to standard output
   lmzip compress -o out.lmz -        standard input to out.lmz
 `,
@@ -106,10 +147,10 @@ original's checksum. Exit status 0 means every archive is intact.
 // parseFileFlags parses the flags of compress, decompress and test and
 // returns the options and the files (standard input when none is named).
 // With ok false, the command is over and code is its exit status.
-func parseFileFlags(c *command, args []string, compress bool) (o *fileOptions, files []string, code int, ok bool) {
+func parseFileFlags(c *command, args []string, mode int) (o *fileOptions, files []string, code int, ok bool) {
 	o = &fileOptions{}
 	fs := &flagSet{}
-	o.register(fs, compress)
+	o.register(fs, mode)
 	if files, code, ok = parseFlags(c, fs, args); !ok {
 		return nil, nil, code, false
 	}
@@ -129,11 +170,14 @@ func parseFileFlags(c *command, args []string, compress bool) (o *fileOptions, f
 }
 
 func runCompress(args []string) int {
-	o, files, code, ok := parseFileFlags(commands["compress"], args, true)
+	o, files, code, ok := parseFileFlags(commands["compress"], args, modeCompress)
 	if !ok {
 		return code
 	}
-	opt := &lmzip.Options{Model: o.model, SegmentTokens: o.segment, GroupSegments: o.group}
+	if o.level != 0 && (o.level < 1 || o.level > 9) {
+		return usageError("compression level %d: levels are 1 to 9", o.level)
+	}
+	opt := &lmzip.Options{Model: o.model, SegmentTokens: o.segment, GroupSegments: o.group, Level: o.level}
 	if o.recipe != "" {
 		id, err := lmzip.ParseRecipe(o.recipe)
 		if err != nil {
@@ -148,20 +192,32 @@ func runCompress(args []string) int {
 		fmt.Fprintf(os.Stderr, "lmzip: %v\n", err)
 		return exitError
 	}
+	// Bad option values (a model that does not load, a block size out of
+	// range, an unknown coder) are a bad command line: reported once,
+	// before any file is touched.
+	if _, err := lmzip.NewWriter(io.Discard, opt); err != nil {
+		return usageError("%v", strings.TrimPrefix(err.Error(), "lmzip: "))
+	}
 	exit := exitOK
 	for _, f := range files {
 		if err := compressFile(f, o, opt); err != nil {
 			report(f, err)
 			exit = exitError
-			if errors.Is(err, errUsage) {
-				return exitUsage
-			}
 		}
 	}
 	return exit
 }
 
-var errUsage = errors.New("usage")
+// levelSummary describes the levels for --help.
+func levelSummary() string {
+	var parts []string
+	for i, l := range lmzip.Levels() {
+		if i > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s%s", i, l.Model, map[bool]string{true: "", false: "+mix"}[l.Scheme.Plain()]))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
 
 // recipeNames lists the numeric recipes' names for --help.
 func recipeNames() string {
@@ -199,6 +255,10 @@ func (o *fileOptions) target(name string, compress bool) (string, error) {
 	if !ok || base == "" {
 		return "", fmt.Errorf("unknown suffix (expected %s); use -o or -c to name the output", o.suffix)
 	}
+	if base == "-" {
+		// A file named "-" (from "-.lmz"), not standard output.
+		base = "./-"
+	}
 	return base, nil
 }
 
@@ -210,6 +270,10 @@ func openInput(name string) (io.ReadCloser, int64, os.FileInfo, error) {
 	}
 	f, err := os.Open(name)
 	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the file's name starts the message already
+		}
 		return nil, 0, nil, err
 	}
 	st, err := f.Stat()
@@ -233,19 +297,52 @@ type output struct {
 	file *atomicFile
 }
 
-func openOutput(path string, force bool, in os.FileInfo) (*output, error) {
+// openOutput starts writing path ("-" for standard output). in is the input
+// file (nil for standard input), whose mode the output takes; ident is the
+// input as opened, which the output must not be.
+func openOutput(path string, force bool, in, ident os.FileInfo) (*output, error) {
 	if path == "-" {
+		if st, err := os.Stdout.Stat(); err == nil && ident != nil && st.Mode().IsRegular() && os.SameFile(st, ident) {
+			return nil, errSameFile
+		}
 		return &output{w: bufio.NewWriterSize(os.Stdout, 1<<16)}, nil
 	}
-	var mode os.FileMode = 0o644
+	var mode os.FileMode // 0: 0666 less the umask
 	if in != nil {
 		mode = in.Mode().Perm()
 	}
-	f, err := createAtomic(path, force, mode)
+	f, err := createAtomic(path, force, mode, ident)
 	if err != nil {
 		return nil, err
 	}
 	return &output{w: bufio.NewWriterSize(f, 1<<16), file: f}, nil
+}
+
+// inputIdentity returns what the input file is, to compare with the
+// output: the file, or standard input when it is one.
+func inputIdentity(name string, st os.FileInfo) os.FileInfo {
+	if name != "-" {
+		return st
+	}
+	if st, err := os.Stdin.Stat(); err == nil {
+		return st
+	}
+	return nil
+}
+
+// removeInput removes an input file after success (--rm), unless it is
+// the output itself.
+func removeInput(name, dest string, ident os.FileInfo) error {
+	if name == "-" || dest == "-" {
+		return nil
+	}
+	if st, err := os.Stat(dest); err == nil && os.SameFile(st, ident) {
+		return errSameFile
+	}
+	if st, err := os.Stat(name); err != nil || !os.SameFile(st, ident) {
+		return fmt.Errorf("not removed: the input changed while lmzip read it")
+	}
+	return os.Remove(name)
 }
 
 func (o *output) Write(p []byte) (int, error) { return o.w.Write(p) }
@@ -262,7 +359,7 @@ func (o *output) finish(force bool, in os.FileInfo) error {
 	if err := o.file.commit(force); err != nil {
 		return err
 	}
-	if in != nil {
+	if in != nil && o.file.temp != "" {
 		os.Chtimes(o.file.final, in.ModTime(), in.ModTime())
 	}
 	return nil
@@ -287,7 +384,8 @@ func compressFile(name string, o *fileOptions, opt *lmzip.Options) error {
 		return err
 	}
 	defer in.Close()
-	out, err := openOutput(dest, o.force, st)
+	ident := inputIdentity(name, st)
+	out, err := openOutput(dest, o.force, st, ident)
 	if err != nil {
 		return err
 	}
@@ -324,8 +422,8 @@ func compressFile(name string, o *fileOptions, opt *lmzip.Options) error {
 		fmt.Fprintf(os.Stderr, "%s: %d -> %d bytes (%.2f%%, %.3f bits/byte), %s, %d tokens in %.1fs (%.0f tokens/s)\n",
 			displayName(name), s.In, s.Out, pct, bpb, w.Model(), s.Tokens, el.Seconds(), float64(s.Tokens)/el.Seconds())
 	}
-	if o.remove && name != "-" && dest != "-" {
-		return os.Remove(name)
+	if o.remove {
+		return removeInput(name, dest, ident)
 	}
 	return nil
 }
@@ -342,9 +440,18 @@ func runDecompress(args []string, testOnly bool) int {
 	if testOnly {
 		c = commands["test"]
 	}
-	o, files, code, ok := parseFileFlags(c, args, false)
+	mode := modeDecompress
+	if testOnly {
+		mode = modeTest
+	}
+	o, files, code, ok := parseFileFlags(c, args, mode)
 	if !ok {
 		return code
+	}
+	if o.model != "" {
+		if _, err := lm.Load(o.model); err != nil {
+			return usageError("%v", strings.TrimPrefix(err.Error(), "lmzip: "))
+		}
 	}
 	exit := exitOK
 	for _, f := range files {
@@ -382,7 +489,7 @@ func decompressFile(name string, o *fileOptions, testOnly bool) error {
 	var w io.Writer = io.Discard
 	var out *output
 	if !testOnly {
-		if out, err = openOutput(dest, o.force, st); err != nil {
+		if out, err = openOutput(dest, o.force, st, inputIdentity(name, st)); err != nil {
 			return err
 		}
 		w = out
@@ -409,8 +516,8 @@ func decompressFile(name string, o *fileOptions, testOnly bool) error {
 		}
 		fmt.Fprintf(os.Stderr, "%s: %s (%.1fs)\n", displayName(name), what, time.Since(start).Seconds())
 	}
-	if o.remove && !testOnly && name != "-" && dest != "-" {
-		return os.Remove(name)
+	if o.remove && !testOnly {
+		return removeInput(name, dest, inputIdentity(name, st))
 	}
 	return nil
 }

@@ -42,6 +42,22 @@ func (fs *flagSet) intVar(p *int, short byte, long, arg, usage string) {
 	}})
 }
 
+// countVar is intVar for counts: the value must be 0 or more.
+func (fs *flagSet) countVar(p *int, short byte, long, arg, usage string) {
+	fs.intVar(p, short, long, arg, usage)
+	spec := fs.specs[len(fs.specs)-1]
+	set := spec.set
+	spec.set = func(v string) error {
+		if err := set(v); err != nil {
+			return err
+		}
+		if *p < 0 {
+			return fmt.Errorf("--%s wants 0 or more, not %d", long, *p)
+		}
+		return nil
+	}
+}
+
 func (fs *flagSet) lookupShort(c byte) *flagSpec {
 	for _, s := range fs.specs {
 		if s.short == c && c != 0 {
@@ -49,6 +65,17 @@ func (fs *flagSet) lookupShort(c byte) *flagSpec {
 		}
 	}
 	return nil
+}
+
+// longNames lists the long names of the flags.
+func (fs *flagSet) longNames() []string {
+	var names []string
+	for _, s := range fs.specs {
+		if s.long != "" {
+			names = append(names, s.long)
+		}
+	}
+	return names
 }
 
 func (fs *flagSet) lookupLong(name string) *flagSpec {
@@ -136,7 +163,11 @@ func (fs *flagSet) usage() string {
 		if s.short != 0 {
 			left = "-" + string(s.short) + ", "
 		}
-		left += "--" + s.long
+		if s.long != "" {
+			left += "--" + s.long
+		} else {
+			left = strings.TrimSuffix(left, ", ")
+		}
 		if s.arg != "" {
 			left += " " + s.arg
 		}

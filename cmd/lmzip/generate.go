@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/lmzip/lmzip/internal/kernel"
+	"github.com/lmzip/lmzip"
 	"github.com/lmzip/lmzip/internal/seed"
 	"github.com/lmzip/lmzip/models"
 )
@@ -61,7 +61,7 @@ func runGenerate(args []string) int {
 	fs.intVar(&window, 'w', "window", "N", "context window in tokens (default: the model's context)")
 	fs.stringVar(&in, 'i', "infile", "FILE", "input (default: standard input)")
 	fs.stringVar(&out, 'o', "outfile", "FILE", "output (default: standard output)")
-	fs.intVar(&threads, 'T', "threads", "N", "threads (default: all cores)")
+	fs.countVar(&threads, 'T', "threads", "N", "threads (default: all cores)")
 	fs.boolVar(&quiet, 'q', "quiet", "no progress on standard error")
 	rest, code, ok := parseFlags(c, fs, args)
 	if !ok {
@@ -74,7 +74,7 @@ func runGenerate(args []string) int {
 		model = models.Default
 	}
 	if threads > 0 {
-		kernel.SetThreads(threads)
+		lmzip.SetThreads(threads)
 	}
 	a := &seedArgs{in: in, out: out}
 	data, err := a.read()

@@ -91,14 +91,14 @@ func TestHubCLI(t *testing.T) {
 		}
 	}
 
-	text := bytes.Repeat([]byte("Models from the Hub compress too. "), 20)
+	text := bytes.Repeat([]byte("Models from the Hub compress too. "), 2000) // long enough to record the whole name
 	write(t, filepath.Join(work, "a.txt"), text)
 	r = runEnv(t, work, offline, "-m", "org/tiny", "a.txt")
 	if r.code != 0 {
 		t.Fatalf("compress with a cached model, offline: %+v", r)
 	}
 	r = runEnv(t, work, offline, "info", "a.txt.lmz")
-	if !strings.Contains(r.stdout, "model       org/tiny@"+commit) {
+	if !strings.Contains(r.stdout, "model       org/tiny@"+commit+" ") {
 		t.Fatalf("info: %+v", r)
 	}
 	// With the Hub gone: decompression finds the model by itself.

@@ -74,8 +74,8 @@ func run(args []string) int {
 	case "help":
 		if len(args) > 1 {
 			if c := commands[args[1]]; c != nil {
-				fmt.Print(commandHelp(c))
-				return exitOK
+				// The same text as "lmzip COMMAND --help", flags included.
+				return c.run([]string{"--help"})
 			}
 			return usageError("unknown command %q", args[1])
 		}
@@ -83,39 +83,112 @@ func run(args []string) int {
 		return exitOK
 	}
 	if c := commands[args[0]]; c != nil {
+		if isFile(args[0]) && !namesInput(args[1:]) {
+			return usageError("%q is both a command (%s) and a file here, and no input is named: to compress the file, write lmzip -- %s; to run the command on standard input, lmzip %s -", args[0], c.name, args[0], c.name)
+		}
 		return c.run(args[1:])
 	}
 	// gzip/zstd style: "lmzip [-d|-t|-l] [flags] FILE..." with compression
-	// as the default.
-	for _, a := range args {
-		if a == "--" {
-			break
-		}
-		switch a {
-		case "-d", "--decompress":
-			return commands["decompress"].run(without(args, a))
-		case "-t", "--test":
-			return commands["test"].run(without(args, a))
-		case "-l", "--list":
-			return commands["info"].run(without(args, a))
-		}
-	}
-	if !strings.HasPrefix(args[0], "-") {
+	// as the default; the mode letters may be combined with other short
+	// flags (-dc, -cd, -df, -tv, -lv).
+	mode, rest := splitMode(args)
+	if mode == "" && !strings.HasPrefix(args[0], "-") {
 		if _, err := os.Stat(args[0]); err != nil {
 			return usageError("unknown command %q (and no such file); see lmzip --help", args[0])
 		}
 	}
-	return commands["compress"].run(args)
+	if mode == "" {
+		mode = "compress"
+	}
+	return commands[mode].run(rest)
 }
 
-func without(args []string, drop string) []string {
-	var out []string
+// isFile reports whether a regular file of that name exists.
+func isFile(name string) bool {
+	st, err := os.Stat(name)
+	return err == nil && st.Mode().IsRegular()
+}
+
+// namesInput reports whether args name an input: "-" or an existing file.
+func namesInput(args []string) bool {
 	for _, a := range args {
-		if a != drop {
-			out = append(out, a)
+		if a == "-" || a == "--" || isFile(a) {
+			return true
 		}
 	}
-	return out
+	return false
+}
+
+// splitMode finds the mode flags (-d, -t, -l and their long forms) among
+// the flags of the gzip-style command line, alone or combined with other
+// short flags, and returns the command they select ("" for none; -l wins
+// over -t, which wins over -d) and the arguments without them.
+func splitMode(args []string) (string, []string) {
+	fs := &flagSet{}
+	(&fileOptions{}).register(fs, modeCompress)
+	rank := map[string]int{"": 0, "decompress": 1, "test": 2, "info": 3}
+	mode := ""
+	set := func(m string) {
+		if rank[m] > rank[mode] {
+			mode = m
+		}
+	}
+	var out []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return mode, append(out, args[i:]...)
+		case a == "--decompress":
+			set("decompress")
+			continue
+		case a == "--test":
+			set("test")
+			continue
+		case a == "--list":
+			set("info")
+			continue
+		case strings.HasPrefix(a, "--"):
+			out = append(out, a)
+			if s := fs.lookupLong(a[2:]); s != nil && s.arg != "" && i+1 < len(args) {
+				i++
+				out = append(out, args[i])
+			}
+			continue
+		case len(a) > 1 && a[0] == '-':
+			kept := "-"
+			value := false // the cluster ends with a flag whose value is the next argument
+			for j := 1; j < len(a); j++ {
+				switch a[j] {
+				case 'd':
+					set("decompress")
+					continue
+				case 't':
+					set("test")
+					continue
+				case 'l':
+					set("info")
+					continue
+				}
+				kept += a[j : j+1]
+				if s := fs.lookupShort(a[j]); s != nil && s.arg != "" {
+					kept += a[j+1:] // the rest is its value
+					value = j == len(a)-1
+					break
+				}
+			}
+			if kept != "-" {
+				out = append(out, kept)
+			}
+			if value && i+1 < len(args) {
+				i++
+				out = append(out, args[i])
+			}
+			continue
+		}
+		out = append(out, a)
+	}
+	return mode, out
 }
 
 func usageError(format string, a ...any) int {
@@ -197,5 +270,6 @@ func report(name string, err error) {
 	if errors.Is(err, io.ErrShortWrite) {
 		err = fmt.Errorf("short write: %w", err)
 	}
-	fmt.Fprintf(os.Stderr, "lmzip: %s: %s\n", name, strings.TrimPrefix(err.Error(), "lmzip: "))
+	// One "lmzip:" prefix, however the error was wrapped.
+	fmt.Fprintf(os.Stderr, "lmzip: %s: %s\n", escape(name), strings.ReplaceAll(err.Error(), "lmzip: ", ""))
 }

@@ -217,7 +217,7 @@ func TestFaults(t *testing.T) {
 	}
 
 	// The wrong model names the one needed.
-	check("wrong model", runCLI(t, dir, nil, "-d", "-m", "small", "good.lmz"), `model "llama"`)
+	check("wrong model", runCLI(t, dir, nil, "-d", "-m", "small", "good.lmz"), "made with the model llama (id ")
 	check("missing model", runCLI(t, dir, nil, "-d", "good.lmz"), "give its directory or GGUF file with -m")
 
 	// A newer format version.
@@ -232,7 +232,8 @@ func TestFaults(t *testing.T) {
 	check("missing input", runCLI(t, dir, nil, "-m", m, "nope.txt"), "no such file")
 }
 
-// TestInterrupt sends SIGINT and SIGTERM in the middle of a compression.
+// TestInterrupt sends SIGINT, SIGTERM and SIGQUIT in the middle of a
+// compression: none may leave a temporary file.
 func TestInterrupt(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow")
@@ -241,7 +242,7 @@ func TestInterrupt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGQUIT} {
 		dir := t.TempDir()
 		write(t, filepath.Join(dir, "book"), raw)
 		cmd := exec.Command(binary, "-m", "small", "book")
@@ -339,6 +340,47 @@ func TestManyFiles(t *testing.T) {
 	for i, n := range names {
 		if got := read(t, filepath.Join(dir, n)); string(got) != strings.Repeat(text, i+1) {
 			t.Fatalf("%s differs", n)
+		}
+	}
+}
+
+func TestLevels(t *testing.T) {
+	dir := t.TempDir()
+	m := tiny(t)
+	data := []byte(strings.Repeat(text, 20))
+	for _, c := range []struct {
+		flags   []string
+		version string
+	}{
+		{[]string{"-1"}, "version 1"},
+		{[]string{"--fast"}, "version 1"},
+		{[]string{"-4"}, "version 1"},
+		{[]string{"-6"}, "version 2"},
+		{[]string{"-9"}, "version 2"},
+		{[]string{"--best"}, "version 2"},
+		{[]string{"--level", "5"}, "version 2"},
+		{[]string{"-9k"}, "version 2"},
+	} {
+		args := append([]string{"-m", m, "-c"}, c.flags...)
+		r := runCLI(t, dir, data, args...)
+		if r.code != 0 {
+			t.Fatalf("%v: %+v", c.flags, r)
+		}
+		write(t, filepath.Join(dir, "x.lmz"), []byte(r.stdout))
+		info := runCLI(t, dir, nil, "info", "x.lmz")
+		if info.code != 0 || !strings.Contains(info.stdout, c.version) {
+			t.Fatalf("%v: want %s: %+v", c.flags, c.version, info)
+		}
+		if c.version == "version 2" && !strings.Contains(info.stdout, "scheme") {
+			t.Fatalf("%v: info does not show the scheme: %s", c.flags, info.stdout)
+		}
+		if back := runCLI(t, dir, []byte(r.stdout), "-d", "-c", "-m", m); back.code != 0 || back.stdout != string(data) {
+			t.Fatalf("%v: round trip: %+v", c.flags, back)
+		}
+	}
+	for _, bad := range [][]string{{"--level", "10"}, {"--level", "0x"}} {
+		if r := runCLI(t, dir, data, append([]string{"-m", m, "-c"}, bad...)...); r.code != 2 {
+			t.Fatalf("%v: exit %d, want 2: %+v", bad, r.code, r)
 		}
 	}
 }

@@ -42,24 +42,27 @@ the rank coder's static table, log2(total/count).
 
 func runPlot(args []string) int {
 	c := commands["plot"]
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			fmt.Print(commandHelp(c))
-			return exitOK
-		}
-		return usageError("plot needs a figure: hist, heatmap or colors")
-	}
-	kind, args := args[0], args[1:]
 	a := &seedArgs{}
 	fs := &flagSet{}
 	a.register(fs)
 	minColors := 2
 	fs.intVar(&minColors, 0, "min", "N", "colors: the fewest colours accepted (default 2)")
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			_, code, _ := parseFlags(c, fs, args[:1])
+			return code
+		}
+		return usageError("plot needs a figure: hist, heatmap or colors")
+	}
+	kind, args := args[0], args[1:]
+	args, err := argparseArgs(fs, args)
+	if err != nil {
+		return usageError("plot: %v", err)
+	}
 	rest, code, ok := parseFlags(c, fs, args)
 	if !ok {
 		return code
 	}
-	var err error
 	switch kind {
 	case "hist":
 		err = plotHist(a)

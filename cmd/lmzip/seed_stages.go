@@ -6,9 +6,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
-	"github.com/lmzip/lmzip/internal/kernel"
+	"github.com/lmzip/lmzip"
 	"github.com/lmzip/lmzip/internal/lm"
 	"github.com/lmzip/lmzip/internal/seed"
 	"github.com/lmzip/lmzip/internal/tokenizer"
@@ -50,15 +51,15 @@ func (a *seedArgs) register(fs *flagSet) {
 	a.window, a.topN, a.precision = -1, -1, seedPrecision
 	fs.stringVar(&a.in, 'i', "infile", "FILE", "input file (default: standard input)")
 	fs.stringVar(&a.out, 'o', "outfile", "FILE", "output file (default: standard output)")
-	fs.stringVar(&a.name, 'n', "name", "MODEL", "model: base, small, or a Hugging Face directory (default: the JSON's modelName, else "+models.Default+")")
+	fs.stringVar(&a.name, 'n', "name", "MODEL", "model: base, small, or a model directory; as in the seed, a bare name that is a folder here is that folder (default: the JSON's modelName, else "+models.Default+")")
 	fs.intVar(&a.window, 'w', "window", "N", fmt.Sprintf("context window in tokens (default: the JSON's contextwindow, else %d)", seedWindow))
 	fs.intVar(&a.topN, 't', "topN", "K", fmt.Sprintf("K of the top-K list (default: the JSON's topN, else %d)", seedTopN))
-	fs.intVar(&a.stopAt, 's', "stopat", "N", "handle only the first N tokens")
+	fs.intVar(&a.stopAt, 's', "stopat", "N", "as the seed: tokensOfStr keeps the first N tokens, tokensOfData the prompt's first N, modelToInx and modelOfInx model only the first N and write every entry; the other stages ignore it")
 	fs.specs = append(fs.specs, &flagSpec{short: 'c', long: "comment", arg: "TEXT", usage: "comment (tokensOfData: the prompt)",
 		set: func(v string) error { a.comment = &v; return nil }})
 	fs.intVar(&a.precision, 'p', "precision", "BITS", "rANS precision in bits, 1..32 (default 32)")
 	fs.stringVar(&a.format, 'f', "format", "FMT", "figure format (accepted and ignored)")
-	fs.intVar(&a.limit, 'l', "limit", "N", "threads for the model (the seed's torch thread limit)")
+	fs.countVar(&a.limit, 'l', "limit", "N", "threads for the model (the seed's torch thread limit)")
 	fs.stringVar(&a.cooldown, 0, "cooldown", "SECS", "accepted and ignored: lmzip does not sleep between passes (-cd)")
 	fs.boolVar(&a.quiet, 'q', "quiet", "no progress on standard error")
 }
@@ -67,19 +68,13 @@ func (a *seedArgs) register(fs *flagSet) {
 func seedCommand(name, summary, help string, run func(a *seedArgs) error) {
 	c := &command{name: name, summary: summary, usage: "[-i IN] [-o OUT] [flags]", help: help}
 	c.run = func(args []string) int {
-		// The seed's -cd is one short flag of two letters.
-		args = append([]string(nil), args...)
-		for i, s := range args {
-			if s == "--" {
-				break
-			}
-			if s == "-cd" {
-				args[i] = "--cooldown"
-			}
-		}
 		a := &seedArgs{}
 		fs := &flagSet{}
 		a.register(fs)
+		args, err := argparseArgs(fs, args)
+		if err != nil {
+			return usageError("%s: %v", name, err)
+		}
 		rest, code, ok := parseFlags(c, fs, args)
 		if !ok {
 			return code
@@ -88,7 +83,7 @@ func seedCommand(name, summary, help string, run func(a *seedArgs) error) {
 			return usageError("%s: unexpected argument %q (use -i and -o)", name, rest[0])
 		}
 		if a.limit > 0 {
-			kernel.SetThreads(a.limit)
+			lmzip.SetThreads(a.limit)
 		}
 		if err := run(a); err != nil {
 			fmt.Fprintf(os.Stderr, "lmzip %s: %v\n", name, err)
@@ -97,6 +92,67 @@ func seedCommand(name, summary, help string, run func(a *seedArgs) error) {
 		return exitOK
 	}
 	register(c)
+}
+
+// argparseArgs rewrites a seed stage's arguments, as Python's argparse
+// reads them, into the forms flagSet parses: an unambiguous prefix of a
+// long option is that option (--inf, --prec); -X=VALUE gives VALUE to the
+// short option -X (-i=FILE); the seed's two-letter -cd is --cooldown, alone
+// or as -cd=VALUE, while -cdVALUE stays -c with the value "dVALUE" (a
+// comment), as argparse has it.
+func argparseArgs(fs *flagSet, args []string) ([]string, error) {
+	var out []string
+	takesValue := func(s *flagSpec) bool { return s != nil && s.arg != "" }
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return append(out, args[i:]...), nil
+		case strings.HasPrefix(a, "--") && len(a) > 2:
+			name, val, hasVal := strings.Cut(a[2:], "=")
+			if fs.lookupLong(name) == nil && name != "help" {
+				var matches []string
+				for _, long := range append(fs.longNames(), "help") {
+					if strings.HasPrefix(long, name) {
+						matches = append(matches, "--"+long)
+					}
+				}
+				if len(matches) > 1 {
+					return nil, fmt.Errorf("ambiguous option: --%s could match %s", name, strings.Join(matches, ", "))
+				}
+				if len(matches) == 1 {
+					name = matches[0][2:]
+				}
+			}
+			a = "--" + name
+			if hasVal {
+				a += "=" + val
+			}
+			out = append(out, a)
+			if !hasVal && takesValue(fs.lookupLong(name)) && i+1 < len(args) {
+				i++
+				out = append(out, args[i])
+			}
+			continue
+		case a == "-cd":
+			a = "--cooldown"
+			if i+1 < len(args) {
+				out = append(out, a, args[i+1])
+				i++
+				continue
+			}
+		case strings.HasPrefix(a, "-cd="):
+			a = "--cooldown=" + a[4:]
+		case len(a) > 2 && a[0] == '-' && a[2] == '=' && takesValue(fs.lookupShort(a[1])):
+			a = "--" + fs.lookupShort(a[1]).long + a[2:]
+		case len(a) == 2 && a[0] == '-' && takesValue(fs.lookupShort(a[1])) && i+1 < len(args):
+			out = append(out, a, args[i+1]) // the value, whatever it looks like
+			i++
+			continue
+		}
+		out = append(out, a)
+	}
+	return out, nil
 }
 
 func (a *seedArgs) read() ([]byte, error) {
@@ -173,24 +229,52 @@ func (a *seedArgs) intOr(flag int, o *seed.Object, key string, def int) int {
 	return def
 }
 
+// seedSpec resolves the seed's -n NAME: the rules of -m (built-in names
+// first, paths, the Hub), except that a bare name that is a folder here
+// names that folder, as transformers' from_pretrained, to which the seed
+// passes -n, does (the seed's run.sh says -n gpt2).
+func seedSpec(spec string) string {
+	if _, builtin := models.Canonical(spec); !builtin && !strings.ContainsAny(spec, `/\`) && spec != "." && spec != ".." {
+		if st, e := os.Stat(spec); e == nil && st.IsDir() {
+			return "./" + spec
+		}
+	}
+	return spec
+}
+
 // loadTokenizer loads only the tokenizer of a model spec: an embedded
 // model, or a directory with a tokenizer.json (no weights needed).
 func loadTokenizer(spec string) (*tokenizer.Tokenizer, error) {
-	if st, err := os.Stat(spec); err == nil && st.IsDir() {
-		b, err := os.ReadFile(filepath.Join(spec, "tokenizer.json"))
+	src, err := lm.Resolve(seedSpec(spec))
+	if err != nil {
+		return nil, err
+	}
+	if f, ok := models.Get(src.Builtin); ok {
+		return tokenizer.Load(f.Tokenizer)
+	}
+	if src.Path == "" || isGGUFPath(src.Path) {
+		l, err := lm.Load(seedSpec(spec)) // a Hub model or a GGUF file
 		if err != nil {
 			return nil, err
 		}
-		return tokenizer.Load(b)
+		return l.Tokenizer, nil
 	}
-	if f, ok := models.Get(spec); ok {
-		return tokenizer.Load(f.Tokenizer)
+	b, err := os.ReadFile(filepath.Join(src.Path, "tokenizer.json"))
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("no model %q: give -n base, small or a Hugging Face model directory", spec)
+	return tokenizer.Load(b)
+}
+
+// isGGUFPath reports whether a model path names a file (a GGUF model)
+// rather than a directory.
+func isGGUFPath(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
 }
 
 func loadModel(spec string) (*lm.LM, error) {
-	l, err := lm.Load(spec)
+	l, err := lm.Load(seedSpec(spec))
 	if err != nil {
 		return nil, fmt.Errorf("%w (give -n base, small or a Hugging Face model directory)", err)
 	}
@@ -271,6 +355,21 @@ Example:
 `, runModelOfInx)
 	seedCommand("tokensToStr", "seed stage 8: tokens to text", `Writes the bytes of the tokens of a JSON token list.
 `, runTokensToStr)
+	seedCommand("statsOfInx", "seed statistics: hits and misses of a rank file", `Prints what the seed's statsOfInx.py prints for a ttout JSON: the hits (ranks
+in the top -t, default 128, not the file's topN), the "perfect hits" (the
+count of the most frequent rank) and the misses, with their percentages.
+
+Example:
+  lmzip statsOfInx -i F.ttout.json
+`, runStatsOfInx)
+	seedCommand("statsOfRange", "seed statistics: table and payload sizes of a rANS file", `Prints what the seed's statsOfRange.py prints for a rangedout or rangedin
+JSON: the number of symbols, and the sizes of the counts table (without its
+trailing 1s), the symbol table and the compressed words, in kB of 4-byte
+words.
+
+Example:
+  lmzip statsOfRange -i F.rangedout.json
+`, runStatsOfRange)
 	seedCommand("tokensOfData", "seed generation input: bytes to ranks (JSON)", `Turns each input byte into two ranks, low nibble first, after the prompt
 (-c) as literal tokens. Piped through modelOfInx and tokensToStr it
 generates text:
@@ -302,16 +401,8 @@ func runModelToInx(a *seedArgs) error {
 	if err != nil {
 		return err
 	}
-	list, err := in.Tokens()
-	if err != nil {
-		return err
-	}
 	spec := a.modelSpec(in)
 	l, err := loadModel(spec)
-	if err != nil {
-		return err
-	}
-	ids, err := seed.TokenIDs(list, l.Config().VocabSize)
 	if err != nil {
 		return err
 	}
@@ -326,33 +417,12 @@ func runModelToInx(a *seedArgs) error {
 	if w < 1 || k < 1 {
 		return errors.New("-w and -t must be at least 1")
 	}
-	out, err := seed.Ranks(l.Model, ids, seed.RankOptions{TopN: k, Window: w, StopAt: a.stopAt, Progress: stageProgress("modelToInx", a.quiet)})
+	out, err := seed.ModelToInx(l.Model, in, spec, l.Tokenizer.VocabSize(), a.comment,
+		seed.RankOptions{TopN: k, Window: w, StopAt: a.stopAt, Progress: stageProgress("modelToInx", a.quiet)})
 	if err != nil {
 		return err
 	}
-	comment := ""
-	if c, ok := in.Get("comment"); ok && c != nil {
-		s, ok := c.(seed.String)
-		if !ok {
-			return errors.New("the JSON's comment is not a string")
-		}
-		comment = string(s)
-	}
-	if a.comment != nil {
-		comment += string(seed.StringFromArg(*a.comment))
-	}
-	o := seed.NewObject()
-	o.Set("modelName", seed.StringFromArg(spec))
-	if v, ok := in.Get("vocabSize"); ok {
-		o.Set("vocabSize", v)
-	} else {
-		o.Set("vocabSize", int64(l.Tokenizer.VocabSize()))
-	}
-	o.Set("comment", seed.String(comment))
-	o.Set("contextwindow", int64(w))
-	o.Set("topN", int64(k))
-	o.Set("tokenList", out)
-	return a.writeJSON(o)
+	return a.writeJSON(out)
 }
 
 func runRangeEncode(a *seedArgs) error {
@@ -360,16 +430,7 @@ func runRangeEncode(a *seedArgs) error {
 	if err != nil {
 		return err
 	}
-	if a.stopAt > 0 {
-		list, err := in.Tokens()
-		if err != nil {
-			return err
-		}
-		if len(list) > a.stopAt {
-			in.Set("tokenList", list[:a.stopAt])
-		}
-	}
-	out, err := seed.RangeEncode(in, a.precision)
+	out, err := seed.RangeEncode(in, a.precision) // the seed ignores -s here
 	if err != nil {
 		return err
 	}
@@ -417,10 +478,6 @@ func runModelOfInx(a *seedArgs) error {
 	if err != nil {
 		return err
 	}
-	list, err := in.Tokens()
-	if err != nil {
-		return err
-	}
 	spec := a.modelSpec(in)
 	l, err := loadModel(spec)
 	if err != nil {
@@ -431,16 +488,12 @@ func runModelOfInx(a *seedArgs) error {
 	if w < 1 || k < 1 {
 		return errors.New("-w and -t must be at least 1")
 	}
-	out, err := seed.Unrank(l.Model, list, seed.RankOptions{TopN: k, Window: w, StopAt: a.stopAt, Progress: stageProgress("modelOfInx", a.quiet)})
+	out, err := seed.ModelOfInx(l.Model, in, spec,
+		seed.RankOptions{TopN: k, Window: w, StopAt: a.stopAt, Progress: stageProgress("modelOfInx", a.quiet)})
 	if err != nil {
 		return err
 	}
-	o := in.Clone()
-	o.Set("tokenList", out)
-	o.Set("modelName", seed.StringFromArg(spec))
-	o.Set("contextwindow", int64(w))
-	o.Set("topN", int64(k))
-	return a.writeJSON(o)
+	return a.writeJSON(out)
 }
 
 func runTokensToStr(a *seedArgs) error {
@@ -452,10 +505,7 @@ func runTokensToStr(a *seedArgs) error {
 	if err != nil {
 		return err
 	}
-	if a.stopAt > 0 && len(list) > a.stopAt {
-		list = list[:a.stopAt]
-	}
-	tok, err := loadTokenizer(a.modelSpec(in))
+	tok, err := loadTokenizer(a.modelSpec(in)) // the seed ignores -s here
 	if err != nil {
 		return err
 	}
@@ -488,4 +538,32 @@ func runTokensOfData(a *seedArgs) error {
 		prompt = tok.EncodeWithSpecial([]byte(*a.comment))
 	}
 	return a.writeJSON(seed.TokensOfData(spec, tok.VocabSize(), a.comment, prompt, data, a.stopAt))
+}
+
+func runStatsOfInx(a *seedArgs) error {
+	in, err := a.readJSON()
+	if err != nil {
+		return err
+	}
+	k := a.topN
+	if k < 0 {
+		k = seedTopN
+	}
+	out, err := seed.StatsOfInx(in, k)
+	if err != nil {
+		return err
+	}
+	return a.write([]byte(out))
+}
+
+func runStatsOfRange(a *seedArgs) error {
+	in, err := a.readJSON()
+	if err != nil {
+		return err
+	}
+	out, err := seed.StatsOfRange(in)
+	if err != nil {
+		return err
+	}
+	return a.write([]byte(out))
 }

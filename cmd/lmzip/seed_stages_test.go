@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -137,4 +138,42 @@ func TestFlipCommand(t *testing.T) {
 	sameFile(t, out, goldenPath(t, "AStudyInScarlet.flipped.txt"))
 	runCmd(t, "flip", "-q", "-i", out, "-o", out+".back")
 	sameFile(t, out+".back", goldenPath(t, "AStudyInScarlet.txt"))
+}
+
+// TestSeedFlagsLikeArgparse: the stages read their flags as the seed's
+// argparse does: -s ignored where the seed ignores it, unambiguous long
+// prefixes, -i=FILE, -cd=0.5 the cooldown and -cd0.5 a comment; the two
+// statistics scripts as stages (items 22, 23, 24).
+func TestSeedFlagsLikeArgparse(t *testing.T) {
+	dir := t.TempDir()
+	tt := goldenPath(t, "synthetic-small.ttout.json")
+	want := goldenPath(t, "synthetic-small.rangedout.json")
+	for i, args := range [][]string{
+		{"rangeEncode", "-s", "2", "-i", tt},      // the seed ignores -s here
+		{"rangeEncode", "--inf", tt, "--prec=32"}, // prefixes
+		{"rangeEncode", "--infile=" + tt, "--stop", "3"},
+		{"rangeEncode", "-i=" + tt, "-cd=0.5"},
+		{"rangeEncode", "-i", tt, "-cd", "0.5", "-p=32"},
+	} {
+		out := filepath.Join(dir, fmt.Sprintf("%d.json", i))
+		runCmd(t, append(args, "-o", out)...)
+		sameFile(t, out, want)
+	}
+	// -cd0.5 is -c with the value "d0.5", as argparse reads it.
+	out := filepath.Join(dir, "c.json")
+	runCmd(t, "tokensOfStr", "-n", "small", "-cd0.5", "-i", goldenPath(t, "TestString.txt"), "-o", out)
+	if b, _ := os.ReadFile(out); !strings.Contains(string(b), `"comment": "d0.5"`) {
+		t.Fatalf("-cd0.5: %s", b)
+	}
+	if code := run([]string{"rangeEncode", "--c", "x", "-i", tt, "-o", out}); code != exitUsage {
+		t.Fatalf("--c (comment or cooldown): exit %d, want %d", code, exitUsage)
+	}
+	for _, c := range []struct{ stage, in, golden string }{
+		{"statsOfInx", "synthetic-5k.ttout.json", "synthetic-5k.statsOfInx.txt"},
+		{"statsOfRange", "synthetic-5k.rangedin.json", "synthetic-5k.statsOfRange.txt"},
+	} {
+		out := filepath.Join(dir, c.stage+".txt")
+		runCmd(t, c.stage, "--inf", goldenPath(t, c.in), "-o", out)
+		sameFile(t, out, goldenPath(t, c.golden))
+	}
 }

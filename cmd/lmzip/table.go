@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/lmzip/lmzip"
-	"github.com/lmzip/lmzip/internal/kernel"
 	"github.com/lmzip/lmzip/internal/seed"
 )
 
@@ -54,7 +53,7 @@ func runTable(args []string) int {
 	threads := 0
 	fs.stringVar(&modelList, 'm', "model", "MODELS", "comma-separated models (default small,base)")
 	fs.boolVar(&verify, 0, "verify", "decode the rank .bin and the .lmz and compare")
-	fs.intVar(&threads, 'T', "threads", "N", "threads (default: all cores)")
+	fs.countVar(&threads, 'T', "threads", "N", "threads (default: all cores)")
 	files, code, ok := parseFlags(c, fs, args)
 	if !ok {
 		return code
@@ -63,7 +62,7 @@ func runTable(args []string) int {
 		return usageError("table needs at least one file")
 	}
 	if threads > 0 {
-		kernel.SetThreads(threads)
+		lmzip.SetThreads(threads)
 	}
 	exit := exitOK
 	for _, name := range files {
@@ -136,7 +135,9 @@ func tableRows(name string, data []byte, modelNames []string, verify bool) ([]ta
 		m = strings.TrimSpace(m)
 		fmt.Fprintf(os.Stderr, "table: %s: lmzip .lmz with %s\n", filepath.Base(name), m)
 		t0 := time.Now()
-		arch, err := lmzip.Compress(data, &lmzip.Options{Model: m})
+		bar := newProgress(fmt.Sprintf("table: %s: .lmz with %s", filepath.Base(name), m), int64(len(data)), true)
+		arch, err := lmzip.Compress(data, &lmzip.Options{Model: m, Progress: bar.update})
+		bar.finish()
 		if err != nil {
 			return nil, err
 		}

@@ -7,9 +7,11 @@
 #   examples/compressor/run.sh [FILE.txt]     default: AStudyInScarlet.txt
 #
 # MODEL (default base; small is about twice as fast) is any model lmzip can
-# load. OUT (default: a new temporary folder) receives F.bin, the JSON of
-# every stage and F.decomp.txt. With lmzip-base the whole book takes a few
-# minutes each way (decoding runs the model one token at a time).
+# load. OUT (default: a new temporary folder, kept) receives F.bin, the JSON
+# of every stage and F.decomp.txt. With lmzip-base the whole book takes a few
+# minutes each way (decoding runs the model one token at a time). LMZIP
+# names an lmzip binary to use; without it one is built in a temporary
+# folder that is removed at the end.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -18,8 +20,10 @@ in=${1:-$here/AStudyInScarlet.txt}
 F=$(basename "$in" .txt)
 OUT=${OUT:-$(mktemp -d)}
 mkdir -p "$OUT/$F"
-bin=$(mktemp -d)/lmzip
-(cd "$root" && go build -o "$bin" ./cmd/lmzip)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+bin=${LMZIP:-$tmp/lmzip}
+[ -n "${LMZIP:-}" ] || (cd "$root" && go build -o "$bin" ./cmd/lmzip)
 L() { "$bin" "$@"; }
 
 start=$(date +%s)

@@ -7,14 +7,18 @@
 # followed by the reverse, which gives the bytes back.
 #
 #   examples/generate/run.sh        MODEL=small for a smaller model
+#
+# LMZIP names an lmzip binary to use; without it one is built. Everything
+# is written to a temporary folder that is removed at the end.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 MODEL=${MODEL:-base}
 PROMPT='Complete a long poem about green trees.'
 tmp=$(mktemp -d)
-bin=$tmp/lmzip
-(cd "$root" && go build -o "$bin" ./cmd/lmzip)
+trap 'rm -rf "$tmp"' EXIT
+bin=${LMZIP:-$tmp/lmzip}
+[ -n "${LMZIP:-}" ] || (cd "$root" && go build -o "$bin" ./cmd/lmzip)
 L() { "$bin" "$@"; }
 
 echo "== the seed's pipeline: 18 zero bytes, two ranks per byte, window 128 =="

@@ -5,13 +5,17 @@
 # own inverse; the script checks that.
 #
 #   examples/gzipflip/run.sh [FILE]     default: the compressor's AStudyInScarlet.txt
+#
+# LMZIP names an lmzip binary to use; without it one is built. Everything
+# is written to a temporary folder that is removed at the end.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 in=${1:-$here/../compressor/AStudyInScarlet.txt}
 tmp=$(mktemp -d)
-bin=$tmp/lmzip
-(cd "$root" && go build -o "$bin" ./cmd/lmzip)
+trap 'rm -rf "$tmp"' EXIT
+bin=${LMZIP:-$tmp/lmzip}
+[ -n "${LMZIP:-}" ] || (cd "$root" && go build -o "$bin" ./cmd/lmzip)
 
 "$bin" flip -i "$in" -o "$tmp/flipped.txt"
 "$bin" flip -q -i "$tmp/flipped.txt" | cmp - "$in"

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/lmzip/lmzip/internal/testutil"
@@ -258,5 +259,29 @@ func TestGolden(t *testing.T) {
 	const want = 0x99ec5f2a
 	if got := crc32.ChecksumIEEE(c); got != want {
 		t.Errorf("golden output changed: %d bytes, crc %#08x, want %#08x", len(c), got, uint32(want))
+	}
+}
+
+// TestDecoderCloseTrailing: a stream must end exactly where the encoder
+// ended it; any byte after it, zero or not, is reported by Close.
+func TestDecoderCloseTrailing(t *testing.T) {
+	for _, text := range []string{"", "a", "hello, hello, hello world", strings.Repeat("abc", 1000)} {
+		c := Compress([]byte(text))
+		check := func(stream []byte, wantErr bool) {
+			t.Helper()
+			d := NewDecoder(NewModel(), bytes.NewReader(stream))
+			out := make([]byte, len(text))
+			_, err := d.Read(out)
+			if err == nil {
+				err = d.Close()
+			}
+			if (err != nil) != wantErr || !wantErr && string(out) != text {
+				t.Errorf("%d-byte text, %d-byte stream (encoder wrote %d): err %v, want error %v", len(text), len(stream), len(c), err, wantErr)
+			}
+		}
+		check(c, false)
+		check(append(bytes.Clone(c), 0), true)
+		check(append(bytes.Clone(c), 0x55), true)
+		check(append(bytes.Clone(c), 1, 2, 3, 4, 5, 6), true)
 	}
 }

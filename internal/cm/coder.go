@@ -95,22 +95,9 @@ func (e *Encoder) Close() error {
 		return e.err
 	}
 	e.closed = true
-	x1, x2 := e.x1, e.x2
-	for k := uint(0); k <= 4; k++ {
-		// smallest value >= x1 whose low 32-8k bits are zero
-		var v uint64
-		if k == 4 {
-			v = uint64(x1)
-		} else {
-			mask := uint64(1)<<(32-8*k) - 1
-			v = (uint64(x1) + mask) &^ mask
-		}
-		if v <= uint64(x2) {
-			for j := uint(0); j < k; j++ {
-				e.out = append(e.out, byte(v>>(24-8*j)))
-			}
-			break
-		}
+	k, v := flushValue(e.x1, e.x2)
+	for j := 0; j < k; j++ {
+		e.out = append(e.out, byte(v>>(24-8*j)))
 	}
 	e.flushOut()
 	return e.err
@@ -192,6 +179,53 @@ func (d *Decoder) Read(p []byte) (int, error) {
 	}
 	d.x1, d.x2, d.x = x1, x2, x
 	return len(p), d.err
+}
+
+// ErrTrailing reports a stream that goes on past the end its encoder gave
+// it.
+var ErrTrailing = errors.New("cm: the stream does not end where it should")
+
+// Close checks that the stream ended exactly where the Encoder ended it:
+// the bytes that its Close wrote to identify the final interval (0 to 4, the
+// fewest that do) and not one byte more. It reads from the underlying reader
+// to make sure that nothing follows. Call it after the last Read.
+func (d *Decoder) Close() error {
+	if d.err != nil {
+		return d.err
+	}
+	if d.started {
+		// The window holds 4 bytes: the last ones read, then zeros past
+		// the end. The encoder's flush is k bytes, so there must be 4−k
+		// zeros, and the window must be the value the flush encodes.
+		k, v := flushValue(d.x1, d.x2)
+		if d.padded != 4-k || d.x != v {
+			return ErrTrailing
+		}
+		if d.padded > 0 {
+			return nil // the end of the input is already known
+		}
+	}
+	if _, err := d.r.ReadByte(); err != io.EOF {
+		if err != nil {
+			return err
+		}
+		return ErrTrailing
+	}
+	return nil
+}
+
+// flushValue returns what Encoder.Close writes for the final interval
+// [x1, x2]: the number of bytes k, and the value they encode, followed by
+// zeros, as a 32-bit window.
+func flushValue(x1, x2 uint32) (int, uint32) {
+	for k := uint(0); k < 4; k++ {
+		// smallest value >= x1 whose low 32-8k bits are zero
+		mask := uint64(1)<<(32-8*k) - 1
+		if v := (uint64(x1) + mask) &^ mask; v <= uint64(x2) {
+			return int(k), uint32(v)
+		}
+	}
+	return 4, x1
 }
 
 // Compress codes p with a fresh model.

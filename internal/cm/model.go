@@ -121,6 +121,9 @@ func NewModel() *Model {
 	return m
 }
 
+// Seen returns the number of bytes the model has seen, modulo 2^32.
+func (m *Model) Seen() uint32 { return m.pos }
+
 // Reset returns the model to its initial state. It clears about 37 MB of
 // tables, which takes a few milliseconds.
 func (m *Model) Reset() { m.reset(true) }

@@ -60,6 +60,23 @@ func (f CRLF) Decode(dst, src []byte) ([]byte, error) {
 		return append(dst, src...), nil
 	}
 	bare := f.Bare
+	return DecodeCRLF(dst, src, func() (int, bool) {
+		if len(bare) == 0 {
+			return 0, false
+		}
+		o := bare[0]
+		bare = bare[1:]
+		return o, true
+	})
+}
+
+// DecodeCRLF appends the original form of text src, filtered with the
+// line-end filter enabled, to dst. next returns the ordinals of the bare
+// LFs in ascending order, and false after the last; it is called until it
+// returns false, so that exceptions beyond the text's LFs are detected.
+// The exceptions need not be held in memory as a list.
+func DecodeCRLF(dst, src []byte, next func() (int, bool)) ([]byte, error) {
+	want, more := next()
 	ordinal := 0
 	for len(src) > 0 {
 		i := bytes.IndexByte(src, '\n')
@@ -68,16 +85,16 @@ func (f CRLF) Decode(dst, src []byte) ([]byte, error) {
 			break
 		}
 		dst = append(dst, src[:i]...)
-		if len(bare) > 0 && bare[0] == ordinal {
-			bare = bare[1:]
+		if more && want == ordinal {
 			dst = append(dst, '\n')
+			want, more = next()
 		} else {
 			dst = append(dst, '\r', '\n')
 		}
 		ordinal++
 		src = src[i+1:]
 	}
-	if len(bare) != 0 {
+	if more {
 		return nil, ErrBadFilter
 	}
 	return dst, nil

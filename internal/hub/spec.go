@@ -60,16 +60,54 @@ func ParseSpec(spec string) (Ref, bool) {
 	if hasRev && ValidateRevision(rev) != nil {
 		return Ref{}, false
 	}
-	if ValidateRepo(repo) != nil {
+	if !strings.Contains(repo, "/") || ValidateRepo(repo) != nil {
 		return Ref{}, false
 	}
 	return Ref{Repo: repo, Revision: rev}, true
 }
 
-// ValidateRepo checks a repository id "org/name" as the Hub does.
+// legacyNames are the Hub's best-known models from before it had
+// organisations, with the names they have now. transformers still caches
+// them under the old name (from_pretrained("gpt2") fills models--gpt2), and
+// the seed project names GPT-2 "gpt2".
+var legacyNames = map[string]string{
+	"gpt2":        "openai-community/gpt2",
+	"gpt2-medium": "openai-community/gpt2-medium",
+	"gpt2-large":  "openai-community/gpt2-large",
+	"gpt2-xl":     "openai-community/gpt2-xl",
+	"distilgpt2":  "distilbert/distilgpt2",
+}
+
+// ParseLegacy reads a root-level model name of the Hub's early days
+// ("gpt2", "gpt2@revision"): the repository is the name as it is cached in
+// c (models--gpt2, as transformers caches it), else its name today
+// (openai-community/gpt2) if it is one of the best-known ones. It reports
+// false for any other bare word.
+func ParseLegacy(spec string, c Cache) (Ref, bool) {
+	name, rev, hasRev := strings.Cut(spec, "@")
+	if hasRev && ValidateRevision(rev) != nil || strings.Contains(name, "/") || validName(name) != nil {
+		return Ref{}, false
+	}
+	if isDir(c.RepoDir(name)) {
+		return Ref{Repo: name, Revision: rev}, true
+	}
+	if now, ok := legacyNames[name]; ok {
+		return Ref{Repo: now, Revision: rev}, true
+	}
+	return Ref{}, false
+}
+
+// ValidateRepo checks a repository id "org/name" as the Hub does (or a
+// root-level "name" of its early days, such as "gpt2").
 func ValidateRepo(repo string) error {
 	org, name, ok := strings.Cut(repo, "/")
-	if !ok || strings.Contains(name, "/") {
+	if !ok {
+		if err := validName(repo); err != nil {
+			return fmt.Errorf("repository %q: %v", repo, err)
+		}
+		return nil
+	}
+	if strings.Contains(name, "/") {
 		return fmt.Errorf("repository %q is not of the form org/name", repo)
 	}
 	for _, part := range []string{org, name} {

@@ -81,3 +81,46 @@ func TestLoadRelativeDirBeforeCache(t *testing.T) {
 		t.Fatalf("Load(org/tiny2) with a directory of that name: %v, %v", l, err)
 	}
 }
+
+// The seed's "gpt2": a root-level Hub name of the Hub's early days, found
+// where transformers caches it (models--gpt2), or else named as the Hub
+// names it today.
+func TestLegacyHubName(t *testing.T) {
+	src := testutil.Data(t, "archs", "gpt2")
+	cache := t.TempDir()
+	t.Setenv("HF_HUB_CACHE", cache)
+	t.Setenv("HF_HUB_OFFLINE", "1")
+	t.Chdir(t.TempDir())
+	_, err := Load("gpt2")
+	if err == nil || !strings.Contains(err.Error(), "lmzip pull openai-community/gpt2") {
+		t.Fatalf(`Load("gpt2") with an empty cache: %v`, err)
+	}
+	commit := strings.Repeat("5e", 20)
+	snap := filepath.Join(cache, "models--gpt2", "snapshots", commit)
+	if err := os.MkdirAll(snap, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"config.json", "tokenizer.json", "model.safetensors"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(snap, f), b, 0o644)
+	}
+	os.MkdirAll(filepath.Join(cache, "models--gpt2", "refs"), 0o755)
+	os.WriteFile(filepath.Join(cache, "models--gpt2", "refs", "main"), []byte(commit), 0o644)
+	l, err := Load("gpt2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Load(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Name != "gpt2@"+commit || l.Hash != want.Hash {
+		t.Fatalf(`Load("gpt2") = %s %x, want gpt2@%s %x`, l.Name, l.Hash[:8], commit, want.Hash[:8])
+	}
+	if _, err := Resolve("notamodel"); err == nil {
+		t.Fatal("a bare unknown word resolved")
+	}
+}

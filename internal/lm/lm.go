@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -107,38 +108,33 @@ var (
 	cache   = map[string]*LM{}
 )
 
-// Load returns the model named by spec: "base", "small", "lmzip-base",
-// "lmzip-small" (the embedded models), the path of a Hugging Face model
-// directory or of a GGUF file (llama architecture), or "org/name[@revision]",
-// a model in the Hugging Face cache (unless a directory of that relative
-// path exists; see internal/hub; the error is a *hub.NotCachedError when it
-// is not there). A model from the cache is named "org/name@commit". Loaded
-// models are cached for the life of the process.
+// Load returns the model named by spec (see Resolve): "base", "small",
+// "lmzip-base", "lmzip-small" (the embedded models), the path of a Hugging
+// Face model directory or of a GGUF file (llama architecture), or
+// "org/name[@revision]", a model in the Hugging Face cache (the error is a
+// *hub.NotCachedError when it is not there; such a model is named
+// "org/name@commit"). Loaded models are cached for the life of the process.
 func Load(spec string) (*LM, error) {
-	if spec == "" {
-		spec = models.Default
+	src, err := Resolve(spec)
+	if err != nil {
+		return nil, err
 	}
-	key, dir, hubName := spec, spec, ""
-	if n, ok := models.Canonical(spec); ok && !isDir(spec) {
-		key = "embedded:" + n
-	} else if isGGUF(spec) {
-		abs, err := filepath.Abs(spec)
-		if err != nil {
-			return nil, err
-		}
-		key = "gguf:" + abs
-	} else if ref, ok := hub.ParseSpec(spec); ok && !exists(spec) {
-		snap, err := hub.DefaultCache().Resolve(ref)
+	var key, dir, hubName string
+	switch {
+	case src.Builtin != "":
+		key = "embedded:" + src.Builtin
+	case src.Hub != nil:
+		snap, err := hub.DefaultCache().Resolve(*src.Hub)
 		if err != nil {
 			return nil, err
 		}
 		key, dir, hubName = "hub:"+snap.Name(), snap.Dir, snap.Name()
-	} else {
-		abs, err := filepath.Abs(spec)
+	default:
+		abs, err := filepath.Abs(src.Path)
 		if err != nil {
 			return nil, err
 		}
-		key = "dir:" + abs
+		key, dir = "path:"+abs, src.Path
 	}
 	cacheMu.Lock()
 	defer cacheMu.Unlock()
@@ -146,12 +142,12 @@ func Load(spec string) (*LM, error) {
 		return l, nil
 	}
 	var l *LM
-	var err error
-	if name, ok := strings.CutPrefix(key, "embedded:"); ok {
-		l, err = loadEmbedded(name)
-	} else if strings.HasPrefix(key, "gguf:") {
-		l, err = loadGGUF(spec)
-	} else {
+	switch {
+	case src.Builtin != "":
+		l, err = loadEmbedded(src.Builtin)
+	case src.Hub == nil && isGGUF(dir):
+		l, err = loadGGUF(dir)
+	default:
 		l, err = loadDir(dir, hubName)
 	}
 	if err != nil {
@@ -159,6 +155,96 @@ func Load(spec string) (*LM, error) {
 	}
 	cache[key] = l
 	return l, nil
+}
+
+// Source is what a model spec names: exactly one of its fields is set.
+type Source struct {
+	Builtin string   // the full name of an embedded model
+	Path    string   // a model directory or GGUF file
+	Hub     *hub.Ref // a model in the Hugging Face cache
+}
+
+// Resolve says what a model spec names, by the rules every command shares:
+//
+//  1. A built-in name ("base", "small", "lmzip-base", "lmzip-small", or ""
+//     for the default) always means the embedded model, whatever exists on
+//     disk.
+//  2. A path (starting with "/", "./", "../" or "~/", or "." or "..")
+//     names a model directory or GGUF file, with "~/" expanded; so does a
+//     bare file name ending in ".gguf" that exists.
+//  3. "org/name[@revision]" names a model in the Hugging Face cache, unless
+//     a directory of that relative path exists (as transformers'
+//     from_pretrained does).
+//  4. Any other spec with a path separator is a path too.
+//  5. A bare word that is not a built-in name is a root-level Hub model
+//     of the Hub's early days ("gpt2") if the cache holds it or it is one
+//     of the best-known ones (hub.ParseLegacy); any other is an error,
+//     which suggests ./WORD if such a folder exists.
+func Resolve(spec string) (Source, error) {
+	if spec == "" {
+		spec = models.Default
+	}
+	if name, ok := models.Canonical(spec); ok {
+		return Source{Builtin: name}, nil
+	}
+	if rest, ok := strings.CutPrefix(spec, "~/"); ok {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return Source{}, fmt.Errorf("model %s: %w", spec, err)
+		}
+		return Source{Path: filepath.Join(home, rest)}, nil
+	}
+	if spec == "." || spec == ".." || strings.HasPrefix(spec, "/") || strings.HasPrefix(spec, "./") || strings.HasPrefix(spec, "../") ||
+		strings.HasSuffix(spec, ".gguf") && exists(spec) {
+		return Source{Path: spec}, nil
+	}
+	if ref, ok := hub.ParseSpec(spec); ok && !exists(spec) {
+		return Source{Hub: &ref}, nil
+	}
+	if strings.ContainsRune(spec, '/') || strings.ContainsRune(spec, filepath.Separator) {
+		return Source{Path: spec}, nil
+	}
+	if ref, ok := hub.ParseLegacy(spec, hub.DefaultCache()); ok {
+		return Source{Hub: &ref}, nil
+	}
+	msg := fmt.Sprintf("unknown model %q: the built-in models are %s; give a model directory or GGUF file as a path, or a Hugging Face model as org/name", spec, strings.Join(models.Names(), ", "))
+	if isDir(spec) {
+		msg += fmt.Sprintf(" (did you mean ./%s?)", spec)
+	}
+	return Source{}, errors.New(msg)
+}
+
+// EmbeddedByID returns the name of the embedded model whose identity starts
+// with id (as archives record it), without loading the model.
+func EmbeddedByID(id [8]byte) (string, bool) {
+	for _, name := range models.Names() {
+		h := embeddedHash(name)
+		if [8]byte(h[:8]) == id {
+			return name, true
+		}
+	}
+	return "", false
+}
+
+var (
+	embeddedHashMu sync.Mutex
+	embeddedHashes = map[string][32]byte{}
+)
+
+// embeddedHash returns the identity hash of an embedded model.
+func embeddedHash(name string) [32]byte {
+	embeddedHashMu.Lock()
+	defer embeddedHashMu.Unlock()
+	if h, ok := embeddedHashes[name]; ok {
+		return h
+	}
+	f, _ := models.Get(name)
+	h := newHasher()
+	h.add(f.Config)
+	h.add(f.Tokenizer)
+	h.add(f.Weights)
+	embeddedHashes[name] = h.sum()
+	return embeddedHashes[name]
 }
 
 func isDir(p string) bool {
@@ -255,11 +341,7 @@ func loadEmbedded(name string) (*LM, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := newHasher()
-	h.add(f.Config)
-	h.add(f.Tokenizer)
-	h.add(f.Weights)
-	l, err := buildJSON(name, f.Config, f.Tokenizer, set, h.sum())
+	l, err := buildJSON(name, f.Config, f.Tokenizer, set, embeddedHash(name))
 	if err != nil {
 		return nil, err
 	}

@@ -60,7 +60,17 @@ type Coder struct {
 	caches []*model.Cache
 	q      []rans.Quantizer
 	freqs  [][]uint32
+	steps  int64
+	valid  int // tokens ≥ valid are a corrupt stream (0: no limit)
 }
+
+// LimitTokens makes Decode fail as soon as it decodes a token id ≥ n: the
+// model may have more outputs than its tokenizer has tokens, and a stream
+// that decodes to one of those is corrupt.
+func (c *Coder) LimitTokens(n int) { c.valid = n }
+
+// Steps returns how many batched model steps Decode has run in all.
+func (c *Coder) Steps() int64 { return c.steps }
 
 // New returns a coder for model m whose segments begin with token start,
 // computing probabilities by recipe r (encoder and decoder must agree). m
@@ -211,6 +221,7 @@ func (c *Coder) Decode(stream []byte, lengths []int) ([][]int32, error) {
 				inputs = append(inputs, model.Input{Cache: c.caches[s], Tokens: prev[s : s+1]})
 			}
 		}
+		c.steps++
 		if err := c.m.Forward(inputs, hidden); err != nil {
 			return nil, err
 		}
@@ -228,9 +239,17 @@ func (c *Coder) Decode(stream []byte, lengths []int) ([][]int32, error) {
 		for _, s := range active {
 			cum := cums[s]
 			tok := rans.Find(cum, dec.Slot())
+			if c.valid > 0 && tok >= c.valid {
+				return nil, fmt.Errorf("token %d outside the tokenizer's %d: %w", tok, c.valid, rans.ErrCorrupt)
+			}
 			dec.Advance(cum[tok], cum[tok+1]-cum[tok])
 			out[s] = append(out[s], int32(tok))
 			prev[s] = int32(tok)
+		}
+		// A stream that has run out of words is bad: stop before running
+		// the model again.
+		if err := dec.Err(); err != nil {
+			return nil, err
 		}
 	}
 	if err := dec.Close(); err != nil {

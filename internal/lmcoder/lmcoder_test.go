@@ -84,3 +84,46 @@ func groupRoundTrip(t *testing.T, rec *recipe.Recipe) {
 		t.Fatal("corrupt stream decoded without error")
 	}
 }
+
+// TestDecodeStopsOnBadStream: a stream that runs out of words is known to be
+// bad; Decode must stop there, not run the model for the whole group.
+func TestDecodeStopsOnBadStream(t *testing.T) {
+	m := tinyModel(t)
+	rec, _ := recipe.Lookup(1)
+	c := New(m, 0, rec)
+	lengths := make([]int, 32)
+	for i := range lengths {
+		lengths[i] = c.MaxSegment()
+	}
+	// A 24-byte stream: a valid initial state and four words.
+	stream := []byte{0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0x40, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}
+	if _, err := c.Decode(stream, lengths); err == nil {
+		t.Fatal("a 24-byte stream decoded 2048 tokens")
+	}
+	// 128 bits of words cannot code 32 tokens of a 320-token vocabulary
+	// twice over: the stream runs out in the first or second step.
+	if c.Steps() > 2 {
+		t.Fatalf("ran %d model steps of %d on a stream known to be bad", c.Steps(), lengths[0])
+	}
+}
+
+// TestDecodeStopsOnForeignToken: a token outside the tokenizer is a bad
+// stream too; Decode stops at the step that decodes one.
+func TestDecodeStopsOnForeignToken(t *testing.T) {
+	m := tinyModel(t)
+	rec, _ := recipe.Lookup(1)
+	c := New(m, 0, rec)
+	c.LimitTokens(1) // only token 0 is valid: any other ends decoding
+	lengths := []int{c.MaxSegment(), c.MaxSegment()}
+	stream := make([]byte, 8+4*2*c.MaxSegment())
+	for i := range stream {
+		stream[i] = byte(i*7 + 3)
+	}
+	stream[7] = 0x40
+	if _, err := c.Decode(stream, lengths); err == nil {
+		t.Fatal("decoded tokens outside the limit")
+	}
+	if c.Steps() > 1 {
+		t.Fatalf("ran %d steps after decoding a foreign token in the first", c.Steps())
+	}
+}

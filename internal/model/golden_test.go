@@ -8,6 +8,7 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/lmzip/lmzip/internal/kernel"
@@ -273,6 +274,15 @@ func TestDefaultModelGoldens(t *testing.T) {
 			t.Logf("%s: max |logit diff| %.3g, max |logprob diff| %.3g, total bits %.4f (golden %s)", name, worst, worstLP, bits, g.Metadata["total_bits"])
 			if worst > 1e-4 || worstLP > 1e-4 {
 				t.Fatalf("logits differ by %g, log-probabilities by %g", worst, worstLP)
+			}
+			// The text's ideal code length matches transformers' to 0.001
+			// bit in all (measured: 1e-5).
+			golden, err := strconv.ParseFloat(g.Metadata["total_bits"], 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if math.Abs(bits-golden) > 1e-3 {
+				t.Fatalf("total bits %.6f, transformers' %.6f", bits, golden)
 			}
 		})
 	}

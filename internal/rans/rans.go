@@ -109,6 +109,11 @@ func (d *Decoder) Advance(start, freq uint32) {
 	d.x = x
 }
 
+// Err returns ErrCorrupt once the decoder has needed a word past the end of
+// its stream: from then on the stream is known to be bad, and a caller
+// decoding many symbols can stop.
+func (d *Decoder) Err() error { return d.err }
+
 // Close checks that the stream ended exactly where the encoder began it:
 // all input consumed and the state back at its initial value.
 func (d *Decoder) Close() error {

@@ -240,41 +240,60 @@ func Prob(logits []float32, tok int32) float64 {
 
 // RankOptions are the settings of the rank transform.
 type RankOptions struct {
-	TopN     int                   // K of the top-K list (the seed's -t, default 128)
-	Window   int                   // the context window w (the seed's -w)
-	StopAt   int                   // > 0: handle only the first StopAt tokens and drop the rest
+	TopN   int // K of the top-K list (the seed's -t, default 128)
+	Window int // the context window w (the seed's -w)
+	// StopAt is the seed's -s N: the model handles positions 1..N−1 only
+	// (0: all; negative: none), and every entry is still written, the
+	// others as they came in. N beyond the list means all (the seed
+	// fails there).
+	StopAt   int
 	Progress func(done, total int) // called now and then; may be nil
+}
+
+// modelled returns how many leading positions of an n-entry list the model
+// handles (position 0 never is): the seed's range(1, count).
+func (o RankOptions) modelled(n int) int {
+	return max(0, min(stopCount(o.StopAt, n), n))
+}
+
+// rankEach calls hit(p, rank, prob) for every position p the model handles
+// (see RankOptions.StopAt) whose token ids[p] is among the model's TopN
+// best (see Rank), with its probability.
+func rankEach(m model.Model, ids []int32, o RankOptions, hit func(p, rank int, prob float64)) error {
+	w, err := NewWindow(m, o.Window, nil)
+	if err != nil {
+		return err
+	}
+	seq := ids[:o.modelled(len(ids))]
+	err = w.AllLogits(seq, func(p int, lg []float32) error {
+		tok := seq[p]
+		if r := Rank(lg, tok); r < o.TopN {
+			hit(p, r, Prob(lg, tok))
+		}
+		if o.Progress != nil && p%256 == 0 {
+			o.Progress(p+1, len(seq))
+		}
+		return nil
+	})
+	if err == nil && o.Progress != nil {
+		o.Progress(len(seq), len(seq))
+	}
+	return err
 }
 
 // Ranks computes the seed's rank transform of a token sequence: entry 0 is
 // a literal; for p ≥ 1, if the true token is among the model's TopN best
 // (see Rank) the entry is [id, rank, prob] with prob rounded by RoundProb,
-// otherwise a literal [id, -1, 0].
+// otherwise a literal [id, -1, 0.0]. Entries the model does not handle
+// (StopAt) are literals too.
 func Ranks(m model.Model, ids []int32, o RankOptions) ([]Entry, error) {
-	w, err := NewWindow(m, o.Window, nil)
-	if err != nil {
-		return nil, err
-	}
-	if o.StopAt > 0 && len(ids) > o.StopAt {
-		ids = ids[:o.StopAt]
-	}
 	out := make([]Entry, len(ids))
 	for i, id := range ids {
 		out[i] = Entry{int64(id), -1, 0.0} // the seed writes every probability as a float
 	}
-	err = w.AllLogits(ids, func(p int, lg []float32) error {
-		tok := ids[p]
-		if r := Rank(lg, tok); r < o.TopN {
-			out[p] = Entry{int64(tok), int64(r), RoundProb(Prob(lg, tok))}
-		}
-		if o.Progress != nil && p%256 == 0 {
-			o.Progress(p+1, len(ids))
-		}
-		return nil
+	err := rankEach(m, ids, o, func(p, r int, prob float64) {
+		out[p] = Entry{int64(ids[p]), int64(r), RoundProb(prob)}
 	})
-	if err == nil && o.Progress != nil {
-		o.Progress(len(ids), len(ids))
-	}
 	return out, err
 }
 
@@ -282,19 +301,23 @@ func Ranks(m model.Model, ids []int32, o RankOptions) ([]Entry, error) {
 // literal keep their id; for a rank r at p ≥ 1 the token becomes the r-th
 // best of the model given the tokens before it, and prob its rounded
 // probability. It also serves generation: tokensOfData's nibble ranks.
+// Entries the model does not handle (entry 0, literals, those past StopAt)
+// are written as they came in, their probability cut to 1e-6 as the seed's
+// integer array cuts it.
 func Unrank(m model.Model, list []Entry, o RankOptions) ([]Entry, error) {
 	w, err := NewWindow(m, o.Window, nil)
 	if err != nil {
 		return nil, err
 	}
-	if o.StopAt > 0 && len(list) > o.StopAt {
-		list = list[:o.StopAt]
-	}
 	V := m.Config().VocabSize
-	out := append([]Entry(nil), list...)
-	ids := make([]int32, len(list))
+	out := make([]Entry, len(list))
+	for i, e := range list {
+		out[i] = Entry{e.Token, e.Rank, math.Trunc(e.ProbFloat()*1e6) / 1e6}
+	}
+	count := o.modelled(len(list))
+	ids := make([]int32, count)
 	logits := make([]float32, V)
-	for p, e := range list {
+	for p, e := range list[:count] {
 		if p == 0 || e.IsLiteral() {
 			if e.Token < 0 || e.Token >= int64(V) {
 				return nil, fmt.Errorf("tokenList[%d]: token id %d is outside the model's vocabulary (%d)", p, e.Token, V)
@@ -316,11 +339,11 @@ func Unrank(m model.Model, list []Entry, o RankOptions) ([]Entry, error) {
 		ids[p] = tok
 		out[p] = Entry{int64(tok), e.Rank, RoundProb(Prob(logits, tok))}
 		if o.Progress != nil && p%64 == 0 {
-			o.Progress(p+1, len(list))
+			o.Progress(p+1, count)
 		}
 	}
 	if o.Progress != nil {
-		o.Progress(len(list), len(list))
+		o.Progress(count, count)
 	}
 	return out, nil
 }

@@ -174,13 +174,31 @@ func commentOrNull(c *string) any {
 	return StringFromArg(*c)
 }
 
+// stopCount is the seed's "count = args.count or n": -s N, or n when N is
+// 0 (Python's "or" takes 0 as unset).
+func stopCount(stopAt, n int) int {
+	if stopAt == 0 {
+		return n
+	}
+	return stopAt
+}
+
+// pySliceEnd is where Python's list[:end] ends on a list of n items: a
+// negative end counts from the end.
+func pySliceEnd(end, n int) int {
+	if end < 0 {
+		return max(0, n+end)
+	}
+	return min(end, n)
+}
+
 // TokensOfStr builds the toksout JSON of stage 1 from token ids: the model
 // name, the tokenizer's vocabulary size, the comment (-c, or null) and the
-// tokens as [id, -1, 0]. stopAt > 0 keeps only the first stopAt tokens.
+// tokens as [id, -1, 0]. stopAt (the seed's -s) keeps the tokens
+// ids[:stopAt] as Python slices them (0: all; negative: all but the last
+// −stopAt).
 func TokensOfStr(name string, vocabSize int, comment *string, ids []int32, stopAt int) *Object {
-	if stopAt > 0 && len(ids) > stopAt {
-		ids = ids[:stopAt]
-	}
+	ids = ids[:pySliceEnd(stopCount(stopAt, len(ids)), len(ids))]
 	list := make([]Entry, len(ids))
 	for i, id := range ids {
 		list[i] = Entry{int64(id), -1, int64(0)}
@@ -196,16 +214,16 @@ func TokensOfStr(name string, vocabSize int, comment *string, ids []int32, stopA
 // TokensOfData builds the generation input of the seed's tokensOfData: the
 // prompt's tokens as literals [id, -1, 0], then two ranks [0, nibble, 0.0]
 // for each byte of data, its low nibble first. The comment is the prompt.
+// stopAt (the seed's -s) cuts the prompt's tokens, as TokensOfStr cuts its
+// tokens, and never the data's.
 func TokensOfData(name string, vocabSize int, prompt *string, promptIDs []int32, data []byte, stopAt int) *Object {
+	promptIDs = promptIDs[:pySliceEnd(stopCount(stopAt, len(promptIDs)), len(promptIDs))]
 	list := make([]Entry, 0, len(promptIDs)+2*len(data))
 	for _, id := range promptIDs {
 		list = append(list, Entry{int64(id), -1, int64(0)})
 	}
 	for _, b := range data {
 		list = append(list, Entry{0, int64(b & 15), 0.0}, Entry{0, int64(b >> 4), 0.0})
-	}
-	if stopAt > 0 && len(list) > stopAt {
-		list = list[:stopAt]
 	}
 	o := NewObject()
 	o.Set("modelName", StringFromArg(name))

@@ -4,7 +4,7 @@
 // a Markdown table of the archive sizes, bits per byte and the change
 // against the first recipe.
 //
-//	go run ./scripts/recipecost -m base,small -r f16kv,int8 testdata/corpora/*/*
+//	go run ./scripts/recipecost -m base,small -r f16kv,int8 [-l LEVEL] testdata/corpora/*/*
 //
 // scripts/recipecost.sh runs it on the corpora.
 package main
@@ -22,11 +22,12 @@ import (
 
 func main() {
 	models := flag.String("m", "base,small", "comma-separated models")
+	level := flag.Int("l", 4, "compression level (4: the model alone; the models given by -m replace the level's)")
 	recipes := flag.String("r", "f16kv,int8", "comma-separated recipes; the first is the reference")
 	check := flag.Bool("check", true, "decompress every archive and compare")
 	flag.Parse()
 	if flag.NArg() == 0 {
-		fmt.Fprintln(os.Stderr, "usage: recipecost [-m MODELS] [-r RECIPES] FILE...")
+		fmt.Fprintln(os.Stderr, "usage: recipecost [-m MODELS] [-r RECIPES] [-l LEVEL] FILE...")
 		os.Exit(2)
 	}
 	var ids []int
@@ -63,7 +64,7 @@ func main() {
 			line := fmt.Sprintf("| %s | %d |", filepath.Base(f), len(data))
 			var ref int
 			for i, id := range ids {
-				arc, err := lmzip.Compress(data, &lmzip.Options{Model: m, Recipe: id})
+				arc, err := lmzip.Compress(data, &lmzip.Options{Level: *level, Model: m, Recipe: id})
 				if err != nil {
 					fatal(fmt.Errorf("%s: %v", f, err))
 				}

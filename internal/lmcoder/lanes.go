@@ -1,0 +1,410 @@
+package lmcoder
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/lmzip/lmzip/internal/kernel"
+	"github.com/lmzip/lmzip/internal/mix"
+	"github.com/lmzip/lmzip/internal/model"
+	"github.com/lmzip/lmzip/internal/rans"
+	"github.com/lmzip/lmzip/internal/recipe"
+)
+
+// Slide says how a lane's context slides once the model's window is full.
+type Slide struct {
+	// Window is the number of positions the model sees (the start token
+	// included), at most its context.
+	Window int
+	// Keep is the number of positions kept when the window is full: the
+	// start token (an attention sink) and the Keep−1 most recent tokens.
+	// 1 ≤ Keep < Window; 1 starts every window cold.
+	Keep int
+	// Recompute recomputes the kept tokens in a fresh cache, rather than
+	// shifting the cache (which re-rotates the kept keys and needs a model
+	// with rotary positions, model.Shifter).
+	Recompute bool
+}
+
+// Lanes codes lanes: long runs of tokens, each run through the model with
+// a sliding window and mixed with a mix.Mixer, all lanes of a group
+// advancing in lockstep (one token of every lane per step), as one
+// interleaved rANS stream (see Encode).
+//
+// Step t of a lane feeds the start token (t = 0) or token t−1 and codes
+// token t. Before it, if the cache holds Window positions, the window
+// slides: the cache keeps the start token and the Keep−1 most recent
+// tokens (by shifting, or by recomputing them). The schedule is the same
+// for every lane, so the encoder runs each stretch between slides as one
+// batch and the decoder one token at a time, with the same results.
+type Lanes struct {
+	m      model.Model
+	start  int32
+	recipe *recipe.Recipe
+	slide  Slide
+	mixer  *mix.Mixer
+	valid  int // tokens ≥ valid are a corrupt stream (0: no limit)
+
+	// Shadow mixers see the same logits as mixer in Analyze, each with
+	// its own state; ShadowCost adds up their code lengths (in 1/65536
+	// bits). For measuring several mixers with one run of the model.
+	Shadow     []*mix.Mixer
+	ShadowCost []uint64
+	// ShadowSyms, after Analyze, holds how each shadow mixer codes each
+	// lane's tokens.
+	ShadowSyms [][][]Sym
+	shadowRows [][]*mix.Row
+	// Tap, if not nil, sees every step's model logits in Analyze (lane
+	// stepLanes[j]'s at logits[j*V:]) with the tokens coded.
+	Tap func(stepLanes []int, logits []float32, tokens []int32)
+
+	caches []*model.Cache
+	rows   []*mix.Row
+	// per-step buffers of the decoder
+	inputs []model.Input
+	feed   [][]int32
+	active []int
+	hidden []float32
+	last   []float32
+	logits []float32
+	prev   []int32
+}
+
+// NewLanes returns a lane coder. The mixer carries what it learns from
+// group to group; encoder and decoder must start from the same state.
+func NewLanes(m model.Model, start int32, r *recipe.Recipe, s Slide, mx *mix.Mixer) (*Lanes, error) {
+	ctx := m.Config().MaxPositions
+	if s.Window < 2 || s.Window > ctx {
+		return nil, fmt.Errorf("window of %d positions (the model has %d)", s.Window, ctx)
+	}
+	if s.Keep < 1 || s.Keep >= s.Window {
+		return nil, fmt.Errorf("window keeps %d of %d positions", s.Keep, s.Window)
+	}
+	if !s.Recompute && s.Keep > 1 {
+		if !model.CanShift(m) {
+			return nil, errors.New("the model cannot shift its cache (no rotary positions): use recompute")
+		}
+	}
+	if mx == nil {
+		return nil, errors.New("no mixer")
+	}
+	return &Lanes{m: m, start: start, recipe: r, slide: s, mixer: mx}, nil
+}
+
+// Mixer returns the coder's mixer.
+func (c *Lanes) Mixer() *mix.Mixer { return c.mixer }
+
+func (c *Lanes) ensure(B int) {
+	for len(c.caches) < B {
+		c.caches = append(c.caches, c.m.NewCache(c.slide.Window, c.recipe.KV))
+		c.rows = append(c.rows, c.mixer.NewRow())
+	}
+}
+
+// slides reports whether the window slides before step t: the cache then
+// holds Window positions.
+func (c *Lanes) slides(t int) bool {
+	W, K := c.slide.Window, c.slide.Keep
+	return t >= W && (t-W)%(W-K) == 0
+}
+
+// input appends to dst what lane (with tokens seq) feeds at step t, after
+// sliding its cache if the window is full. With all, it feeds every token
+// up to step end (exclusive) without sliding again (the encoder); it
+// returns the tokens and the number of rows before the one of step t (the
+// recomputed prefix).
+func (c *Lanes) input(dst []int32, cache *model.Cache, seq []int32, t, end int) ([]int32, int, error) {
+	dst = dst[:0]
+	prefix := 0
+	switch {
+	case t == 0:
+		cache.Reset()
+		dst = append(dst, c.start)
+	case c.slides(t) && c.slide.Recompute:
+		cache.Reset()
+		dst = append(dst, c.start)
+		dst = append(dst, seq[t-c.slide.Keep:t-1]...)
+		prefix = len(dst)
+		dst = append(dst, seq[t-1])
+	case c.slides(t):
+		if err := c.m.(model.Shifter).Shift(cache, 1, c.slide.Window-c.slide.Keep); err != nil {
+			return nil, 0, err
+		}
+		dst = append(dst, seq[t-1])
+	default:
+		dst = append(dst, seq[t-1])
+	}
+	if end > t+1 {
+		dst = append(dst, seq[t:end-1]...)
+	}
+	return dst, prefix, nil
+}
+
+// nextSlide returns the first step after t before which the window
+// slides.
+func (c *Lanes) nextSlide(t int) int {
+	W, K := c.slide.Window, c.slide.Keep
+	if t < W {
+		return W
+	}
+	return W + ((t-W)/(W-K)+1)*(W-K)
+}
+
+// encodeRows is how many rows of logits the encoder computes at a time.
+const encodeRows = 128
+
+// Analyze runs the lanes through the model and the mixer, as the decoder
+// will, and returns how each token is coded. It advances the mixer: the
+// caller must code exactly these lanes as one group, or restore the mixer.
+func (c *Lanes) Analyze(lanes [][]int32) ([][]Sym, error) {
+	B := len(lanes)
+	longest := 0
+	for _, l := range lanes {
+		longest = max(longest, len(l))
+	}
+	c.ensure(B)
+	c.mixer.StartLanes(B)
+	for len(c.ShadowCost) < len(c.Shadow) {
+		c.ShadowCost = append(c.ShadowCost, 0)
+	}
+	c.ShadowSyms = make([][][]Sym, len(c.Shadow))
+	for si, sm := range c.Shadow {
+		c.ShadowSyms[si] = make([][]Sym, B)
+		for i, l := range lanes {
+			c.ShadowSyms[si][i] = make([]Sym, 0, len(l))
+		}
+		sm.StartLanes(B)
+		if len(c.shadowRows) <= si {
+			c.shadowRows = append(c.shadowRows, nil)
+		}
+		for len(c.shadowRows[si]) < B {
+			c.shadowRows[si] = append(c.shadowRows[si], sm.NewRow())
+		}
+	}
+	cfg := c.m.Config()
+	d, V := cfg.HiddenSize, cfg.VocabSize
+	syms := make([][]Sym, B)
+	for i, l := range lanes {
+		syms[i] = make([]Sym, len(l))
+	}
+	var (
+		inputs  []model.Input
+		prefix  = make([]int, B)
+		offset  = make([]int, B) // first hidden row of each lane's input
+		feeds   = make([][]int32, B)
+		active  []int
+		hidden  []float32
+		gather  []float32
+		logits  []float32
+		rowLane []int
+		rowsAt  = make([]*mix.Row, B)
+		toks    = make([]int32, B)
+	)
+	for t0 := 0; t0 < longest; {
+		t1 := min(c.nextSlide(t0), longest)
+		inputs, active = inputs[:0], active[:0]
+		n := 0
+		for i, seq := range lanes {
+			if t0 >= len(seq) {
+				continue
+			}
+			var err error
+			feeds[i], prefix[i], err = c.input(feeds[i], c.caches[i], seq, t0, min(t1, len(seq)))
+			if err != nil {
+				return nil, err
+			}
+			inputs = append(inputs, model.Input{Cache: c.caches[i], Tokens: feeds[i]})
+			active = append(active, i)
+			offset[i] = n
+			n += len(feeds[i])
+		}
+		if cap(hidden) < n*d {
+			hidden = make([]float32, n*d)
+		}
+		if err := c.m.Forward(inputs, hidden[:n*d]); err != nil {
+			return nil, err
+		}
+		// Logits for a few steps of all lanes at a time, then the mixer
+		// step by step.
+		per := max(1, encodeRows/len(active))
+		for s0 := t0; s0 < t1; s0 += per {
+			s1 := min(t1, s0+per)
+			rowLane = rowLane[:0]
+			gather = gather[:0]
+			for t := s0; t < s1; t++ {
+				for _, i := range active {
+					if t < len(lanes[i]) {
+						r := offset[i] + prefix[i] + (t - t0)
+						gather = append(gather, hidden[r*d:(r+1)*d]...)
+						rowLane = append(rowLane, i)
+					}
+				}
+			}
+			rows := len(rowLane)
+			if cap(logits) < rows*V {
+				logits = make([]float32, rows*V)
+			}
+			c.m.Logits(logits[:rows*V], gather, rows)
+			r0 := 0
+			for t := s0; t < s1; t++ {
+				k := 0
+				for r0+k < rows && (k == 0 || rowLane[r0+k] > rowLane[r0+k-1]) {
+					k++
+				}
+				stepLanes := rowLane[r0 : r0+k]
+				c.predict(stepLanes, logits[r0*V:(r0+k)*V], V)
+				for j, i := range stepLanes {
+					row := c.rows[i]
+					y := lanes[i][t]
+					syms[i][t] = Sym{row.Cum[y], row.Cum[y+1] - row.Cum[y]}
+					rowsAt[j], toks[j] = row, y
+				}
+				c.mixer.Update(rowsAt[:k], toks[:k])
+				c.shadow(stepLanes, logits[r0*V:(r0+k)*V], toks[:k], V)
+				if c.Tap != nil {
+					c.Tap(stepLanes, logits[r0*V:(r0+k)*V], toks[:k])
+				}
+				r0 += k
+			}
+		}
+		t0 = t1
+	}
+	return syms, nil
+}
+
+// predict runs the mixer for the lanes of one step (in parallel): lane
+// stepLanes[j]'s logits are logits[j*V:].
+func (c *Lanes) predict(stepLanes []int, logits []float32, V int) {
+	workers := min(kernel.Threads(), len(stepLanes))
+	kernel.Parallel(workers, func(w int) {
+		for j := w; j < len(stepLanes); j += workers {
+			i := stepLanes[j]
+			c.mixer.Predict(c.rows[i], i, logits[j*V:(j+1)*V])
+		}
+	})
+}
+
+// Decode decodes lanes of the given lengths from stream, advancing all of
+// them in lockstep, with the mixer in the state the encoder's Analyze
+// started from.
+func (c *Lanes) Decode(stream []byte, lengths []int) ([][]int32, error) {
+	B := len(lengths)
+	longest := 0
+	for _, n := range lengths {
+		if n < 0 {
+			return nil, fmt.Errorf("lane of %d tokens", n)
+		}
+		longest = max(longest, n)
+	}
+	out := make([][]int32, B)
+	for i, n := range lengths {
+		out[i] = make([]int32, 0, n)
+	}
+	c.mixer.StartLanes(B)
+	if longest == 0 {
+		if len(stream) != 0 {
+			return nil, rans.ErrCorrupt
+		}
+		return out, nil
+	}
+	dec, err := rans.NewDecoder(stream)
+	if err != nil {
+		return nil, err
+	}
+	cfg := c.m.Config()
+	d, V := cfg.HiddenSize, cfg.VocabSize
+	c.ensure(B)
+	maxFeed := 1
+	if c.slide.Recompute {
+		maxFeed = c.slide.Keep + 1
+	}
+	if cap(c.hidden) < B*maxFeed*d {
+		c.hidden = make([]float32, B*maxFeed*d)
+	}
+	if cap(c.last) < B*d {
+		c.last = make([]float32, B*d)
+	}
+	if cap(c.logits) < B*V {
+		c.logits = make([]float32, B*V)
+	}
+	for len(c.feed) < B {
+		c.feed = append(c.feed, make([]int32, 0, maxFeed))
+	}
+	rowsAt := make([]*mix.Row, B)
+	toks := make([]int32, B)
+	for t := 0; t < longest; t++ {
+		c.inputs, c.active = c.inputs[:0], c.active[:0]
+		for i, n := range lengths {
+			if t >= n {
+				continue
+			}
+			var err error
+			c.feed[i], _, err = c.input(c.feed[i], c.caches[i], out[i], t, t+1)
+			if err != nil {
+				return nil, err
+			}
+			c.inputs = append(c.inputs, model.Input{Cache: c.caches[i], Tokens: c.feed[i]})
+			c.active = append(c.active, i)
+		}
+		n := 0
+		for _, in := range c.inputs {
+			n += len(in.Tokens)
+		}
+		if err := c.m.Forward(c.inputs, c.hidden[:n*d]); err != nil {
+			return nil, err
+		}
+		r := 0
+		for j, in := range c.inputs {
+			r += len(in.Tokens)
+			copy(c.last[j*d:(j+1)*d], c.hidden[(r-1)*d:r*d])
+		}
+		k := len(c.active)
+		c.m.Logits(c.logits[:k*V], c.last[:k*d], k)
+		c.predict(c.active, c.logits[:k*V], V)
+		for j, i := range c.active {
+			row := c.rows[i]
+			tok := rans.Find(row.Cum, dec.Slot())
+			dec.Advance(row.Cum[tok], row.Cum[tok+1]-row.Cum[tok])
+			if c.valid > 0 && tok >= c.valid {
+				return nil, rans.ErrCorrupt // a token no text stands for: stop now
+			}
+			out[i] = append(out[i], int32(tok))
+			rowsAt[j], toks[j] = row, int32(tok)
+		}
+		c.mixer.Update(rowsAt[:k], toks[:k])
+		if dec.Err() != nil {
+			return nil, rans.ErrCorrupt
+		}
+	}
+	if err := dec.Close(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// LimitTokens makes Decode fail as soon as it decodes a token id ≥ n (the
+// tokenizer's vocabulary, when the model's is larger), rather than run the
+// model on for a stream that is known to be corrupt.
+func (c *Lanes) LimitTokens(n int) { c.valid = n }
+
+// shadow runs the shadow mixers over one step.
+func (c *Lanes) shadow(stepLanes []int, logits []float32, toks []int32, V int) {
+	if len(c.Shadow) == 0 {
+		return
+	}
+	kernel.Parallel(min(kernel.Threads(), len(c.Shadow)), func(w int) {
+		for si := w; si < len(c.Shadow); si += kernel.Threads() {
+			sm, rows := c.Shadow[si], c.shadowRows[si]
+			at := make([]*mix.Row, len(stepLanes))
+			for j, i := range stepLanes {
+				sm.Predict(rows[i], i, logits[j*V:(j+1)*V])
+				at[j] = rows[i]
+				y := toks[j]
+				sym := Sym{rows[i].Cum[y], rows[i].Cum[y+1] - rows[i].Cum[y]}
+				c.ShadowCost[si] += sym.Cost()
+				c.ShadowSyms[si][i] = append(c.ShadowSyms[si][i], sym)
+			}
+			sm.Update(at, toks)
+		}
+	})
+}

@@ -1,0 +1,129 @@
+package lmcoder
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/lmzip/lmzip/internal/kernel"
+	"github.com/lmzip/lmzip/internal/mix"
+	"github.com/lmzip/lmzip/internal/model"
+	"github.com/lmzip/lmzip/internal/recipe"
+	"github.com/lmzip/lmzip/internal/testutil"
+)
+
+// laneTokens returns lanes of pseudo-text: random tokens with repeats, so
+// that the n-gram and match models have something to find.
+func laneTokens(V int, lengths []int) [][]int32 {
+	r := rand.New(rand.NewPCG(3, 4))
+	phrase := make([]int32, 40)
+	for i := range phrase {
+		phrase[i] = int32(r.IntN(V))
+	}
+	lanes := make([][]int32, len(lengths))
+	for i, n := range lengths {
+		for len(lanes[i]) < n {
+			if r.IntN(3) == 0 {
+				lanes[i] = append(lanes[i], phrase[:r.IntN(len(phrase))]...)
+			} else {
+				lanes[i] = append(lanes[i], int32(r.IntN(V)))
+			}
+		}
+		lanes[i] = lanes[i][:n]
+	}
+	return lanes
+}
+
+func TestLanesRoundTrip(t *testing.T) {
+	m := tinyModel(t)
+	V := m.Config().VocabSize
+	lengths := []int{150, 1, 97, 150, 33}
+	lanes := laneTokens(V, lengths)
+	configs := []mix.Config{{}, {Orders: 4, Match: true, Bias: true, Scale: true}}
+	slides := []Slide{{Window: 24, Keep: 8}, {Window: 24, Keep: 8, Recompute: true}, {Window: 16, Keep: 1}}
+	for _, rec := range recipe.All() {
+		for _, cfg := range configs {
+			for _, sl := range slides {
+				newCoder := func() *Lanes {
+					mx, err := mix.New(cfg, V)
+					if err != nil {
+						t.Fatal(err)
+					}
+					c, err := NewLanes(m, 0, rec, sl, mx)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return c
+				}
+				enc := newCoder()
+				// Two groups, so that the mixer's state carries over.
+				var streams [][]byte
+				for g := 0; g < 2; g++ {
+					syms, err := enc.Analyze(lanes)
+					if err != nil {
+						t.Fatal(err)
+					}
+					streams = append(streams, Encode(nil, syms))
+				}
+				for _, threads := range []int{1, 3} {
+					old := kernel.SetThreads(threads)
+					dec := newCoder()
+					for g, stream := range streams {
+						got, err := dec.Decode(stream, lengths)
+						if err != nil {
+							t.Fatalf("%s %+v %+v group %d: %v", rec.Name, cfg, sl, g, err)
+						}
+						for i := range lanes {
+							for j := range lanes[i] {
+								if got[i][j] != lanes[i][j] {
+									t.Fatalf("%s %+v %+v group %d threads %d: lane %d token %d: %d, want %d", rec.Name, cfg, sl, g, threads, i, j, got[i][j], lanes[i][j])
+								}
+							}
+						}
+					}
+					kernel.SetThreads(old)
+				}
+				if cfg.Enabled() && len(streams[1]) >= len(streams[0]) {
+					t.Errorf("%+v: the second pass over the same lanes (%d bytes) is not smaller than the first (%d)", cfg, len(streams[1]), len(streams[0]))
+				}
+			}
+		}
+	}
+}
+
+// TestLanesOtherArchitectures: a partial-rotary model shifts its cache,
+// GPT-2 (learned positions) recomputes; both round-trip.
+func TestLanesOtherArchitectures(t *testing.T) {
+	for arch, sl := range map[string]Slide{"phi": {Window: 24, Keep: 8}, "gemma": {Window: 24, Keep: 8}, "gpt2": {Window: 24, Keep: 8, Recompute: true}} {
+		m, err := model.LoadDir(testutil.Data(t, "archs", arch))
+		if err != nil {
+			t.Fatal(err)
+		}
+		V := m.Config().VocabSize
+		lengths := []int{90, 61}
+		lanes := laneTokens(V, lengths)
+		cfg := mix.Config{Orders: 4, Match: true, Bias: true, Scale: true}
+		newCoder := func() *Lanes {
+			mx, _ := mix.New(cfg, V)
+			c, err := NewLanes(m, 0, recipe.Default, sl, mx)
+			if err != nil {
+				t.Fatal(arch, err)
+			}
+			return c
+		}
+		syms, err := newCoder().Analyze(lanes)
+		if err != nil {
+			t.Fatal(arch, err)
+		}
+		got, err := newCoder().Decode(Encode(nil, syms), lengths)
+		if err != nil {
+			t.Fatal(arch, err)
+		}
+		for i := range lanes {
+			for j := range lanes[i] {
+				if got[i][j] != lanes[i][j] {
+					t.Fatalf("%s: lane %d token %d differs", arch, i, j)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,166 @@
+package lmzip
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/lmzip/lmzip/internal/lmcoder"
+	"github.com/lmzip/lmzip/internal/mix"
+)
+
+// Scheme is how an archive uses its model beyond one window: the context
+// a lane carries from window to window, and the adaptive models mixed with
+// the model's predictions. The zero Scheme is plain coding: segments of at
+// most the model's context, each from a cold start, coded with the model's
+// distribution alone (format version 1).
+type Scheme struct {
+	// Window is the number of positions the model sees; 0 means plain
+	// coding (no lanes).
+	Window int
+	// Keep is the number of positions (the start token included) kept
+	// when the window slides; 1 starts each window cold.
+	Keep int
+	// Recompute runs the kept tokens through the model again instead of
+	// shifting the KV cache.
+	Recompute bool
+	// Orders is the highest order of the token n-gram models (0..4).
+	Orders int
+	// Match mixes in the match model.
+	Match bool
+	// Bias learns a bias for every token's logit.
+	Bias bool
+	// Scale learns a scale for the model's logits.
+	Scale bool
+}
+
+// Plain reports whether s is plain coding.
+func (s Scheme) Plain() bool { return s.Window == 0 }
+
+func (s Scheme) slide() lmcoder.Slide {
+	return lmcoder.Slide{Window: s.Window, Keep: s.Keep, Recompute: s.Recompute}
+}
+
+func (s Scheme) mix() mix.Config {
+	return mix.Config{Orders: s.Orders, Match: s.Match, Bias: s.Bias, Scale: s.Scale}
+}
+
+// String describes the scheme in a line.
+func (s Scheme) String() string {
+	if s.Plain() {
+		return "plain (cold 1-window segments, model alone)"
+	}
+	ctx := fmt.Sprintf("window %d", s.Window)
+	switch {
+	case s.Keep <= 1:
+		ctx += ", cold"
+	case s.Recompute:
+		ctx += fmt.Sprintf(", keeps %d (recomputed)", s.Keep)
+	default:
+		ctx += fmt.Sprintf(", keeps %d (shifted)", s.Keep)
+	}
+	m := ""
+	if s.Orders > 0 {
+		m += fmt.Sprintf(" n-gram 1-%d", s.Orders)
+	}
+	if s.Match {
+		m += " match"
+	}
+	if s.Bias {
+		m += " bias"
+	}
+	if s.Scale {
+		m += " scale"
+	}
+	if m == "" {
+		m = " none"
+	}
+	return ctx + "; mixing:" + m
+}
+
+// Scheme flags in the header.
+const (
+	schemeRecompute = 1 << iota
+	schemeMatch
+	schemeBias
+	schemeScale
+	schemeKnown = 1<<iota - 1
+)
+
+func (s Scheme) append(b []byte) []byte {
+	b = binary.AppendUvarint(b, uint64(s.Window))
+	b = binary.AppendUvarint(b, uint64(s.Keep))
+	b = binary.AppendUvarint(b, uint64(s.Orders))
+	var f byte
+	if s.Recompute {
+		f |= schemeRecompute
+	}
+	if s.Match {
+		f |= schemeMatch
+	}
+	if s.Bias {
+		f |= schemeBias
+	}
+	if s.Scale {
+		f |= schemeScale
+	}
+	return append(b, f)
+}
+
+func readScheme(r byteReader) (Scheme, error) {
+	var s Scheme
+	w, err := readUvarint(r, maxSegmentTokens)
+	if err != nil {
+		return s, err
+	}
+	k, err := readUvarint(r, maxSegmentTokens)
+	if err != nil {
+		return s, err
+	}
+	o, err := readUvarint(r, mix.MaxOrder)
+	if err != nil {
+		return s, err
+	}
+	f, err := r.ReadByte()
+	if err != nil {
+		return s, truncated(err)
+	}
+	if f&^schemeKnown != 0 {
+		return s, formatErr("unknown scheme flags %#x", f)
+	}
+	s = Scheme{Window: int(w), Keep: int(k), Orders: int(o),
+		Recompute: f&schemeRecompute != 0, Match: f&schemeMatch != 0, Bias: f&schemeBias != 0, Scale: f&schemeScale != 0}
+	if s.Window < 2 || s.Keep < 1 || s.Keep >= s.Window {
+		return s, formatErr("bad scheme: window %d keeps %d", s.Window, s.Keep)
+	}
+	return s, nil
+}
+
+// Level is a compression level: the model, the scheme and how long the
+// lanes are.
+type Level struct {
+	Model  string
+	Scheme Scheme
+	// LaneTokens is the fewest tokens a lane gets when the input is too
+	// short to fill every lane of a block (longer lanes carry more
+	// context; more lanes decode faster).
+	LaneTokens int
+}
+
+// Levels 1 to 9; DefaultLevel is used when Options.Level is 0.
+var levels = [...]Level{
+	1: {Model: "small"},
+	2: {Model: "small", Scheme: Scheme{Window: 1024, Keep: 1, Orders: 4, Match: true, Bias: true, Scale: true}, LaneTokens: 1024},
+	3: {Model: "small", Scheme: Scheme{Window: 1024, Keep: 256, Orders: 4, Match: true, Bias: true, Scale: true}, LaneTokens: 4096},
+	4: {Model: "base"},
+	5: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 1, Orders: 4, Match: true, Bias: true, Scale: true}, LaneTokens: 1024},
+	6: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 256, Orders: 4, Match: true, Bias: true, Scale: true}, LaneTokens: 4096},
+	7: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 512, Orders: 4, Match: true, Bias: true, Scale: true}, LaneTokens: 8192},
+	8: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 512, Orders: 4, Match: true, Bias: true, Scale: true}, LaneTokens: 16384},
+	9: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 768, Orders: 4, Match: true, Bias: true, Scale: true}, LaneTokens: 65536},
+}
+
+// DefaultLevel is the level a Writer uses unless told otherwise.
+const DefaultLevel = 6
+
+// Levels returns the compression levels, 1 to 9 (index 0 is unused).
+func Levels() []Level { return append([]Level(nil), levels[:]...) }
