@@ -12,5 +12,5 @@ trap 'rm -rf "$tmp"' EXIT
 go run ./scripts/smolshape "$tmp/smollm2-135m-shape"
 go build -o "$tmp/lmzip" ./cmd/lmzip
 head -c 65536 examples/compressor/AStudyInScarlet.txt > "$tmp/scarlet-64k.txt"
-/usr/bin/time -f "peak memory (max RSS): %M KB" "$tmp/lmzip" bench "$@" -m "$tmp/smollm2-135m-shape" \
+/usr/bin/time -f "peak memory (max RSS): %M KB" "$tmp/lmzip" bench -l 4 "$@" -m "$tmp/smollm2-135m-shape" \
   --recipe int8 --segment 1024 --coders lm "$tmp/scarlet-64k.txt"
