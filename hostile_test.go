@@ -74,6 +74,12 @@ func craft(t *testing.T, model string, recipe, seg, group int, blocks, orig []by
 		t.Fatal(err)
 	}
 	h := Header{Version: formatPlain, Recipe: recipe, Model: l.Name, ModelID: l.ID(), SegmentTokens: seg, GroupSegments: group}
+	return craftWith(h, blocks, orig)
+}
+
+// craftWith builds an archive of header h, the given block bytes and the
+// end record of orig.
+func craftWith(h Header, blocks, orig []byte) []byte {
 	b := append(h.append(nil), blocks...)
 	b = append(b, tagEnd)
 	b = binary.AppendUvarint(b, uint64(len(orig)))
@@ -338,5 +344,27 @@ func TestWriteHostileArchives(t *testing.T) {
 		stream = randomBytes(8, maxBlockRaw+maxStreamSlack)
 		b = binary.AppendUvarint(b, uint64(len(stream)))
 		write("cm", append(b, stream...), nil)
+	}
+
+	// Version 2 (lanes and mixing) with level 9's scheme, the largest
+	// window and mixer, 32 lanes: lanes-32-3 is a block of 32 lanes of
+	// 1024 tokens whose stream is random words (the model and the mixer
+	// run for the whole block, as for a valid one of the same size), beside
+	// which scripts/reader-memory.sh puts a valid level 9 archive.
+	h := Header{Version: FormatVersion, Recipe: RecipeInt8, Model: l.Name, ModelID: l.ID(), SegmentTokens: maxLaneTokens, GroupSegments: 32, Scheme: levels[9].Scheme}
+	const lanes, laneLen = 32, 1024
+	b := []byte{tagCoded}
+	b = binary.AppendUvarint(b, maxBlockRaw)
+	b = append(b, 0)
+	b = binary.AppendUvarint(b, lanes)
+	b = append(b, make([]byte, (lanes+3)/4)...)
+	for range lanes {
+		b = binary.AppendUvarint(b, laneLen)
+	}
+	stream := randomBytes(9, 8+4*lanes*laneLen)
+	stream[7] = 0x40
+	b = binary.AppendUvarint(b, uint64(len(stream)))
+	if err := os.WriteFile(filepath.Join(*hostileDir, "lanes-32-3.lmz"), craftWith(h, append(b, stream...), nil), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -39,17 +39,16 @@ const quantTiny = 0x03800000
 // used, so every machine computes the same q and scale. len(q) must be at
 // least len(x).
 func QuantizeRow(q []int8, x []float32) (scale float32) {
-	if len(x) <= quantizeFast && active != &genericImpl {
+	if len(x) > quantizeFast && active != &genericImpl {
 		// The implementation's kernel computes the same q and scale.
-		var u [quantizeFast]uint8
-		return active.quantize(q[:len(x)], u[:len(x)], x)
+		return active.quantize(q[:len(x)], make([]uint8, len(x)), x)
 	}
 	return quantizeRowGo(q, x)
 }
 
-// quantizeFast is the longest row QuantizeRow hands to the
-// implementation's quantize kernel (which also writes q+128 to a buffer
-// of this size on the stack): a KV cache's head vectors.
+// quantizeFast is the longest row QuantizeRow quantizes in plain Go: a KV
+// cache's head vectors, quantized one at a time, cost more in the heap
+// allocation of the kernels' second output than the kernels save.
 const quantizeFast = 256
 
 // quantizeRowGo is QuantizeRow in plain Go, the definition.

@@ -150,8 +150,11 @@ func (c *Lanes) nextSlide(t int) int {
 	return W + ((t-W)/(W-K)+1)*(W-K)
 }
 
-// encodeRows is how many rows of logits the encoder computes at a time.
+// encodeRows is how many rows of logits the encoder computes at a time,
+// and forwardRows about the most rows of one forward pass.
 const encodeRows = 128
+
+var forwardRows = 2048 // a variable for the tests
 
 // Analyze runs the lanes through the model and the mixer, as the decoder
 // will, and returns how each token is coded. It advances the mixer: the
@@ -201,71 +204,85 @@ func (c *Lanes) Analyze(lanes [][]int32) ([][]Sym, error) {
 		toks    = make([]int32, B)
 	)
 	for t0 := 0; t0 < longest; {
+		// Steps t0 to t1 run between two slides of the windows, in
+		// stretches of at most forwardRows rows (the model's buffers grow
+		// with the rows of a pass; a stretch is the same arithmetic as one
+		// pass, as it is for the decoder's steps).
 		t1 := min(c.nextSlide(t0), longest)
-		inputs, active = inputs[:0], active[:0]
-		n := 0
-		for i, seq := range lanes {
-			if t0 >= len(seq) {
-				continue
+		for c0 := t0; c0 < t1; {
+			lanesAt := 0
+			for _, seq := range lanes {
+				if c0 < len(seq) {
+					lanesAt++
+				}
 			}
-			var err error
-			feeds[i], prefix[i], err = c.input(feeds[i], c.caches[i], seq, t0, min(t1, len(seq)))
-			if err != nil {
+			c1 := min(t1, c0+max(1, forwardRows/lanesAt))
+			inputs, active = inputs[:0], active[:0]
+			n := 0
+			for i, seq := range lanes {
+				if c0 >= len(seq) {
+					continue
+				}
+				var err error
+				feeds[i], prefix[i], err = c.input(feeds[i], c.caches[i], seq, c0, min(c1, len(seq)))
+				if err != nil {
+					return nil, err
+				}
+				inputs = append(inputs, model.Input{Cache: c.caches[i], Tokens: feeds[i]})
+				active = append(active, i)
+				offset[i] = n
+				n += len(feeds[i])
+			}
+			if cap(hidden) < n*d {
+				hidden = make([]float32, n*d)
+			}
+			if err := c.m.Forward(inputs, hidden[:n*d]); err != nil {
 				return nil, err
 			}
-			inputs = append(inputs, model.Input{Cache: c.caches[i], Tokens: feeds[i]})
-			active = append(active, i)
-			offset[i] = n
-			n += len(feeds[i])
-		}
-		if cap(hidden) < n*d {
-			hidden = make([]float32, n*d)
-		}
-		if err := c.m.Forward(inputs, hidden[:n*d]); err != nil {
-			return nil, err
-		}
-		// Logits for a few steps of all lanes at a time, then the mixer
-		// step by step.
-		per := max(1, encodeRows/len(active))
-		for s0 := t0; s0 < t1; s0 += per {
-			s1 := min(t1, s0+per)
-			rowLane = rowLane[:0]
-			gather = gather[:0]
-			for t := s0; t < s1; t++ {
-				for _, i := range active {
-					if t < len(lanes[i]) {
-						r := offset[i] + prefix[i] + (t - t0)
-						gather = append(gather, hidden[r*d:(r+1)*d]...)
-						rowLane = append(rowLane, i)
+			// Logits for a few steps of all lanes at a time, then the mixer
+			// step by step.
+			per := max(1, encodeRows/len(active))
+			for s0 := c0; s0 < c1; s0 += per {
+				s1 := min(c1, s0+per)
+				rowLane = rowLane[:0]
+				gather = gather[:0]
+				for t := s0; t < s1; t++ {
+					for _, i := range active {
+						if t < len(lanes[i]) {
+							r := offset[i] + prefix[i] + (t - c0)
+							gather = append(gather, hidden[r*d:(r+1)*d]...)
+							rowLane = append(rowLane, i)
+						}
 					}
 				}
-			}
-			rows := len(rowLane)
-			if cap(logits) < rows*V {
-				logits = make([]float32, rows*V)
-			}
-			c.m.Logits(logits[:rows*V], gather, rows)
-			r0 := 0
-			for t := s0; t < s1; t++ {
-				k := 0
-				for r0+k < rows && (k == 0 || rowLane[r0+k] > rowLane[r0+k-1]) {
-					k++
+				rows := len(rowLane)
+				if cap(logits) < rows*V {
+					logits = make([]float32, rows*V)
 				}
-				stepLanes := rowLane[r0 : r0+k]
-				c.predict(stepLanes, logits[r0*V:(r0+k)*V], V)
-				for j, i := range stepLanes {
-					row := c.rows[i]
-					y := lanes[i][t]
-					syms[i][t] = Sym{row.Cum[y], row.Cum[y+1] - row.Cum[y]}
-					rowsAt[j], toks[j] = row, y
+				c.m.Logits(logits[:rows*V], gather, rows)
+				r0 := 0
+				for t := s0; t < s1; t++ {
+					k := 0
+					for r0+k < rows && (k == 0 || rowLane[r0+k] > rowLane[r0+k-1]) {
+						k++
+					}
+					stepLanes := rowLane[r0 : r0+k]
+					c.predict(stepLanes, logits[r0*V:(r0+k)*V], V)
+					for j, i := range stepLanes {
+						row := c.rows[i]
+						y := lanes[i][t]
+						syms[i][t] = Sym{row.Cum[y], row.Cum[y+1] - row.Cum[y]}
+						rowsAt[j], toks[j] = row, y
+					}
+					c.mixer.Update(rowsAt[:k], toks[:k])
+					c.shadow(stepLanes, logits[r0*V:(r0+k)*V], toks[:k], V)
+					if c.Tap != nil {
+						c.Tap(stepLanes, logits[r0*V:(r0+k)*V], toks[:k])
+					}
+					r0 += k
 				}
-				c.mixer.Update(rowsAt[:k], toks[:k])
-				c.shadow(stepLanes, logits[r0*V:(r0+k)*V], toks[:k], V)
-				if c.Tap != nil {
-					c.Tap(stepLanes, logits[r0*V:(r0+k)*V], toks[:k])
-				}
-				r0 += k
 			}
+			c0 = c1
 		}
 		t0 = t1
 	}

@@ -90,6 +90,48 @@ func TestLanesRoundTrip(t *testing.T) {
 	}
 }
 
+// TestLanesForwardStretches: the encoder runs the steps between two slides
+// in stretches of forwardRows rows; any stretch length codes the same
+// symbols (as the decoder's one step at a time does).
+func TestLanesForwardStretches(t *testing.T) {
+	m := tinyModel(t)
+	V := m.Config().VocabSize
+	lanes := laneTokens(V, []int{150, 1, 97, 150, 33})
+	for _, rec := range recipe.All() {
+		for _, sl := range []Slide{{Window: 24, Keep: 8}, {Window: 24, Keep: 8, Recompute: true}} {
+			var ref [][]Sym
+			for _, rows := range []int{2048, 1, 7, 40} {
+				old := forwardRows
+				forwardRows = rows
+				mx, err := mix.New(mix.Config{Orders: 4, Match: true, Bias: true, Scale: true}, V)
+				if err != nil {
+					t.Fatal(err)
+				}
+				c, err := NewLanes(m, 0, rec, sl, mx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				syms, err := c.Analyze(lanes)
+				forwardRows = old
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ref == nil {
+					ref = syms
+					continue
+				}
+				for i := range syms {
+					for j := range syms[i] {
+						if syms[i][j] != ref[i][j] {
+							t.Fatalf("%s %+v: stretches of %d rows: lane %d token %d coded as %v, in one pass %v", rec.Name, sl, rows, i, j, syms[i][j], ref[i][j])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestLanesOtherArchitectures: a partial-rotary model shifts its cache,
 // GPT-2 (learned positions) recomputes; both round-trip.
 func TestLanesOtherArchitectures(t *testing.T) {
