@@ -437,3 +437,41 @@ func TestLaneBlocksStoredOrCoded(t *testing.T) {
 		}
 	}
 }
+
+// TestCutLaneBlocks: where choosing the coder piece by piece pays, the
+// writer codes a lane block again as pieces of pieceTokens tokens, each
+// choosing its coder; the archive decodes, has more segments than the
+// lanes it came from, and is smaller.
+func TestCutLaneBlocks(t *testing.T) {
+	// Prose the model knows, alternating with a terminal session
+	// (Calgary's trans) where the context-mixing coder wins.
+	alice, trans := sample(t, "canterbury/alice29.txt", 6000), sample(t, "calgary/trans", 6000)
+	var text []byte
+	for i := 0; i < 6000; i += 2000 {
+		text = append(append(text, alice[i:i+2000]...), trans[i:i+2000]...)
+	}
+	opt := &Options{Level: 3, LaneTokens: 1500, GroupSegments: 2}
+	segments := func(arc []byte) (lm, cm int) {
+		info, err := Inspect(bytes.NewReader(arc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.Segments["lm"], info.Segments["cm"]
+	}
+	old := pieceTokens
+	defer func() { pieceTokens = old }()
+	pieceTokens = 0
+	whole := roundTrip(t, text, opt)
+	lm0, cm0 := segments(whole)
+	pieceTokens = 400
+	cut := roundTrip(t, text, opt)
+	lm1, cm1 := segments(cut)
+	if lm1+cm1 <= lm0+cm0 {
+		t.Fatalf("cut into pieces: %d segments, no more than the %d lanes", lm1+cm1, lm0+cm0)
+	}
+	t.Logf("lanes: %d lm %d cm, %d bytes; pieces: %d lm %d cm, %d bytes", lm0, cm0, len(whole), lm1, cm1, len(cut))
+	// The writer cuts only when its estimate says the pieces cost less.
+	if len(cut) > len(whole) {
+		t.Fatalf("lanes: %d lm %d cm, %d bytes; pieces: %d lm %d cm, %d bytes, larger", lm0, cm0, len(whole), lm1, cm1, len(cut))
+	}
+}

@@ -366,7 +366,12 @@ type segment struct {
 	exact  bool
 	syms   []lmcoder.Sym
 	cost   [3]uint64 // per method, in 1/65536 bits
+	costed bool      // cost holds the cm and raw costs already
 	method int
+	// A piece of a lane (see Writer.pieces): the lane, and the piece's
+	// first token in it.
+	lane *segment
+	from int
 }
 
 // compressChunk filters, tokenises and codes one chunk of input.
@@ -719,10 +724,25 @@ func newLanes(l *lm.LM, r *recipe.Recipe, s Scheme) (*lmcoder.Lanes, error) {
 // so when the methods are known the lanes are analysed again if the set
 // changed, and the mixer is put back if the block is stored.
 func (z *Writer) writeLaneBlock(segs []*segment, text []byte, rawLen int, f filter.CRLF) error {
+	// The other coders' costs of each lane, and of the pieces it would be
+	// cut into (see below): the meter runs once over the text. Pieces of a
+	// cut block come with their costs.
+	var cut []*segment
 	for _, s := range segs {
-		s.cost[methodCM] = z.meter.Cost(s.text) + overheadBits
-		s.cost[methodRaw] = uint64(len(s.text))*8<<16 + overheadBits
 		s.cost[methodLM] = math.MaxUint64
+		if s.costed {
+			continue
+		}
+		var cmCost uint64
+		for _, p := range z.pieces(s) {
+			p.cost[methodCM] = z.meter.Cost(p.text) + overheadBits
+			p.cost[methodRaw] = uint64(len(p.text))*8<<16 + overheadBits
+			p.costed = true
+			cmCost += p.cost[methodCM] - overheadBits
+			cut = append(cut, p)
+		}
+		s.cost[methodCM] = cmCost + overheadBits
+		s.cost[methodRaw] = uint64(len(s.text))*8<<16 + overheadBits
 	}
 	// The mixer is saved (tens of megabytes, copied in milliseconds) so
 	// that it can be put back if another coder wins a lane or the block
@@ -788,6 +808,16 @@ func (z *Writer) writeLaneBlock(segs []*segment, text []byte, rawLen int, f filt
 			changed = true
 		}
 	}
+	// Where the model is weak on part of the text, choosing the coder
+	// lane by lane (thousands of tokens) is coarse: if choosing piece by
+	// piece promises to pay, the block is written again as pieces of
+	// pieceTokens, at the price of running the model over it twice.
+	if len(cut) > len(segs) && z.cutPays(segs, cut) {
+		if snapshot != nil {
+			z.lanes.Mixer().Restore(snapshot)
+		}
+		return z.writePieces(cut, f)
+	}
 	if changed && snapshot != nil {
 		z.lanes.Mixer().Restore(snapshot)
 		if err := analyze(func(s *segment) bool { return s.method == methodLM }); err != nil {
@@ -804,6 +834,100 @@ func (z *Writer) writeLaneBlock(segs []*segment, text []byte, rawLen int, f filt
 		z.lanes.Mixer().Restore(snapshot)
 	}
 	return z.putBlock(segs, block, text, rawLen, f)
+}
+
+// pieceTokens is the most tokens of a piece when a lane block is cut (see
+// writeLaneBlock); 0 never cuts. A variable for the tests.
+var pieceTokens = 1024
+
+// pieces returns lane s cut into segments of at most pieceTokens tokens,
+// or a copy of s if it is not longer (or its tokens do not spell its
+// text, so it cannot be cut by them).
+func (z *Writer) pieces(s *segment) []*segment {
+	if pieceTokens <= 0 || !s.exact || len(s.tokens) <= pieceTokens {
+		return []*segment{{tokens: s.tokens, text: s.text, exact: s.exact, lane: s}}
+	}
+	var out []*segment
+	text := s.text
+	for t0 := 0; t0 < len(s.tokens); t0 += pieceTokens {
+		toks := s.tokens[t0:min(len(s.tokens), t0+pieceTokens)]
+		n := 0
+		for _, t := range toks {
+			n += len(z.lm.Tokenizer.TokenBytes(t))
+		}
+		out = append(out, &segment{tokens: toks, text: text[:n], exact: true, lane: s, from: t0})
+		text = text[n:]
+	}
+	return out
+}
+
+// cutPays estimates whether coding the pieces of lanes segs, each by its
+// cheapest coder, costs less than the lanes as chosen. A piece's cost by
+// the model is its tokens' costs in its lane, plus, for a piece that does
+// not start its lane, what starting cold costs: coldTokens more tokens at
+// the piece's mean cost. That is about 5% of a 1,024-token piece, twice
+// what carrying context into such windows saves lmzip-base (2.4%,
+// docs/RATIO.md): a margin for the estimate's errors (at 25 tokens, cp.html
+// and fields.c were cut and grew by 1.5%).
+func (z *Writer) cutPays(segs, cut []*segment) bool {
+	var whole, pieces uint64
+	for _, s := range segs {
+		whole += s.cost[s.method]
+	}
+	for _, p := range cut {
+		best := uint64(math.MaxUint64)
+		for _, m := range []int{methodCM, methodRaw} {
+			if z.allowed[m] {
+				best = min(best, p.cost[m])
+			}
+		}
+		if p.lane.syms != nil {
+			var c uint64
+			for _, y := range p.lane.syms[p.from : p.from+len(p.tokens)] {
+				c += y.Cost()
+			}
+			if p.from > 0 {
+				c += c * coldTokens / uint64(len(p.tokens))
+			}
+			best = min(best, c+overheadBits)
+		}
+		pieces += best
+	}
+	return pieces < whole
+}
+
+// coldTokens is what a cold start costs, in tokens (see cutPays).
+const coldTokens = 50
+
+// writePieces writes the pieces of a cut lane block (f is the block's line
+// ends) as blocks of at most the header's group, spread evenly.
+func (z *Writer) writePieces(cut []*segment, f filter.CRLF) error {
+	G, total := z.header.GroupSegments, len(cut)
+	nb := (total + G - 1) / G
+	lf := 0
+	for b := 0; b < nb; b++ {
+		n := total / nb
+		if b < total%nb {
+			n++
+		}
+		segs := cut[:n]
+		cut = cut[n:]
+		var text []byte
+		for _, s := range segs {
+			text = append(text, s.text...)
+		}
+		lfs := bytes.Count(text, []byte{'\n'})
+		sub := f.Split(lf, lf+lfs)
+		lf += lfs
+		rawLen := len(text)
+		if sub.Enabled {
+			rawLen += lfs - len(sub.Bare)
+		}
+		if err := z.writeLaneBlock(segs, text, rawLen, sub); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // codeLaneBlock builds a version 2 coded block. It advances the CM model

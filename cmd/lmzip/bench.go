@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -79,10 +81,11 @@ func runBench(args []string) int {
 		recipes = append(recipes, id)
 	}
 	var levels []int
+	top := len(lmzip.Levels()) - 1
 	for _, f := range strings.Split(levelList, ",") {
-		var l int
-		if _, err := fmt.Sscan(f, &l); err != nil || l < 1 || l > 9 {
-			return usageError("bad level %q (1 to 9)", f)
+		l, err := strconv.Atoi(f)
+		if err != nil || l < 1 || l > top {
+			return usageError("bad level %q (1 to %d)", f, top)
 		}
 		levels = append(levels, l)
 	}
@@ -139,6 +142,7 @@ func benchOne(name string, data []byte, opt *lmzip.Options, ceil *ceiling, clk c
 	if w, err = lmzip.NewWriter(&buf, &o); err != nil {
 		return err
 	}
+	runtime.GC() // the warm-up's garbage is not the run's
 	w0, since := kernel.WorkDone(), clk.start()
 	w.Write(data)
 	err = w.Close()
@@ -149,6 +153,7 @@ func benchOne(name string, data []byte, opt *lmzip.Options, ceil *ceiling, clk c
 	}
 	st := w.Stats()
 	bar = newProgress("decompress "+label, int64(buf.Len()), true)
+	runtime.GC()
 	w1, since := kernel.WorkDone(), clk.start()
 	r, err := lmzip.NewReader(bytes.NewReader(buf.Bytes()), &lmzip.ReaderOptions{Model: opt.Model, Progress: bar.update})
 	if err != nil {

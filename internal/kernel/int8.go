@@ -40,16 +40,26 @@ const quantTiny = 0x03800000
 // least len(x).
 func QuantizeRow(q []int8, x []float32) (scale float32) {
 	if len(x) > quantizeFast && active != &genericImpl {
-		// The implementation's kernel computes the same q and scale.
-		return active.quantize(q[:len(x)], make([]uint8, len(x)), x)
+		return quantizeRowKernel(q, x)
 	}
 	return quantizeRowGo(q, x)
 }
 
 // quantizeFast is the longest row QuantizeRow quantizes in plain Go: a KV
-// cache's head vectors, quantized one at a time, cost more in the heap
-// allocation of the kernels' second output than the kernels save.
+// cache's head vectors, quantized one at a time, would cost more in heap
+// allocations than the kernels save.
 const quantizeFast = 256
+
+// quantizeRowKernel is QuantizeRow by the implementation's kernel, which
+// computes the same q and scale. The kernel writes into buffers of its own
+// and q gets a copy, so that q does not escape to the heap: callers keep
+// their buffers on the stack.
+func quantizeRowKernel(q []int8, x []float32) float32 {
+	q8, u := make([]int8, len(x)), make([]uint8, len(x))
+	s := active.quantize(q8, u, x)
+	copy(q, q8)
+	return s
+}
 
 // quantizeRowGo is QuantizeRow in plain Go, the definition.
 func quantizeRowGo(q []int8, x []float32) (scale float32) {
