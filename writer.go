@@ -421,10 +421,7 @@ func (z *Writer) compressChunk(raw []byte) error {
 		lfs := bytes.Count(text, []byte{'\n'})
 		f := lineEnds.Split(lf, lf+lfs)
 		lf += lfs
-		rawLen := len(text)
-		if f.Enabled {
-			rawLen += lfs - len(f.Bare)
-		}
+		rawLen := rawLength(text, lfs, f)
 		if err := z.writeBlock(segs, text, rawLen, f); err != nil {
 			return err
 		}
@@ -816,7 +813,7 @@ func (z *Writer) writeLaneBlock(segs []*segment, text []byte, rawLen int, f filt
 		if snapshot != nil {
 			z.lanes.Mixer().Restore(snapshot)
 		}
-		return z.writePieces(cut, f)
+		return z.writePieces(cut, text, f)
 	}
 	if changed && snapshot != nil {
 		z.lanes.Mixer().Restore(snapshot)
@@ -899,9 +896,10 @@ func (z *Writer) cutPays(segs, cut []*segment) bool {
 // coldTokens is what a cold start costs, in tokens (see cutPays).
 const coldTokens = 50
 
-// writePieces writes the pieces of a cut lane block (f is the block's line
-// ends) as blocks of at most the header's group, spread evenly.
-func (z *Writer) writePieces(cut []*segment, f filter.CRLF) error {
+// writePieces writes the pieces of a cut lane block (text and f are the
+// block's text and line ends) as blocks of at most the header's group,
+// spread evenly.
+func (z *Writer) writePieces(cut []*segment, text []byte, f filter.CRLF) error {
 	G, total := z.header.GroupSegments, len(cut)
 	nb := (total + G - 1) / G
 	lf := 0
@@ -912,22 +910,29 @@ func (z *Writer) writePieces(cut []*segment, f filter.CRLF) error {
 		}
 		segs := cut[:n]
 		cut = cut[n:]
-		var text []byte
+		size := 0
 		for _, s := range segs {
-			text = append(text, s.text...)
+			size += len(s.text)
 		}
-		lfs := bytes.Count(text, []byte{'\n'})
-		sub := f.Split(lf, lf+lfs)
+		sub, rest := text[:size], text[size:]
+		text = rest
+		lfs := bytes.Count(sub, []byte{'\n'})
+		fs := f.Split(lf, lf+lfs)
 		lf += lfs
-		rawLen := len(text)
-		if sub.Enabled {
-			rawLen += lfs - len(sub.Bare)
-		}
-		if err := z.writeLaneBlock(segs, text, rawLen, sub); err != nil {
+		if err := z.writeLaneBlock(segs, sub, rawLength(sub, lfs, fs), fs); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// rawLength is the length before filtering of text, which has lfs LFs
+// and line-end filter f.
+func rawLength(text []byte, lfs int, f filter.CRLF) int {
+	if f.Enabled {
+		return len(text) + lfs - len(f.Bare)
+	}
+	return len(text)
 }
 
 // codeLaneBlock builds a version 2 coded block. It advances the CM model
