@@ -136,6 +136,7 @@ type Writer struct {
 	coder *lmcoder.Coder
 	lanes *lmcoder.Lanes // version 2: the lane coder, with its mixer
 	snap  *mix.Mixer     // a snapshot of its mixer, reused
+	best  *mix.Mixer     // the mixer after the best analysis of a block (see refine)
 
 	scheme     Scheme
 	laneTokens int
@@ -215,7 +216,11 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 		if seg == 0 {
 			seg = maxLaneTokens
 		}
-		z.scheme = fitScheme(z.scheme, l)
+		net, err := l.Network(rec)
+		if err != nil {
+			return nil, fmt.Errorf("lmzip: %w", err)
+		}
+		z.scheme = fitScheme(z.scheme, net)
 		if z.lanes, err = newLanes(l, rec, z.scheme); err != nil {
 			return nil, err
 		}
@@ -682,15 +687,15 @@ func storedSize(text []byte, rawLen int, f filter.CRLF) int {
 // fitScheme adapts a level's scheme to model l: a window no larger than
 // its context (keeping the same share of it), and recomputing rather than
 // shifting for a model whose positions cannot shift.
-func fitScheme(s Scheme, l *lm.LM) Scheme {
-	if ctx := l.Context; s.Window > ctx {
+func fitScheme(s Scheme, net model.Model) Scheme {
+	if ctx := net.Config().MaxPositions; s.Window > ctx {
 		s.Keep = max(1, s.Keep*ctx/s.Window)
 		s.Window = ctx
 	}
 	if s.Window < 2 {
 		s.Window, s.Keep = 2, 1
 	}
-	if !model.CanShift(l.Model) && s.Keep > 1 {
+	if !model.CanShift(net) && s.Keep > 1 {
 		s.Recompute = true
 	}
 	return s
@@ -815,7 +820,11 @@ func (z *Writer) writeLaneBlock(segs []*segment, text []byte, rawLen int, f filt
 		}
 		return z.writePieces(cut, text, f)
 	}
-	if changed && snapshot != nil {
+	if snapshot != nil && (z.allowed[methodCM] || z.allowed[methodRaw]) {
+		if err := z.refine(segs, snapshot, changed, analyze); err != nil {
+			return err
+		}
+	} else if changed && snapshot != nil {
 		z.lanes.Mixer().Restore(snapshot)
 		if err := analyze(func(s *segment) bool { return s.method == methodLM }); err != nil {
 			return err
@@ -831,6 +840,100 @@ func (z *Writer) writeLaneBlock(segs []*segment, text []byte, rawLen int, f filt
 		z.lanes.Mixer().Restore(snapshot)
 	}
 	return z.putBlock(segs, block, text, rawLen, f)
+}
+
+// refine settles which lanes of a block the model codes, when another
+// coder may code them. The mixer learns only from the lanes the model codes,
+// so with fewer of them each costs more than the first analysis (of every
+// lane worth trying) said. Every analysed set of lanes is a candidate whose
+// cost is exact: after the first, the lanes chosen by its costs are
+// analysed again, and a lane that now loses to another coder gives way, for
+// at most refinePasses analyses; coding no lane by the model is a candidate
+// too. The cheapest candidate is kept, with the mixer as it left it.
+// snapshot is the mixer before the block; changed says whether the chosen
+// methods differ from the analysed set.
+func (z *Writer) refine(segs []*segment, snapshot *mix.Mixer, changed bool, analyze func(func(*segment) bool) error) error {
+	best := uint64(math.MaxUint64)
+	bestSyms := make([][]lmcoder.Sym, len(segs))
+	bestCost := make([]uint64, len(segs))
+	var bestMixer *mix.Mixer // nil: the mixer as it stands
+	// consider makes the analysed set (the lanes with syms) the best
+	// candidate if it is.
+	consider := func(last bool) {
+		var total uint64
+		for _, s := range segs {
+			if s.syms != nil {
+				total += s.cost[methodLM]
+			} else {
+				total += s.cost[z.otherCoder(s)]
+			}
+		}
+		if total >= best {
+			return
+		}
+		best = total
+		for i, s := range segs {
+			bestSyms[i], bestCost[i] = s.syms, s.cost[methodLM]
+		}
+		bestMixer = nil
+		if !last {
+			if z.best == nil {
+				z.best = &mix.Mixer{}
+			}
+			z.lanes.Mixer().CopyTo(z.best)
+			bestMixer = z.best
+		}
+	}
+	consider(!changed)
+	for pass := 1; changed; pass++ {
+		z.lanes.Mixer().Restore(snapshot)
+		if err := analyze(func(s *segment) bool { return s.method == methodLM }); err != nil {
+			return err
+		}
+		changed = false
+		for _, s := range segs {
+			if o := z.otherCoder(s); pass < refinePasses && s.method == methodLM && s.cost[o] < s.cost[methodLM] {
+				s.method = o
+				changed = true
+			}
+		}
+		consider(!changed)
+	}
+	var without uint64
+	for _, s := range segs {
+		without += s.cost[z.otherCoder(s)]
+	}
+	if without < best {
+		best, bestMixer = without, snapshot
+		clear(bestSyms)
+	}
+	for i, s := range segs {
+		s.syms, s.cost[methodLM] = bestSyms[i], bestCost[i]
+		s.method = methodLM
+		if s.syms == nil {
+			s.method = z.otherCoder(s)
+		}
+	}
+	if bestMixer != nil {
+		z.lanes.Mixer().Restore(bestMixer)
+	}
+	return nil
+}
+
+// refinePasses is the most analyses of a lane block's chosen lanes (see
+// writeLaneBlock).
+const refinePasses = 3
+
+// otherCoder returns the cheapest allowed coder of s other than the model,
+// or the model if no other is allowed.
+func (z *Writer) otherCoder(s *segment) int {
+	best := methodLM
+	for _, m := range []int{methodCM, methodRaw} {
+		if z.allowed[m] && (best == methodLM || s.cost[m] < s.cost[best]) {
+			best = m
+		}
+	}
+	return best
 }
 
 // pieceTokens is the most tokens of a piece when a lane block is cut (see

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"sort"
 	"strings"
@@ -52,6 +53,15 @@ func main() {
 	}
 	code := run(os.Args[1:])
 	pprof.StopCPUProfile()
+	// LMZIP_MEMPROFILE=FILE writes a heap profile at the end of the run
+	// (go tool pprof -sample_index=inuse_space: what is still held).
+	if path := os.Getenv("LMZIP_MEMPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			runtime.GC() // the profile counts what the last collection saw
+			pprof.Lookup("heap").WriteTo(f, 0)
+			f.Close()
+		}
+	}
 	removeTemps()
 	os.Exit(code)
 }

@@ -417,7 +417,11 @@ func runModelToInx(a *seedArgs) error {
 	if w < 1 || k < 1 {
 		return errors.New("-w and -t must be at least 1")
 	}
-	out, err := seed.ModelToInx(l.Model, in, spec, l.Tokenizer.VocabSize(), a.comment,
+	m, err := l.Model()
+	if err != nil {
+		return err
+	}
+	out, err := seed.ModelToInx(m, in, spec, l.Tokenizer.VocabSize(), a.comment,
 		seed.RankOptions{TopN: k, Window: w, StopAt: a.stopAt, Progress: stageProgress("modelToInx", a.quiet)})
 	if err != nil {
 		return err
@@ -488,7 +492,11 @@ func runModelOfInx(a *seedArgs) error {
 	if w < 1 || k < 1 {
 		return errors.New("-w and -t must be at least 1")
 	}
-	out, err := seed.ModelOfInx(l.Model, in, spec,
+	m, err := l.Model()
+	if err != nil {
+		return err
+	}
+	out, err := seed.ModelOfInx(m, in, spec,
 		seed.RankOptions{TopN: k, Window: w, StopAt: a.stopAt, Progress: stageProgress("modelOfInx", a.quiet)})
 	if err != nil {
 		return err

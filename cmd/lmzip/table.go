@@ -164,11 +164,15 @@ func rankBinRow(name string, data []byte, model string, verify bool) (tableRow, 
 	if err != nil {
 		return tableRow{}, err
 	}
+	net, err := l.Model()
+	if err != nil {
+		return tableRow{}, err
+	}
 	const k, w = 128, 1023
 	ids := l.Tokenizer.EncodeWithSpecial(data)
 	label := fmt.Sprintf("%s: rank .bin with %s", filepath.Base(name), l.Name)
 	t0 := time.Now()
-	ranks, err := seed.Ranks(l.Model, ids, seed.RankOptions{TopN: k, Window: w, Progress: stageProgress(label, false)})
+	ranks, err := seed.Ranks(net, ids, seed.RankOptions{TopN: k, Window: w, Progress: stageProgress(label, false)})
 	if err != nil {
 		return tableRow{}, err
 	}
@@ -199,7 +203,7 @@ func rankBinRow(name string, data []byte, model string, verify bool) (tableRow, 
 			list, err = ri.Tokens()
 		}
 		if err == nil {
-			list, err = seed.Unrank(l.Model, list, seed.RankOptions{TopN: k, Window: w, Progress: stageProgress(label+" (decoding)", false)})
+			list, err = seed.Unrank(net, list, seed.RankOptions{TopN: k, Window: w, Progress: stageProgress(label+" (decoding)", false)})
 		}
 		var back []byte
 		if err == nil {

@@ -36,8 +36,6 @@ type LM struct {
 	// files (each preceded by its length), in that order; for a GGUF
 	// model, the SHA-256 of the file.
 	Hash [32]byte
-	// Model is the network.
-	Model model.Model
 	// Tokenizer maps bytes to tokens and back.
 	Tokenizer *tokenizer.Tokenizer
 	// Start is the token that begins every segment (the model's BOS token,
@@ -51,6 +49,7 @@ type LM struct {
 	MaxTokenBytes int
 
 	cfgJSON []byte
+	cfg     *model.Config
 	// reopen opens the checkpoint again, to build the network of another
 	// recipe: it returns the tensors and what releases them, and fails if
 	// the checkpoint no longer has the identity Hash.
@@ -67,22 +66,29 @@ func (l *LM) ID() [8]byte {
 	return id
 }
 
-// Network returns the network that computes probabilities by recipe r:
-// the model itself for recipes that keep the weights as stored, else the
-// model built again from its checkpoint with the weights held as the
-// recipe says (r.Weights.Options). Networks are built once and cached.
+// Network returns the network that computes probabilities by recipe r,
+// with the weights held as the recipe says (r.Weights.Options). Networks
+// are built from the checkpoint on first use and cached: a process that
+// runs only the int8 recipe never holds the stored-precision network.
 func (l *LM) Network(r *recipe.Recipe) (model.Model, error) {
-	opts := r.Weights.Options()
-	if opts == (model.Options{}) {
-		return l.Model, nil
-	}
+	return l.network(r.Weights.Options(), r.String())
+}
+
+// Model returns the network with the weights as the checkpoint stores
+// them: what the recipes that keep the weights compute with, and the
+// seed's toolkit.
+func (l *LM) Model() (model.Model, error) {
+	return l.network(model.Options{}, "with the stored weights")
+}
+
+func (l *LM) network(opts model.Options, what string) (model.Model, error) {
 	l.netMu.Lock()
 	defer l.netMu.Unlock()
 	if m := l.nets[opts]; m != nil {
 		return m, nil
 	}
 	if l.reopen == nil {
-		return nil, fmt.Errorf("model %s: recipe %s needs the checkpoint, which cannot be reopened", l.Name, r)
+		return nil, fmt.Errorf("model %s: the network %s needs the checkpoint, which cannot be reopened", l.Name, what)
 	}
 	set, release, err := l.reopen()
 	if err != nil {
@@ -91,7 +97,7 @@ func (l *LM) Network(r *recipe.Recipe) (model.Model, error) {
 	defer release()
 	m, err := model.New(l.cfgJSON, set, &opts)
 	if err != nil {
-		return nil, fmt.Errorf("model %s, recipe %s: %w", l.Name, r, err)
+		return nil, fmt.Errorf("model %s: %w", l.Name, err)
 	}
 	if l.nets == nil {
 		l.nets = map[model.Options]model.Model{}
@@ -101,7 +107,7 @@ func (l *LM) Network(r *recipe.Recipe) (model.Model, error) {
 }
 
 // Config returns the network's configuration.
-func (l *LM) Config() *model.Config { return l.Model.Config() }
+func (l *LM) Config() *model.Config { return l.cfg }
 
 var (
 	cacheMu sync.Mutex
@@ -290,7 +296,10 @@ func loadGGUF(path string) (*LM, error) {
 	}
 	var sum [32]byte
 	copy(sum[:], h.Sum(nil))
-	l, err := build(filepath.Base(path), cfg, tok, set, sum)
+	if err := model.Check(cfg, set); err != nil {
+		return nil, fmt.Errorf("model %s: %w", path, err)
+	}
+	l, err := build(filepath.Base(path), cfg, tok, sum)
 	if err != nil {
 		return nil, err
 	}
@@ -341,7 +350,10 @@ func loadEmbedded(name string) (*LM, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := buildJSON(name, f.Config, f.Tokenizer, set, embeddedHash(name))
+	if err := model.Check(f.Config, set); err != nil {
+		return nil, fmt.Errorf("embedded model %s: %w", name, err)
+	}
+	l, err := buildJSON(name, f.Config, f.Tokenizer, embeddedHash(name))
 	if err != nil {
 		return nil, err
 	}
@@ -373,6 +385,9 @@ func loadDir(dir, name string) (*LM, error) {
 		return nil, fmt.Errorf("model %s: %w", dir, err)
 	}
 	defer set.Close()
+	if err := model.Check(cfg, set); err != nil {
+		return nil, fmt.Errorf("model %s: %w", dir, err)
+	}
 	h := newHasher()
 	h.add(cfg)
 	h.add(tok)
@@ -384,7 +399,7 @@ func loadDir(dir, name string) (*LM, error) {
 		name = filepath.Base(abs)
 	}
 	sum := h.sum()
-	l, err := buildJSON(name, cfg, tok, set, sum)
+	l, err := buildJSON(name, cfg, tok, sum)
 	if err != nil {
 		return nil, err
 	}
@@ -452,20 +467,22 @@ func hashWeights(h *hasher, dir string) error {
 	return nil
 }
 
-func buildJSON(name string, cfgJSON, tokJSON []byte, set *safetensors.Set, hash [32]byte) (*LM, error) {
+func buildJSON(name string, cfgJSON, tokJSON []byte, hash [32]byte) (*LM, error) {
 	tok, err := tokenizer.Load(tokJSON)
 	if err != nil {
 		return nil, fmt.Errorf("model %s: tokenizer.json: %w", name, err)
 	}
-	return build(name, cfgJSON, tok, set, hash)
+	return build(name, cfgJSON, tok, hash)
 }
 
-func build(name string, cfgJSON []byte, tok *tokenizer.Tokenizer, set *safetensors.Set, hash [32]byte) (*LM, error) {
-	m, err := model.New(cfgJSON, set, nil)
+// build returns the model of config.json cfgJSON and tokenizer tok. Its
+// networks are built when first asked for (Network, Model), from the
+// checkpoint that reopen gives.
+func build(name string, cfgJSON []byte, tok *tokenizer.Tokenizer, hash [32]byte) (*LM, error) {
+	c, err := model.ParseConfig(cfgJSON)
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", name, err)
 	}
-	c := m.Config()
 	if tok.VocabSize() > c.VocabSize {
 		return nil, fmt.Errorf("model %s: the tokenizer has %d tokens but the model only %d", name, tok.VocabSize(), c.VocabSize)
 	}
@@ -479,7 +496,7 @@ func build(name string, cfgJSON []byte, tok *tokenizer.Tokenizer, set *safetenso
 	for id := 0; id < tok.VocabSize(); id++ {
 		longest = max(longest, len(tok.TokenBytes(int32(id))))
 	}
-	return &LM{Name: name, Hash: hash, Model: m, Tokenizer: tok, Start: start, Context: c.MaxPositions, MaxTokenBytes: longest, cfgJSON: cfgJSON}, nil
+	return &LM{Name: name, Hash: hash, Tokenizer: tok, Start: start, Context: c.MaxPositions, MaxTokenBytes: longest, cfgJSON: cfgJSON, cfg: c}, nil
 }
 
 // startToken picks the token that starts each segment: config.json's

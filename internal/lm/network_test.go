@@ -37,7 +37,11 @@ func checkInt8(t *testing.T, l *LM, tokens []int32) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m, err := l.Network(exact); err != nil || m != l.Model {
+	stored, err := l.Model()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err := l.Network(exact); err != nil || m != stored {
 		t.Fatalf("exact network: %v, %v; want the model itself", m, err)
 	}
 	q, err := l.Network(int8r)
@@ -47,7 +51,7 @@ func checkInt8(t *testing.T, l *LM, tokens []int32) {
 	if again, err := l.Network(int8r); err != nil || again != q {
 		t.Fatalf("second Network(int8): %p %v, want the cached %p", again, err, q)
 	}
-	want, got := logits(t, l.Model, tokens), logits(t, q, tokens)
+	want, got := logits(t, stored, tokens), logits(t, q, tokens)
 	var diff, norm float64
 	same := true
 	for i := range want {
@@ -115,4 +119,31 @@ func TestNetworkGGUF(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkInt8(t, l, []int32{1, 403, 407, 261, 378, 30})
+}
+
+// TestNetworksBuiltOnDemand: loading a model builds no network, and a
+// process that runs only the int8 recipe never holds the stored-precision
+// one (for a 135M-parameter model, 270 MB of bfloat16 weights).
+func TestNetworksBuiltOnDemand(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "llama")
+	if err := os.CopyFS(dir, os.DirFS(testutil.Data(t, "archs", "llama"))); err != nil {
+		t.Fatal(err)
+	}
+	l, err := loadDir(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.nets) != 0 {
+		t.Fatalf("loading built %d networks", len(l.nets))
+	}
+	if l.Config().HiddenSize != 64 {
+		t.Fatalf("config: hidden size %d", l.Config().HiddenSize)
+	}
+	int8r, _ := recipe.Parse("int8")
+	if _, err := l.Network(int8r); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := l.nets[model.Options{}]; ok || len(l.nets) != 1 {
+		t.Fatalf("after Network(int8): %d networks, stored one built: %v", len(l.nets), ok)
+	}
 }

@@ -121,7 +121,7 @@ func (c *Coder) Analyze(seg []int32, syms []Sym) ([]Sym, error) {
 	}
 	cfg := c.m.Config()
 	d, V := cfg.HiddenSize, cfg.VocabSize
-	c.ensureCaches(1, c.MaxSegment())
+	c.ensureCaches(1, n) // a cache as long as the segment, not the model's context
 	cache := c.caches[0]
 	cache.Reset()
 	input := make([]int32, n)

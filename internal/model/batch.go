@@ -20,7 +20,10 @@ type batch struct {
 	bufs [numBufs][]float32 // scratch space of the layers, reused from layer to layer
 	// scores holds each worker's attention scores (see attention).
 	scores [][]float32
-	seen   map[*Cache]bool
+	// k16 holds each row's key head as float16 on its way into the
+	// cache (storeRow; see keyScratch).
+	k16  []uint16
+	seen map[*Cache]bool
 }
 
 // batches recycles batches and their scratch space from one forward pass to
@@ -113,7 +116,17 @@ func parallelTasks(n, chunk int, f func(task, worker int)) {
 // storeKV writes the keys and values of every row into its cache for layer
 // li. qkv rows hold q (qOut values), k and v (kvOut values each).
 func (b *batch) storeKV(li int, qkv []float32, qOut, kvOut, hd int) {
+	b.keyScratch(hd)
 	b.eachRow(func(r int) { b.storeRow(li, r, qkv, qOut, kvOut, hd) })
+}
+
+// keyScratch makes room in k16 for a key head of hd values per row, before
+// the rows are stored in parallel (a buffer on storeRow's stack would move
+// to the heap, an allocation per row and layer).
+func (b *batch) keyScratch(hd int) {
+	if n := b.rows * hd; cap(b.k16) < n {
+		b.k16 = make([]uint16, n)
+	}
 }
 
 // storeRow writes the keys and values of row r into its cache for layer
@@ -126,12 +139,12 @@ func (b *batch) storeRow(li, r int, qkv []float32, qOut, kvOut, hd int) {
 	k := qkv[r*stride+qOut : r*stride+qOut+kvOut]
 	v := qkv[r*stride+qOut+kvOut : r*stride+stride]
 	base := kernel.KeyIndex(pos, 0, hd)
-	var small8 [256]int8
-	var small16 [256]uint16
-	k8, k16 := small8[:], small16[:]
+	var small8 [256]int8 // stays on the stack (QuantizeRow keeps no reference)
+	k8 := small8[:]
 	if hd > len(small8) {
-		k8, k16 = make([]int8, hd), make([]uint16, hd)
+		k8 = make([]int8, hd)
 	}
+	k16 := b.k16[r*hd : (r+1)*hd]
 	for g := 0; g < kvOut/hd; g++ {
 		vrow := (g*capacity + pos) * hd
 		kg, vg := k[g*hd:(g+1)*hd], v[g*hd:(g+1)*hd]

@@ -130,6 +130,7 @@ func (a *attention) forward(b *batch, li int, out, x []float32) {
 	stride := qOut + 2*kvOut
 	qkv := b.buf(bufQKV, R*stride)
 	a.qkv.forward(qkv, x, R)
+	b.keyScratch(hd)
 	if a.qNorm != nil || a.rope != nil {
 		b.eachRow(func(r int) {
 			row := qkv[r*stride : (r+1)*stride]

@@ -130,12 +130,26 @@ func ParseConfig(configJSON []byte) (*Config, error) {
 // the weights stored as opts says (nil: the defaults, which keep the
 // checkpoint's precision).
 func New(configJSON []byte, tensors *safetensors.Set, opts *Options) (Model, error) {
+	return build(configJSON, tensors, opts, false)
+}
+
+// Check reports the error New would, without reading a weight: config.json
+// is valid and the checkpoint has every tensor its architecture needs, in
+// the shapes it needs and a supported element type, and no other. It takes
+// the memory of the norms' weights only.
+func Check(configJSON []byte, tensors *safetensors.Set) error {
+	_, err := build(configJSON, tensors, nil, true)
+	return err
+}
+
+func build(configJSON []byte, tensors *safetensors.Set, opts *Options, check bool) (Model, error) {
 	c, err := ParseConfig(configJSON)
 	if err != nil {
 		return nil, err
 	}
 	_, a, _ := lookup(configJSON)
 	w := newWeights(tensors, opts)
+	w.check = check
 	w.SkipSuffix("rotary_emb.inv_freq") // a buffer older checkpoints carry
 	m, err := a.New(c, w)
 	if err == nil {

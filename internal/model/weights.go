@@ -105,6 +105,9 @@ type Weights struct {
 	opts Options
 	used map[string]bool
 	err  error
+	// check finds the tensors and checks their shapes but reads none of
+	// a matrix or an embedding table (Check): they are left empty.
+	check bool
 
 	bf16 []uint16  // scratch of Matrix
 	f32  []float32 // scratch of Matrix
@@ -290,6 +293,9 @@ func (w *Weights) Matrix(role Role, in int, parts ...Part) *kernel.Matrix {
 		w.fail(fmt.Errorf("matrix %s: %d×%d", parts[0].Name, total, in))
 		return nil
 	}
+	if w.check {
+		return &kernel.Matrix{K: in, N: total}
+	}
 	// The parts are gathered into a scratch matrix (reused from one
 	// matrix to the next, so that loading leaves no garbage behind) and
 	// packed from there: as bfloat16 bits where the checkpoint holds them
@@ -460,6 +466,9 @@ func (w *Weights) Embedding(name string, rows, dim int) embedding {
 		return embedding{}
 	}
 	e := embedding{rows: rows, dim: dim}
+	if w.check {
+		return e
+	}
 	n := rows * dim
 	switch storage := w.opts.storage(RoleEmbedding); {
 	case t.DType == safetensors.BF16 && (storage == StoreNative || storage == StoreBFloat16):

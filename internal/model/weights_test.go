@@ -215,8 +215,40 @@ func TestUnusedTensorsRefused(t *testing.T) {
 			return ts
 		}},
 	} {
-		if _, err := LoadDir(rewriteFixture(t, "llama", tc.edit)); err == nil || !strings.Contains(err.Error(), tc.want) {
+		dir := rewriteFixture(t, "llama", tc.edit)
+		if _, err := LoadDir(dir); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("got %v, want an error mentioning %q", err, tc.want)
+		}
+		if err := checkDir(t, dir); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Check: got %v, want an error mentioning %q", err, tc.want)
+		}
+	}
+	if err := checkDir(t, dir); err == nil || !strings.Contains(err.Error(), "model.layers.1.self_attn.o_proj.bias") {
+		t.Errorf("Check of unused tensors: got %v", err)
+	}
+}
+
+// checkDir runs Check on the checkpoint in dir.
+func checkDir(t *testing.T, dir string) error {
+	t.Helper()
+	cfg, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := safetensors.OpenDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer set.Close()
+	return Check(cfg, set)
+}
+
+// TestCheckAcceptsEveryArch: Check passes every tiny architecture's
+// checkpoint that New builds.
+func TestCheckAcceptsEveryArch(t *testing.T) {
+	for _, arch := range tinyArchs {
+		if err := checkDir(t, testutil.Data(t, "archs", arch)); err != nil {
+			t.Errorf("%s: %v", arch, err)
 		}
 	}
 }

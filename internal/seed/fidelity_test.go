@@ -49,7 +49,7 @@ func TestStopAtLikeSeed(t *testing.T) {
 		t.Errorf("tokensOfData -s 2: %v", l)
 	}
 
-	m := loadLM(t, testutil.Data(t, "archs", "llama")).Model
+	m := loadNet(t, testutil.Data(t, "archs", "llama"))
 	var in []string
 	for i := range 24 {
 		in = append(in, fmt.Sprintf("[%d, -1, 0]", (i*37+11)%320))
@@ -105,7 +105,7 @@ func TestStopAtLikeSeed(t *testing.T) {
 // this package (item 25): key order, the comment joined, probabilities as
 // the seed's numpy array holds them.
 func TestModelStagesJSON(t *testing.T) {
-	m := loadLM(t, testutil.Data(t, "archs", "llama")).Model
+	m := loadNet(t, testutil.Data(t, "archs", "llama"))
 	c := "+more"
 	in := readObj(t, []byte(`{"modelName": "x", "vocabSize": 320, "comment": "c", "tokenList": [[1, -1, 0], [2, -1, 0], [3, -1, 0]]}`))
 	out, err := ModelToInx(m, in, "tiny", 320, &c, RankOptions{TopN: 320, Window: 8})

@@ -150,11 +150,15 @@ type genModel struct {
 }
 
 func newGenModel(l *lm.LM, prompt []byte, window int) (*genModel, error) {
-	win, err := NewWindow(l.Model, window, []int32{l.Start})
+	m, err := l.Model()
 	if err != nil {
 		return nil, err
 	}
-	V := l.Model.Config().VocabSize
+	win, err := NewWindow(m, window, []int32{l.Start})
+	if err != nil {
+		return nil, err
+	}
+	V := m.Config().VocabSize
 	g := &genModel{tok: l.Tokenizer, win: win, logits: make([]float32, V), freq: make([]uint32, V),
 		selfOK: make([]bool, V), spaceWord: make([]bool, V)}
 	g.seq = l.Tokenizer.EncodeWithSpecial(prompt)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/lmzip/lmzip/internal/lm"
+	"github.com/lmzip/lmzip/internal/model"
 	"github.com/lmzip/lmzip/internal/testutil"
 )
 
@@ -15,6 +16,16 @@ func loadLM(t testing.TB, spec string) *lm.LM {
 		t.Fatal(err)
 	}
 	return l
+}
+
+// loadNet returns the stored-precision network of the model spec names.
+func loadNet(t testing.TB, spec string) model.Model {
+	t.Helper()
+	m, err := loadLM(t, spec).Model()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 // TestRanksRoundTrip checks modelToInx → modelOfInx on short texts with
@@ -37,10 +48,10 @@ func TestRanksRoundTrip(t *testing.T) {
 		{"small", book[:500], 1, 128, 10},
 	}
 	for _, c := range cases {
-		l := loadLM(t, c.model)
+		l, m := loadLM(t, c.model), loadNet(t, c.model)
 		ids := l.Tokenizer.Encode(c.text)
 		opt := RankOptions{TopN: c.k, Window: c.w}
-		enc, err := Ranks(l.Model, ids, opt)
+		enc, err := Ranks(m, ids, opt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -62,7 +73,7 @@ func TestRanksRoundTrip(t *testing.T) {
 				in[i] = Entry{0, e.Rank, 0.0}
 			}
 		}
-		dec, err := Unrank(l.Model, in, opt)
+		dec, err := Unrank(m, in, opt)
 		if err != nil {
 			t.Fatal(err)
 		}
