@@ -2192,6 +2192,88 @@ func (g *gen) quantize(zmm bool) {
 	g.line("")
 }
 
+// ------------------------------------------------- int8 cache scales
+
+// mulScaleMax emits mulScaleMax{suffix}: s[j] = (s[j]·k[j])·c for n (a
+// multiple of the vector width) values by two VMULPS, the Go code's two
+// roundings, and returns the largest result. VMAXPS with the new value as
+// its first source returns it only if it is greater than the lane's
+// maximum so far, as the Go comparison does: a NaN is passed over, and of
+// +0 and -0 the earlier stays. The lanes' maxima are folded at the end;
+// a zero maximum's sign may then differ from the Go code's, which the
+// caller settles (mulScaleMaxAsm).
+func (g *gen) mulScaleMax(zmm bool) {
+	name, r, w := "mulScaleMaxAVX2", "Y", 8
+	if zmm {
+		name, r, w = "mulScaleMaxAVX512", "Z", 16
+	}
+	g.line(fmt.Sprintf("// func %s(s, k *float32, n int, c float32) float32", name))
+	g.line(fmt.Sprintf("TEXT ·%s(SB), NOSPLIT, $0-36", name))
+	g.ins("MOVQ s+0(FP), DI")
+	g.ins("MOVQ k+8(FP), SI")
+	g.ins("MOVQ n+16(FP), CX")
+	g.ins("VBROADCASTSS c+24(FP), %s1", r)
+	g.ins("MOVL $0xff800000, AX") // -Inf
+	g.ins("VMOVD AX, X0")
+	g.ins("VBROADCASTSS X0, %s0", r)
+	g.label(name + "_loop")
+	g.ins("CMPQ CX, $%d", w)
+	g.ins("JLT %s_done", name)
+	g.ins("VMOVUPS (DI), %s2", r)
+	g.ins("VMULPS (SI), %s2, %s2", r, r)
+	g.ins("VMULPS %s1, %s2, %s2", r, r, r)
+	g.ins("VMOVUPS %s2, (DI)", r)
+	g.ins("VMAXPS %s0, %s2, %s0", r, r, r)
+	g.ins("ADDQ $%d, DI", 4*w)
+	g.ins("ADDQ $%d, SI", 4*w)
+	g.ins("SUBQ $%d, CX", w)
+	g.ins("JMP %s_loop", name)
+	g.label(name + "_done")
+	if zmm {
+		g.ins("VEXTRACTF64X4 $1, Z0, Y2")
+		g.ins("VMAXPS Y2, Y0, Y0")
+	}
+	g.ins("VEXTRACTF128 $1, Y0, X2")
+	g.ins("VMAXPS X2, X0, X0")
+	g.ins("VPERMILPS $0x4e, X0, X2")
+	g.ins("VMAXPS X2, X0, X0")
+	g.ins("VPERMILPS $0xb1, X0, X2")
+	g.ins("VMAXPS X2, X0, X0")
+	g.ins("VMOVSS X0, ret+32(FP)")
+	g.ins("VZEROUPPER")
+	g.ins("RET")
+	g.line("")
+}
+
+// scaleMul emits scaleMul{suffix}: s[j] = (s[j]·c)·v[j] for n (a multiple
+// of the vector width) values by two VMULPS, the Go code's two roundings.
+func (g *gen) scaleMul(zmm bool) {
+	name, r, w := "scaleMulAVX2", "Y", 8
+	if zmm {
+		name, r, w = "scaleMulAVX512", "Z", 16
+	}
+	g.line(fmt.Sprintf("// func %s(s *float32, n int, c float32, v *float32)", name))
+	g.line(fmt.Sprintf("TEXT ·%s(SB), NOSPLIT, $0-32", name))
+	g.ins("MOVQ s+0(FP), DI")
+	g.ins("MOVQ n+8(FP), CX")
+	g.ins("VBROADCASTSS c+16(FP), %s1", r)
+	g.ins("MOVQ v+24(FP), SI")
+	g.label(name + "_loop")
+	g.ins("CMPQ CX, $%d", w)
+	g.ins("JLT %s_done", name)
+	g.ins("VMULPS (DI), %s1, %s2", r, r)
+	g.ins("VMULPS (SI), %s2, %s2", r, r)
+	g.ins("VMOVUPS %s2, (DI)", r)
+	g.ins("ADDQ $%d, DI", 4*w)
+	g.ins("ADDQ $%d, SI", 4*w)
+	g.ins("SUBQ $%d, CX", w)
+	g.ins("JMP %s_loop", name)
+	g.label(name + "_done")
+	g.ins("VZEROUPPER")
+	g.ins("RET")
+	g.line("")
+}
+
 var outDir = flag.String("out", ".", "write the assembly files to this directory")
 
 func write(name string, g *gen) {
@@ -2227,6 +2309,8 @@ func main() {
 	a.matmulInt8VNNI()
 	a.absMax(true)
 	a.quantize(true)
+	a.mulScaleMax(true)
+	a.scaleMul(true)
 	write("avx512_amd64.s", a)
 
 	b := &gen{tab: "consts<>", lanes: 8}
@@ -2248,6 +2332,8 @@ func main() {
 	b.matmulInt8_256()
 	b.absMax(false)
 	b.quantize(false)
+	b.mulScaleMax(false)
+	b.scaleMul(false)
 	write("avx2_amd64.s", b)
 
 	write("neon_arm64.s", genNEON())

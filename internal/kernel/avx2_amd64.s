@@ -4702,3 +4702,55 @@ quantizeAVX2_done:
 	VZEROUPPER
 	RET
 
+// func mulScaleMaxAVX2(s, k *float32, n int, c float32) float32
+TEXT ·mulScaleMaxAVX2(SB), NOSPLIT, $0-36
+	MOVQ s+0(FP), DI
+	MOVQ k+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS c+24(FP), Y1
+	MOVL $0xff800000, AX
+	VMOVD AX, X0
+	VBROADCASTSS X0, Y0
+mulScaleMaxAVX2_loop:
+	CMPQ CX, $8
+	JLT mulScaleMaxAVX2_done
+	VMOVUPS (DI), Y2
+	VMULPS (SI), Y2, Y2
+	VMULPS Y1, Y2, Y2
+	VMOVUPS Y2, (DI)
+	VMAXPS Y0, Y2, Y0
+	ADDQ $32, DI
+	ADDQ $32, SI
+	SUBQ $8, CX
+	JMP mulScaleMaxAVX2_loop
+mulScaleMaxAVX2_done:
+	VEXTRACTF128 $1, Y0, X2
+	VMAXPS X2, X0, X0
+	VPERMILPS $0x4e, X0, X2
+	VMAXPS X2, X0, X0
+	VPERMILPS $0xb1, X0, X2
+	VMAXPS X2, X0, X0
+	VMOVSS X0, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func scaleMulAVX2(s *float32, n int, c float32, v *float32)
+TEXT ·scaleMulAVX2(SB), NOSPLIT, $0-32
+	MOVQ s+0(FP), DI
+	MOVQ n+8(FP), CX
+	VBROADCASTSS c+16(FP), Y1
+	MOVQ v+24(FP), SI
+scaleMulAVX2_loop:
+	CMPQ CX, $8
+	JLT scaleMulAVX2_done
+	VMULPS (DI), Y1, Y2
+	VMULPS (SI), Y2, Y2
+	VMOVUPS Y2, (DI)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	SUBQ $8, CX
+	JMP scaleMulAVX2_loop
+scaleMulAVX2_done:
+	VZEROUPPER
+	RET
+

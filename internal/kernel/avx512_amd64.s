@@ -4267,3 +4267,57 @@ quantizeAVX512_done:
 	VZEROUPPER
 	RET
 
+// func mulScaleMaxAVX512(s, k *float32, n int, c float32) float32
+TEXT ·mulScaleMaxAVX512(SB), NOSPLIT, $0-36
+	MOVQ s+0(FP), DI
+	MOVQ k+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS c+24(FP), Z1
+	MOVL $0xff800000, AX
+	VMOVD AX, X0
+	VBROADCASTSS X0, Z0
+mulScaleMaxAVX512_loop:
+	CMPQ CX, $16
+	JLT mulScaleMaxAVX512_done
+	VMOVUPS (DI), Z2
+	VMULPS (SI), Z2, Z2
+	VMULPS Z1, Z2, Z2
+	VMOVUPS Z2, (DI)
+	VMAXPS Z0, Z2, Z0
+	ADDQ $64, DI
+	ADDQ $64, SI
+	SUBQ $16, CX
+	JMP mulScaleMaxAVX512_loop
+mulScaleMaxAVX512_done:
+	VEXTRACTF64X4 $1, Z0, Y2
+	VMAXPS Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X2
+	VMAXPS X2, X0, X0
+	VPERMILPS $0x4e, X0, X2
+	VMAXPS X2, X0, X0
+	VPERMILPS $0xb1, X0, X2
+	VMAXPS X2, X0, X0
+	VMOVSS X0, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func scaleMulAVX512(s *float32, n int, c float32, v *float32)
+TEXT ·scaleMulAVX512(SB), NOSPLIT, $0-32
+	MOVQ s+0(FP), DI
+	MOVQ n+8(FP), CX
+	VBROADCASTSS c+16(FP), Z1
+	MOVQ v+24(FP), SI
+scaleMulAVX512_loop:
+	CMPQ CX, $16
+	JLT scaleMulAVX512_done
+	VMULPS (DI), Z1, Z2
+	VMULPS (SI), Z2, Z2
+	VMOVUPS Z2, (DI)
+	ADDQ $64, DI
+	ADDQ $64, SI
+	SUBQ $16, CX
+	JMP scaleMulAVX512_loop
+scaleMulAVX512_done:
+	VZEROUPPER
+	RET
+

@@ -36,6 +36,10 @@ type impl struct {
 	mixI8      func(out, p []float32, v []int8, D, n int)
 	scoresI8N  func(s []float32, ldS int, q []float32, nq int, kb []int8, D, n int)
 	mixI8N     func(out []float32, p []float32, ldP, nq int, v []int8, D, n int)
+	// mulScaleMax and scaleMul apply an int8 cache's scales around the
+	// softmax (MulScaleMax, ScaleMul).
+	mulScaleMax func(s, k []float32, c float32) float32
+	scaleMul    func(s []float32, c float32, v []float32)
 }
 
 // A matmulFunc computes dst[r*N+n] for r < m and the columns n of panels
@@ -65,6 +69,9 @@ var genericImpl = impl{
 	mixI8:      mixI8Generic,
 	scoresI8N:  scoresI8NGeneric,
 	mixI8N:     mixI8NGeneric,
+
+	mulScaleMax: mulScaleMaxGeneric,
+	scaleMul:    scaleMulGeneric,
 }
 
 // derive returns a copy of the plain Go implementation named name, for an

@@ -532,3 +532,49 @@ func BenchmarkSwiGLU(b *testing.B) {
 		})
 	}
 }
+
+// TestScaleKernels checks MulScaleMax and ScaleMul of every implementation
+// against the Go code bit for bit, the maximum included: lengths around the
+// vector widths, special values, and maxima that are +0 or -0 (where the
+// lanes' order could pick the wrong sign).
+func TestScaleKernels(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	zero, negZero := float32(0), float32(math.Copysign(0, -1))
+	for trial := 0; trial < 400; trial++ {
+		n := r.IntN(70)
+		if trial%5 == 0 {
+			n = 16*r.IntN(8) + r.IntN(2)
+		}
+		s, k, v := fill(r, n, trial%2 == 0), fill(r, n, trial%3 == 0), fill(r, n, trial%3 == 1)
+		c := []float32{0.125, 1, -0.5, 3.7e-3, float32(math.Inf(1))}[r.IntN(5)]
+		if trial%4 == 3 {
+			// Scores at most zero, with zeros of both signs at random places.
+			for j := range s {
+				s[j], k[j] = -float32(math.Abs(float64(s[j]))), 1
+				if r.IntN(6) == 0 {
+					s[j] = []float32{zero, negZero}[r.IntN(2)]
+				}
+			}
+			c = 1
+		}
+		want := append([]float32(nil), s...)
+		wantMax := mulScaleMaxGeneric(want, k, c)
+		wantMul := append([]float32(nil), s...)
+		scaleMulGeneric(wantMul, c, v)
+		for _, im := range asmImpls(t) {
+			got := append(append([]float32(nil), s...), 42)
+			gotMax := im.mulScaleMax(got[:n], k, c)
+			if j := firstDiff(want, got[:n]); j >= 0 || got[n] != 42 {
+				t.Fatalf("%s MulScaleMax n=%d: s[%d] = %g, want %g", im.name, n, j, got[max(j, 0)], want[max(j, 0)])
+			}
+			if !same(gotMax, wantMax) {
+				t.Fatalf("%s MulScaleMax n=%d: maximum %g (%#x), want %g (%#x)", im.name, n, gotMax, math.Float32bits(gotMax), wantMax, math.Float32bits(wantMax))
+			}
+			got = append(append([]float32(nil), s...), 42)
+			im.scaleMul(got[:n], c, v)
+			if j := firstDiff(wantMul, got[:n]); j >= 0 || got[n] != 42 {
+				t.Fatalf("%s ScaleMul n=%d: s[%d] = %g, want %g", im.name, n, j, got[max(j, 0)], wantMul[max(j, 0)])
+			}
+		}
+	}
+}

@@ -91,6 +91,18 @@ func quantizeAVX512(q *int8, u *uint8, x *float32, n int, inv float32)
 func absMaxAVX2(x *float32, n int) uint32
 
 //go:noescape
+func mulScaleMaxAVX512(s, k *float32, n int, c float32) float32
+
+//go:noescape
+func scaleMulAVX512(s *float32, n int, c float32, v *float32)
+
+//go:noescape
+func mulScaleMaxAVX2(s, k *float32, n int, c float32) float32
+
+//go:noescape
+func scaleMulAVX2(s *float32, n int, c float32, v *float32)
+
+//go:noescape
 func quantizeAVX2(q *int8, u *uint8, x *float32, n int, inv float32)
 
 //go:noescape
@@ -153,6 +165,8 @@ func archImpls() []*impl {
 		s.mixI8 = mixI8Asm(mixI8AVX512, 16)
 		s.scoresI8N = scoresI8NAVX512
 		s.mixI8N = mixI8NAVX512
+		s.mulScaleMax = mulScaleMaxAsm(mulScaleMaxAVX512, 16)
+		s.scaleMul = scaleMulAsm(scaleMulAVX512, 16)
 		add = append(add, &s)
 	}
 	if cpu.X86.HasAVX2 {
@@ -166,6 +180,8 @@ func archImpls() []*impl {
 		s.expShift = expShiftAVX2
 		s.expFixed = expFixedAVX2
 		s.swiglu = swigluAVX2
+		s.mulScaleMax = mulScaleMaxAsm(mulScaleMaxAVX2, 8)
+		s.scaleMul = scaleMulAsm(scaleMulAVX2, 8)
 		s.scores = scoresAsm(scoresAVX2)
 		s.mix = mixAsm(mixAVX2)
 		if cpu.X86.HasF16C {
@@ -354,5 +370,42 @@ func quantizeAsm(absMax func(x *float32, n int) uint32, quantize func(q *int8, u
 		}
 		quantizeTo(q[n:], u[n:], x[n:], inv)
 		return scale
+	}
+}
+
+// mulScaleMaxAsm runs the whole vectors of s through kernel f (step values
+// wide) and the rest in Go. A zero maximum is looked up again, as the Go
+// code finds it (the first zero of s), since folding the lanes may have
+// picked a zero of the other sign.
+func mulScaleMaxAsm(f func(s, k *float32, n int, c float32) float32, step int) func(s, k []float32, c float32) float32 {
+	return func(s, k []float32, c float32) float32 {
+		n := len(s) &^ (step - 1)
+		m := float32(math.Inf(-1))
+		if n > 0 {
+			m = f(&s[0], &k[0], n, c)
+		}
+		if t := mulScaleMaxGeneric(s[n:], k[n:len(s)], c); t > m {
+			m = t
+		}
+		if m == 0 {
+			for _, v := range s {
+				if v == 0 {
+					return v
+				}
+			}
+		}
+		return m
+	}
+}
+
+// scaleMulAsm runs the whole vectors of s through kernel f (step values
+// wide) and the rest in Go.
+func scaleMulAsm(f func(s *float32, n int, c float32, v *float32), step int) func(s []float32, c float32, v []float32) {
+	return func(s []float32, c float32, v []float32) {
+		n := len(s) &^ (step - 1)
+		if n > 0 {
+			f(&s[0], n, c, &v[0])
+		}
+		scaleMulGeneric(s[n:], c, v[n:len(s)])
 	}
 }

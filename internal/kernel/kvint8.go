@@ -1,5 +1,7 @@
 package kernel
 
+import "math"
+
 // Int8 keys and values: attention over a KV cache that stores each key and
 // value vector quantized by QuantizeRow (int8 values and a float32 scale
 // per vector), at a quarter of float32's memory traffic and half of
@@ -97,5 +99,40 @@ func MixI8N(out []float32, p []float32, ldP, nq int, v []int8, D, n int) {
 func mixI8NGeneric(out []float32, p []float32, ldP, nq int, v []int8, D, n int) {
 	for i := 0; i < nq; i++ {
 		mixI8Generic(out[i*D:(i+1)*D], p[i*ldP:i*ldP+n], v, D, n)
+	}
+}
+
+// MulScaleMax sets s[j] = float32(s[j]·k[j])·c, two roundings, and returns
+// the largest s[j] as a loop comparing v > m from -Inf finds it: NaNs are
+// passed over, and of equal values (+0 and -0) the first counts. It
+// applies the keys' scales and the attention scale to int8 scores and
+// finds the softmax's shift in one pass.
+func MulScaleMax(s, k []float32, c float32) float32 {
+	return active.mulScaleMax(s, k[:len(s)], c)
+}
+
+func mulScaleMaxGeneric(s, k []float32, c float32) float32 {
+	m := float32(math.Inf(-1))
+	k = k[:len(s)]
+	for j, x := range s {
+		v := float32(x*k[j]) * c
+		s[j] = v
+		if v > m {
+			m = v
+		}
+	}
+	return m
+}
+
+// ScaleMul sets s[j] = float32(s[j]·c)·v[j], two roundings: it normalises
+// softmax weights and applies the values' scales in one pass.
+func ScaleMul(s []float32, c float32, v []float32) {
+	active.scaleMul(s, c, v[:len(s)])
+}
+
+func scaleMulGeneric(s []float32, c float32, v []float32) {
+	v = v[:len(s)]
+	for j, x := range s {
+		s[j] = float32(x*c) * v[j]
 	}
 }

@@ -209,31 +209,26 @@ func (b *batch) attention(li int, out, qkv []float32, stride, heads, kvHeads, hd
 		}
 		for i := 0; i < group; i++ {
 			s := scratch[w][i*ld : i*ld+n]
+			if c.kv == KVInt8 {
+				// Each score times its key's scale, then the attention
+				// scale; each weight times 1/sum, then its value's scale.
+				sum := kernel.ExpShift(s, s, kernel.MulScaleMax(s, lc.ks[g*c.capacity:g*c.capacity+n], scale))
+				kernel.ScaleMul(s, 1/sum, lc.vs[g*c.capacity:g*c.capacity+n])
+				continue
+			}
 			q := qs[i*hd : (i+1)*hd]
-			switch c.kv {
-			case KVFloat16:
+			if c.kv == KVFloat16 {
 				kernel.ScoresF16(s, q, lc.k16[lo:hi], hd, n)
-			case KVInt8:
-				ks := lc.ks[g*c.capacity : g*c.capacity+n]
-				for j, x := range ks {
-					s[j] = float32(s[j] * x)
-				}
-			default:
+			} else {
 				kernel.Scores(s, q, lc.k[lo:hi], hd, n)
 			}
 			kernel.Scale(s, scale)
 			sum := kernel.ExpShift(s, s, kernel.Max(s))
 			kernel.Scale(s, 1/sum)
 			o := os[i*hd : (i+1)*hd]
-			switch c.kv {
-			case KVFloat16:
+			if c.kv == KVFloat16 {
 				kernel.MixF16(o, s, lc.v16[lo:hi], hd, n)
-			case KVInt8:
-				vs := lc.vs[g*c.capacity : g*c.capacity+n]
-				for j, x := range vs {
-					s[j] = float32(s[j] * x)
-				}
-			default:
+			} else {
 				kernel.Mix(o, s, lc.v[lo:hi], hd, n)
 			}
 		}
