@@ -31,7 +31,9 @@ products reach on this machine, measured first by a short microbenchmark of
 each kind (float32, bfloat16 and int8 weights) on 1 thread and on all; the
 share is the time the run's arithmetic would take at the ceiling over the
 time it took. Nothing is written to disk. To profile, set
-LMZIP_CPUPROFILE=FILE (any command).
+LMZIP_CPUPROFILE=FILE or LMZIP_MEMPROFILE=FILE (any command; the heap
+profile is taken at the end, GODEBUG=memprofilerate=1 records every
+allocation).
 
 Examples:
   lmzip bench examples/compressor/AStudyInScarlet.txt
