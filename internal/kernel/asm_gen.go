@@ -2213,9 +2213,7 @@ func (g *gen) mulScaleMax(zmm bool) {
 	g.ins("MOVQ k+8(FP), SI")
 	g.ins("MOVQ n+16(FP), CX")
 	g.ins("VBROADCASTSS c+24(FP), %s1", r)
-	g.ins("MOVL $0xff800000, AX") // -Inf
-	g.ins("VMOVD AX, X0")
-	g.ins("VBROADCASTSS X0, %s0", r)
+	g.negInf(r)
 	g.label(name + "_loop")
 	g.ins("CMPQ CX, $%d", w)
 	g.ins("JLT %s_done", name)
@@ -2229,16 +2227,7 @@ func (g *gen) mulScaleMax(zmm bool) {
 	g.ins("SUBQ $%d, CX", w)
 	g.ins("JMP %s_loop", name)
 	g.label(name + "_done")
-	if zmm {
-		g.ins("VEXTRACTF64X4 $1, Z0, Y2")
-		g.ins("VMAXPS Y2, Y0, Y0")
-	}
-	g.ins("VEXTRACTF128 $1, Y0, X2")
-	g.ins("VMAXPS X2, X0, X0")
-	g.ins("VPERMILPS $0x4e, X0, X2")
-	g.ins("VMAXPS X2, X0, X0")
-	g.ins("VPERMILPS $0xb1, X0, X2")
-	g.ins("VMAXPS X2, X0, X0")
+	g.foldMax(zmm)
 	g.ins("VMOVSS X0, ret+32(FP)")
 	g.ins("VZEROUPPER")
 	g.ins("RET")
@@ -2266,6 +2255,144 @@ func (g *gen) scaleMul(zmm bool) {
 	g.ins("VMOVUPS %s2, (DI)", r)
 	g.ins("ADDQ $%d, DI", 4*w)
 	g.ins("ADDQ $%d, SI", 4*w)
+	g.ins("SUBQ $%d, CX", w)
+	g.ins("JMP %s_loop", name)
+	g.label(name + "_done")
+	g.ins("VZEROUPPER")
+	g.ins("RET")
+	g.line("")
+}
+
+// foldMax folds the lanes of register 0 (Z0 or Y0) into X0's first lane by
+// VMAXPS (the lanes hold no NaN).
+func (g *gen) foldMax(zmm bool) {
+	if zmm {
+		g.ins("VEXTRACTF64X4 $1, Z0, Y2")
+		g.ins("VMAXPS Y2, Y0, Y0")
+	}
+	g.ins("VEXTRACTF128 $1, Y0, X2")
+	g.ins("VMAXPS X2, X0, X0")
+	g.ins("VPERMILPS $0x4e, X0, X2")
+	g.ins("VMAXPS X2, X0, X0")
+	g.ins("VPERMILPS $0xb1, X0, X2")
+	g.ins("VMAXPS X2, X0, X0")
+}
+
+// negInf sets register 0 (all lanes) to -Inf.
+func (g *gen) negInf(r string) {
+	g.ins("MOVL $0xff800000, AX")
+	g.ins("VMOVD AX, X0")
+	g.ins("VBROADCASTSS X0, %s0", r)
+}
+
+// maxF32 emits max{suffix}: the largest of n (a multiple of the vector
+// width) values, by VMAXPS with the new value first (see mulScaleMax).
+func (g *gen) maxF32(zmm bool) {
+	name, r, w := "maxAVX2", "Y", 8
+	if zmm {
+		name, r, w = "maxAVX512", "Z", 16
+	}
+	g.line(fmt.Sprintf("// func %s(x *float32, n int) float32", name))
+	g.line(fmt.Sprintf("TEXT ·%s(SB), NOSPLIT, $0-20", name))
+	g.ins("MOVQ x+0(FP), SI")
+	g.ins("MOVQ n+8(FP), CX")
+	g.negInf(r)
+	g.ins("VMOVAPS %s0, %s1", r, r)
+	g.label(name + "_loop2")
+	g.ins("CMPQ CX, $%d", 2*w)
+	g.ins("JLT %s_loop", name)
+	g.ins("VMOVUPS (SI), %s2", r)
+	g.ins("VMOVUPS %d(SI), %s3", 4*w, r)
+	g.ins("VMAXPS %s0, %s2, %s0", r, r, r)
+	g.ins("VMAXPS %s1, %s3, %s1", r, r, r)
+	g.ins("ADDQ $%d, SI", 8*w)
+	g.ins("SUBQ $%d, CX", 2*w)
+	g.ins("JMP %s_loop2", name)
+	g.label(name + "_loop")
+	g.ins("CMPQ CX, $%d", w)
+	g.ins("JLT %s_done", name)
+	g.ins("VMOVUPS (SI), %s2", r)
+	g.ins("VMAXPS %s0, %s2, %s0", r, r, r)
+	g.ins("ADDQ $%d, SI", 4*w)
+	g.ins("SUBQ $%d, CX", w)
+	g.ins("JMP %s_loop", name)
+	g.label(name + "_done")
+	g.ins("VMAXPS %s1, %s0, %s0", r, r, r)
+	g.foldMax(zmm)
+	g.ins("VMOVSS X0, ret+16(FP)")
+	g.ins("VZEROUPPER")
+	g.ins("RET")
+	g.line("")
+}
+
+// scaleAddMax emits scaleAddMax{suffix}: z[i] = (s·x[i]) + b[i] by VMULPS
+// then VADDPS (the Go code's two roundings, no fused multiply-add) for n
+// (a multiple of the vector width) values, and the largest x[i] (see
+// maxF32).
+func (g *gen) scaleAddMax(zmm bool) {
+	name, r, w := "scaleAddMaxAVX2", "Y", 8
+	if zmm {
+		name, r, w = "scaleAddMaxAVX512", "Z", 16
+	}
+	g.line(fmt.Sprintf("// func %s(z, x, b *float32, n int, s float32) float32", name))
+	g.line(fmt.Sprintf("TEXT ·%s(SB), NOSPLIT, $0-44", name))
+	g.ins("MOVQ z+0(FP), DI")
+	g.ins("MOVQ x+8(FP), SI")
+	g.ins("MOVQ b+16(FP), DX")
+	g.ins("MOVQ n+24(FP), CX")
+	g.ins("VBROADCASTSS s+32(FP), %s1", r)
+	g.negInf(r)
+	g.label(name + "_loop")
+	g.ins("CMPQ CX, $%d", w)
+	g.ins("JLT %s_done", name)
+	g.ins("VMOVUPS (SI), %s2", r)
+	g.ins("VMAXPS %s0, %s2, %s0", r, r, r)
+	g.ins("VMULPS %s1, %s2, %s3", r, r, r)
+	g.ins("VADDPS (DX), %s3, %s3", r, r)
+	g.ins("VMOVUPS %s3, (DI)", r)
+	g.ins("ADDQ $%d, SI", 4*w)
+	g.ins("ADDQ $%d, DI", 4*w)
+	g.ins("ADDQ $%d, DX", 4*w)
+	g.ins("SUBQ $%d, CX", w)
+	g.ins("JMP %s_loop", name)
+	g.label(name + "_done")
+	g.foldMax(zmm)
+	g.ins("VMOVSS X0, ret+40(FP)")
+	g.ins("VZEROUPPER")
+	g.ins("RET")
+	g.line("")
+}
+
+// biasStep emits biasStep{suffix}: b[i] = b[i] − rate·(float32(cum[i+1] −
+// cum[i])·unit) for n (a multiple of the vector width) values: the
+// difference in integers, VCVTDQ2PS (exact below 2^24, rounded to nearest
+// even above, as Go converts), then the Go code's roundings in its order.
+func (g *gen) biasStep(zmm bool) {
+	name, r, w := "biasStepAVX2", "Y", 8
+	mov := "VMOVDQU"
+	if zmm {
+		name, r, w, mov = "biasStepAVX512", "Z", 16, "VMOVDQU32"
+	}
+	g.line(fmt.Sprintf("// func %s(b *float32, cum *uint32, n int, unit, rate float32)", name))
+	g.line(fmt.Sprintf("TEXT ·%s(SB), NOSPLIT, $0-32", name))
+	g.ins("MOVQ b+0(FP), DI")
+	g.ins("MOVQ cum+8(FP), SI")
+	g.ins("MOVQ n+16(FP), CX")
+	g.ins("VBROADCASTSS unit+24(FP), %s4", r)
+	g.ins("VBROADCASTSS rate+28(FP), %s5", r)
+	g.label(name + "_loop")
+	g.ins("CMPQ CX, $%d", w)
+	g.ins("JLT %s_done", name)
+	g.ins("%s 4(SI), %s2", mov, r)
+	g.ins("VPSUBD (SI), %s2, %s2", r, r)
+	g.ins("VCVTDQ2PS %s2, %s2", r, r)
+	g.ins("VMULPS %s4, %s2, %s2", r, r, r)
+	g.ins("VMULPS %s5, %s2, %s2", r, r, r)
+	g.ins("VMOVUPS (DI), %s3", r)
+	g.ins("VSUBPS %s2, %s3, %s3", r, r, r)
+	g.ins("VMOVUPS %s3, (DI)", r)
+	g.ins("ADDQ $%d, SI", 4*w)
+	g.ins("ADDQ $%d, DI", 4*w)
 	g.ins("SUBQ $%d, CX", w)
 	g.ins("JMP %s_loop", name)
 	g.label(name + "_done")
@@ -2311,6 +2438,9 @@ func main() {
 	a.quantize(true)
 	a.mulScaleMax(true)
 	a.scaleMul(true)
+	a.maxF32(true)
+	a.scaleAddMax(true)
+	a.biasStep(true)
 	write("avx512_amd64.s", a)
 
 	b := &gen{tab: "consts<>", lanes: 8}
@@ -2334,6 +2464,9 @@ func main() {
 	b.quantize(false)
 	b.mulScaleMax(false)
 	b.scaleMul(false)
+	b.maxF32(false)
+	b.scaleAddMax(false)
+	b.biasStep(false)
 	write("avx2_amd64.s", b)
 
 	write("neon_arm64.s", genNEON())

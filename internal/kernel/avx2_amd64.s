@@ -4754,3 +4754,101 @@ scaleMulAVX2_done:
 	VZEROUPPER
 	RET
 
+// func maxAVX2(x *float32, n int) float32
+TEXT ·maxAVX2(SB), NOSPLIT, $0-20
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVL $0xff800000, AX
+	VMOVD AX, X0
+	VBROADCASTSS X0, Y0
+	VMOVAPS Y0, Y1
+maxAVX2_loop2:
+	CMPQ CX, $16
+	JLT maxAVX2_loop
+	VMOVUPS (SI), Y2
+	VMOVUPS 32(SI), Y3
+	VMAXPS Y0, Y2, Y0
+	VMAXPS Y1, Y3, Y1
+	ADDQ $64, SI
+	SUBQ $16, CX
+	JMP maxAVX2_loop2
+maxAVX2_loop:
+	CMPQ CX, $8
+	JLT maxAVX2_done
+	VMOVUPS (SI), Y2
+	VMAXPS Y0, Y2, Y0
+	ADDQ $32, SI
+	SUBQ $8, CX
+	JMP maxAVX2_loop
+maxAVX2_done:
+	VMAXPS Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X2
+	VMAXPS X2, X0, X0
+	VPERMILPS $0x4e, X0, X2
+	VMAXPS X2, X0, X0
+	VPERMILPS $0xb1, X0, X2
+	VMAXPS X2, X0, X0
+	VMOVSS X0, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func scaleAddMaxAVX2(z, x, b *float32, n int, s float32) float32
+TEXT ·scaleAddMaxAVX2(SB), NOSPLIT, $0-44
+	MOVQ z+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS s+32(FP), Y1
+	MOVL $0xff800000, AX
+	VMOVD AX, X0
+	VBROADCASTSS X0, Y0
+scaleAddMaxAVX2_loop:
+	CMPQ CX, $8
+	JLT scaleAddMaxAVX2_done
+	VMOVUPS (SI), Y2
+	VMAXPS Y0, Y2, Y0
+	VMULPS Y1, Y2, Y3
+	VADDPS (DX), Y3, Y3
+	VMOVUPS Y3, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, DX
+	SUBQ $8, CX
+	JMP scaleAddMaxAVX2_loop
+scaleAddMaxAVX2_done:
+	VEXTRACTF128 $1, Y0, X2
+	VMAXPS X2, X0, X0
+	VPERMILPS $0x4e, X0, X2
+	VMAXPS X2, X0, X0
+	VPERMILPS $0xb1, X0, X2
+	VMAXPS X2, X0, X0
+	VMOVSS X0, ret+40(FP)
+	VZEROUPPER
+	RET
+
+// func biasStepAVX2(b *float32, cum *uint32, n int, unit, rate float32)
+TEXT ·biasStepAVX2(SB), NOSPLIT, $0-32
+	MOVQ b+0(FP), DI
+	MOVQ cum+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS unit+24(FP), Y4
+	VBROADCASTSS rate+28(FP), Y5
+biasStepAVX2_loop:
+	CMPQ CX, $8
+	JLT biasStepAVX2_done
+	VMOVDQU 4(SI), Y2
+	VPSUBD (SI), Y2, Y2
+	VCVTDQ2PS Y2, Y2
+	VMULPS Y4, Y2, Y2
+	VMULPS Y5, Y2, Y2
+	VMOVUPS (DI), Y3
+	VSUBPS Y2, Y3, Y3
+	VMOVUPS Y3, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP biasStepAVX2_loop
+biasStepAVX2_done:
+	VZEROUPPER
+	RET
+

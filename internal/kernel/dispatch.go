@@ -40,6 +40,11 @@ type impl struct {
 	// softmax (MulScaleMax, ScaleMul).
 	mulScaleMax func(s, k []float32, c float32) float32
 	scaleMul    func(s []float32, c float32, v []float32)
+	// max, scaleAddMax and biasStep serve the softmax and the mixer (Max,
+	// ScaleAddMax, BiasStep).
+	max         func(x []float32) float32
+	scaleAddMax func(z, x, b []float32, s float32) float32
+	biasStep    func(b []float32, cum []uint32, unit, rate float32)
 }
 
 // A matmulFunc computes dst[r*N+n] for r < m and the columns n of panels
@@ -72,6 +77,9 @@ var genericImpl = impl{
 
 	mulScaleMax: mulScaleMaxGeneric,
 	scaleMul:    scaleMulGeneric,
+	max:         maxGeneric,
+	scaleAddMax: scaleAddMaxGeneric,
+	biasStep:    biasStepGeneric,
 }
 
 // derive returns a copy of the plain Go implementation named name, for an

@@ -578,3 +578,56 @@ func TestScaleKernels(t *testing.T) {
 		}
 	}
 }
+
+// TestMixerKernels checks Max, ScaleAddMax and BiasStep of every
+// implementation against the Go code bit for bit, maxima of +0 and -0
+// included.
+func TestMixerKernels(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for trial := 0; trial < 400; trial++ {
+		n := r.IntN(90)
+		if trial%5 == 0 {
+			n = 16*r.IntN(8) + r.IntN(2)
+		}
+		x, b := fill(r, n, trial%2 == 0), fill(r, n, trial%3 == 0)
+		if trial%4 == 3 {
+			for j := range x {
+				x[j] = -float32(math.Abs(float64(x[j])))
+				if r.IntN(6) == 0 {
+					x[j] = float32(math.Copysign(0, float64(r.IntN(2)*2-1)))
+				}
+			}
+		}
+		s := []float32{0.75, 1, -2.5, 1.3e-2, float32(math.Inf(-1))}[r.IntN(5)]
+		cum := make([]uint32, n+1)
+		for j := 1; j <= n; j++ {
+			step := uint32(1 + r.IntN(4))
+			if r.IntN(8) == 0 {
+				step = uint32(r.IntN(1 << 28))
+			}
+			cum[j] = cum[j-1] + step
+		}
+		wantMax := maxGeneric(x)
+		wantZ := make([]float32, n)
+		wantTop := scaleAddMaxGeneric(wantZ, x, b, s)
+		wantB := append([]float32(nil), b...)
+		biasStepGeneric(wantB, cum, 1.0/(1<<28), 0.16)
+		for _, im := range asmImpls(t) {
+			if got := im.max(x); !same(got, wantMax) {
+				t.Fatalf("%s Max n=%d: %g (%#x), want %g (%#x)", im.name, n, got, math.Float32bits(got), wantMax, math.Float32bits(wantMax))
+			}
+			z := append(make([]float32, n), 42)
+			if top := im.scaleAddMax(z[:n], x, b, s); !same(top, wantTop) || z[n] != 42 {
+				t.Fatalf("%s ScaleAddMax n=%d: maximum %g, want %g", im.name, n, top, wantTop)
+			}
+			if j := firstDiff(wantZ, z[:n]); j >= 0 {
+				t.Fatalf("%s ScaleAddMax n=%d: z[%d] = %g, want %g", im.name, n, j, z[j], wantZ[j])
+			}
+			gb := append(append([]float32(nil), b...), 42)
+			im.biasStep(gb[:n], cum, 1.0/(1<<28), 0.16)
+			if j := firstDiff(wantB, gb[:n]); j >= 0 || gb[n] != 42 {
+				t.Fatalf("%s BiasStep n=%d: b[%d] differs", im.name, n, j)
+			}
+		}
+	}
+}

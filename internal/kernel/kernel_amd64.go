@@ -91,6 +91,24 @@ func quantizeAVX512(q *int8, u *uint8, x *float32, n int, inv float32)
 func absMaxAVX2(x *float32, n int) uint32
 
 //go:noescape
+func maxAVX512(x *float32, n int) float32
+
+//go:noescape
+func scaleAddMaxAVX512(z, x, b *float32, n int, s float32) float32
+
+//go:noescape
+func biasStepAVX512(b *float32, cum *uint32, n int, unit, rate float32)
+
+//go:noescape
+func maxAVX2(x *float32, n int) float32
+
+//go:noescape
+func scaleAddMaxAVX2(z, x, b *float32, n int, s float32) float32
+
+//go:noescape
+func biasStepAVX2(b *float32, cum *uint32, n int, unit, rate float32)
+
+//go:noescape
 func mulScaleMaxAVX512(s, k *float32, n int, c float32) float32
 
 //go:noescape
@@ -167,6 +185,9 @@ func archImpls() []*impl {
 		s.mixI8N = mixI8NAVX512
 		s.mulScaleMax = mulScaleMaxAsm(mulScaleMaxAVX512, 16)
 		s.scaleMul = scaleMulAsm(scaleMulAVX512, 16)
+		s.max = maxAsm(maxAVX512, 16)
+		s.scaleAddMax = scaleAddMaxAsm(scaleAddMaxAVX512, 16)
+		s.biasStep = biasStepAsm(biasStepAVX512, 16)
 		add = append(add, &s)
 	}
 	if cpu.X86.HasAVX2 {
@@ -182,6 +203,9 @@ func archImpls() []*impl {
 		s.swiglu = swigluAVX2
 		s.mulScaleMax = mulScaleMaxAsm(mulScaleMaxAVX2, 8)
 		s.scaleMul = scaleMulAsm(scaleMulAVX2, 8)
+		s.max = maxAsm(maxAVX2, 8)
+		s.scaleAddMax = scaleAddMaxAsm(scaleAddMaxAVX2, 8)
+		s.biasStep = biasStepAsm(biasStepAVX2, 8)
 		s.scores = scoresAsm(scoresAVX2)
 		s.mix = mixAsm(mixAVX2)
 		if cpu.X86.HasF16C {
@@ -388,11 +412,7 @@ func mulScaleMaxAsm(f func(s, k *float32, n int, c float32) float32, step int) f
 			m = t
 		}
 		if m == 0 {
-			for _, v := range s {
-				if v == 0 {
-					return v
-				}
-			}
+			return firstZero(s)
 		}
 		return m
 	}
@@ -407,5 +427,67 @@ func scaleMulAsm(f func(s *float32, n int, c float32, v *float32), step int) fun
 			f(&s[0], n, c, &v[0])
 		}
 		scaleMulGeneric(s[n:], c, v[n:len(s)])
+	}
+}
+
+// firstZero returns the first zero of x (+0 or -0): the maximum Max's loop
+// finds when the largest value is zero, which folding vector lanes may
+// have found with the other sign.
+func firstZero(x []float32) float32 {
+	for _, v := range x {
+		if v == 0 {
+			return v
+		}
+	}
+	return 0
+}
+
+// maxAsm runs the whole vectors of x through kernel f (step values wide)
+// and the rest in Go.
+func maxAsm(f func(x *float32, n int) float32, step int) func(x []float32) float32 {
+	return func(x []float32) float32 {
+		n := len(x) &^ (step - 1)
+		m := float32(math.Inf(-1))
+		if n > 0 {
+			m = f(&x[0], n)
+		}
+		if t := maxGeneric(x[n:]); t > m {
+			m = t
+		}
+		if m == 0 {
+			return firstZero(x)
+		}
+		return m
+	}
+}
+
+// scaleAddMaxAsm runs the whole vectors of x through kernel f (step values
+// wide) and the rest in Go.
+func scaleAddMaxAsm(f func(z, x, b *float32, n int, s float32) float32, step int) func(z, x, b []float32, s float32) float32 {
+	return func(z, x, b []float32, s float32) float32 {
+		n := len(x) &^ (step - 1)
+		m := float32(math.Inf(-1))
+		if n > 0 {
+			m = f(&z[0], &x[0], &b[0], n, s)
+		}
+		if t := scaleAddMaxGeneric(z[n:len(x)], x[n:], b[n:len(x)], s); t > m {
+			m = t
+		}
+		if m == 0 {
+			return firstZero(x)
+		}
+		return m
+	}
+}
+
+// biasStepAsm runs the whole vectors of b through kernel f (step values
+// wide) and the rest in Go.
+func biasStepAsm(f func(b *float32, cum *uint32, n int, unit, rate float32), step int) func(b []float32, cum []uint32, unit, rate float32) {
+	return func(b []float32, cum []uint32, unit, rate float32) {
+		n := len(b) &^ (step - 1)
+		if n > 0 {
+			f(&b[0], &cum[0], n, unit, rate)
+		}
+		biasStepGeneric(b[n:], cum[n:len(b)+1], unit, rate)
 	}
 }

@@ -136,3 +136,38 @@ func scaleMulGeneric(s []float32, c float32, v []float32) {
 		s[j] = float32(x*c) * v[j]
 	}
 }
+
+// ScaleAddMax sets z[i] = float32(s·x[i]) + b[i], two roundings, and returns
+// Max(x): a mixer's scale and bias applied to a model's logits, and their
+// largest, in one pass.
+func ScaleAddMax(z, x, b []float32, s float32) float32 {
+	return active.scaleAddMax(z[:len(x)], x, b[:len(x)], s)
+}
+
+func scaleAddMaxGeneric(z, x, b []float32, s float32) float32 {
+	top := float32(math.Inf(-1))
+	z, b = z[:len(x)], b[:len(x)]
+	for i, v := range x {
+		z[i] = float32(s*v) + b[i]
+		if v > top {
+			top = v
+		}
+	}
+	return top
+}
+
+// BiasStep sets b[i] = b[i] − float32(rate·p) with p = float32(cum[i+1] −
+// cum[i])·unit for i < len(b): a gradient step of biases against the
+// probabilities of a cumulative frequency table (cum non-decreasing, its
+// steps below 2^31).
+func BiasStep(b []float32, cum []uint32, unit, rate float32) {
+	active.biasStep(b, cum[:len(b)+1], unit, rate)
+}
+
+func biasStepGeneric(b []float32, cum []uint32, unit, rate float32) {
+	cum = cum[:len(b)+1]
+	for i := range b {
+		p := float32(cum[i+1]-cum[i]) * unit
+		b[i] -= float32(rate * p)
+	}
+}

@@ -39,9 +39,12 @@ func fold(acc *[Lanes]float32) float32 {
 	return acc[0]
 }
 
-// Max returns the largest element of x, or -Inf for an empty slice.
-// NaN elements are ignored.
-func Max(x []float32) float32 {
+// Max returns the largest element of x, or -Inf for an empty slice, as a
+// loop comparing v > m from -Inf finds it: NaN elements are ignored, and
+// of equal values (+0 and -0) the first counts.
+func Max(x []float32) float32 { return active.max(x) }
+
+func maxGeneric(x []float32) float32 {
 	m := float32(math.Inf(-1))
 	for _, v := range x {
 		if v > m {

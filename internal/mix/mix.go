@@ -190,14 +190,7 @@ func scaleBias(z, x, b []float32, s float32) float32 {
 		}
 		return top
 	}
-	b = b[:len(x)]
-	for i, v := range x {
-		z[i] = float32(s*v) + b[i]
-		if v > top {
-			top = v
-		}
-	}
-	return top
+	return kernel.ScaleAddMax(z, x, b, s)
 }
 
 // quantize turns logits z into r.Cum as rans.Quantizer.Freqs followed by
@@ -225,11 +218,12 @@ func (r *Row) quantize(z []float32, mean bool) {
 	var sum uint32
 	top, topU := 0, uint32(0)
 	var acc int64
+	c := cum[:len(u)] // (the same lengths let the compiler drop bounds checks)
 	if mean {
-		x := r.logits[:V]
+		x := r.logits[:len(u)]
 		for i, v := range u {
 			f := uint32((uint64(v)*scale)>>32) + 1
-			cum[i] = sum
+			c[i] = sum
 			sum += f
 			acc += int64(f) * int64(fixLogit(x[i]))
 			if v > topU {
@@ -239,7 +233,7 @@ func (r *Row) quantize(z []float32, mean bool) {
 	} else {
 		for i, v := range u {
 			f := uint32((uint64(v)*scale)>>32) + 1
-			cum[i] = sum
+			c[i] = sum
 			sum += f
 			if v > topU {
 				top, topU = i, v
@@ -368,11 +362,7 @@ func fixLogit(x float32) int32 {
 func (m *Mixer) updateBias(rows []*Row, tokens []int32, lo, hi int) {
 	b := m.bias[lo:hi]
 	for k, r := range rows {
-		cum := r.Cum[lo : hi+1]
-		for i := range b {
-			p := float32(cum[i+1]-cum[i]) * (1.0 / rans.ProbScale)
-			b[i] -= float32(biasRate * p)
-		}
+		kernel.BiasStep(b, r.Cum[lo:hi+1], 1.0/rans.ProbScale, biasRate)
 		if y := int(tokens[k]); y >= lo && y < hi {
 			b[y-lo] += biasRate
 		}
