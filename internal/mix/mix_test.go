@@ -177,6 +177,16 @@ func TestCloneRestore(t *testing.T) {
 	snap := m.Clone()
 	b1, c1 := run(t, m, second, false)
 	m.Restore(snap)
+	// Copies touch only the chunks of the tables ever written: the
+	// restored tables equal the snapshot's entry for entry.
+	for k := 1; k <= full.Orders; k++ {
+		if !sameTable(m.ngram[k].slots, snap.ngram[k].slots) {
+			t.Fatalf("order %d table differs from the snapshot after Restore", k)
+		}
+	}
+	if !sameTable(m.match.table, snap.match.table) {
+		t.Fatal("match table differs from the snapshot after Restore")
+	}
 	b2, c2 := run(t, m, second, false)
 	if b1 != b2 || c1 != c2 {
 		t.Fatalf("after Restore: %.3f bits (crc %08x), want %.3f (crc %08x)", b2, c2, b1, c1)
@@ -221,4 +231,17 @@ func BenchmarkStep(b *testing.B) {
 			}
 		})
 	}
+}
+
+// sameTable reports whether two chunked tables hold the same entries.
+func sameTable[T comparable](a, b chunked[T]) bool {
+	if len(a.c) != len(b.c) {
+		return false
+	}
+	for i := 0; i < len(a.c)*chunkSize; i++ {
+		if a.value(i) != b.value(i) {
+			return false
+		}
+	}
+	return true
 }

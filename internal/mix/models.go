@@ -124,7 +124,7 @@ func (m *Mixer) observe(l *lane, y int32) {
 type ngramTable struct {
 	k     int
 	bits  uint
-	slots []slot
+	slots chunked[slot]
 }
 
 type slot struct {
@@ -143,7 +143,7 @@ func newNgramTable(k, vocab int) *ngramTable {
 		}
 	}
 	bits = min(bits, 20)
-	return &ngramTable{k: k, bits: bits, slots: make([]slot, 1<<bits)}
+	return &ngramTable{k: k, bits: bits, slots: newChunked[slot](1 << bits)}
 }
 
 // hash of a context of tokens.
@@ -166,8 +166,8 @@ func (t *ngramTable) index(ctx []int32) (int, uint32) {
 
 func (t *ngramTable) find(ctx []int32) *slot {
 	i, chk := t.index(ctx)
-	s := &t.slots[i]
-	if s.check != chk {
+	s := t.slots.get(i)
+	if s == nil || s.check != chk {
 		return nil
 	}
 	return s
@@ -175,7 +175,7 @@ func (t *ngramTable) find(ctx []int32) *slot {
 
 func (t *ngramTable) add(ctx []int32, y int32) {
 	i, chk := t.index(ctx)
-	s := &t.slots[i]
+	s := t.slots.at(i)
 	if s.check != chk {
 		*s = slot{check: chk}
 	}
@@ -199,7 +199,7 @@ func (t *ngramTable) add(ctx []int32, y int32) {
 // matchModel finds the last occurrence of a lane's recent tokens, in any
 // lane still retained.
 type matchModel struct {
-	table  []uint64 // context hash -> lane id << 32 | position of the next token
+	table  chunked[uint64] // context hash -> lane id << 32 | position of the next token
 	lanes  map[uint64]*lane
 	order  []*lane // retired lanes, oldest first
 	nextID uint64
@@ -215,7 +215,7 @@ const (
 )
 
 func newMatchModel() *matchModel {
-	return &matchModel{table: make([]uint64, 1<<matchBits), lanes: map[uint64]*lane{}, nextID: 1}
+	return &matchModel{table: newChunked[uint64](1 << matchBits), lanes: map[uint64]*lane{}, nextID: 1}
 }
 
 func (mm *matchModel) register(l *lane) uint64 {
@@ -256,7 +256,7 @@ func (mm *matchModel) observe(l *lane) {
 	}
 	i := int(hashTokens(h[n-matchMin:], 99) >> (64 - matchBits))
 	if l.matchLen == 0 {
-		if e := mm.table[i]; e != 0 {
+		if e := mm.table.value(i); e != 0 {
 			if src := mm.lanes[e>>32]; src != nil {
 				pos := int(e & 0xffffffff)
 				// Verify: count the tokens before pos that match.
@@ -271,6 +271,67 @@ func (mm *matchModel) observe(l *lane) {
 		}
 	}
 	if n < matchLimit {
-		mm.table[i] = l.id<<32 | uint64(n)
+		*mm.table.at(i) = l.id<<32 | uint64(n)
+	}
+}
+
+// chunked is a table of entries allocated a chunk at a time, when an
+// entry of the chunk is first written; the entries of a chunk never
+// written are zero. A mixer's tables are large (tens of megabytes) and on
+// small inputs mostly untouched: they take memory only where written, and
+// a copy of them (Mixer.CopyTo, once a block) copies only those chunks.
+type chunked[T any] struct{ c []*[chunkSize]T }
+
+const (
+	chunkShift = 8
+	chunkSize  = 1 << chunkShift
+)
+
+func newChunked[T any](n int) chunked[T] {
+	return chunked[T]{c: make([]*[chunkSize]T, (n+chunkSize-1)/chunkSize)}
+}
+
+// get returns entry i, or nil if its chunk was never written (it is zero).
+func (t chunked[T]) get(i int) *T {
+	if p := t.c[i>>chunkShift]; p != nil {
+		return &p[i&(chunkSize-1)]
+	}
+	return nil
+}
+
+// value returns entry i.
+func (t chunked[T]) value(i int) T {
+	if p := t.get(i); p != nil {
+		return *p
+	}
+	var zero T
+	return zero
+}
+
+// at returns entry i for writing.
+func (t chunked[T]) at(i int) *T {
+	p := t.c[i>>chunkShift]
+	if p == nil {
+		p = new([chunkSize]T)
+		t.c[i>>chunkShift] = p
+	}
+	return &p[i&(chunkSize-1)]
+}
+
+// copyFrom makes t a copy of src, reusing t's chunks.
+func (t *chunked[T]) copyFrom(src chunked[T]) {
+	if len(t.c) != len(src.c) {
+		t.c = make([]*[chunkSize]T, len(src.c))
+	}
+	for i, p := range src.c {
+		switch {
+		case p != nil:
+			if t.c[i] == nil {
+				t.c[i] = new([chunkSize]T)
+			}
+			*t.c[i] = *p
+		case t.c[i] != nil:
+			*t.c[i] = [chunkSize]T{}
+		}
 	}
 }
