@@ -904,7 +904,7 @@ func (z *Writer) refine(segs []*segment, snapshot *mix.Mixer, changed bool, anal
 		without += s.cost[z.otherCoder(s)]
 	}
 	if without < best {
-		best, bestMixer = without, snapshot
+		bestMixer = snapshot
 		clear(bestSyms)
 	}
 	for i, s := range segs {
@@ -921,7 +921,7 @@ func (z *Writer) refine(segs []*segment, snapshot *mix.Mixer, changed bool, anal
 }
 
 // refinePasses is the most analyses of a lane block's chosen lanes (see
-// writeLaneBlock).
+// refine).
 const refinePasses = 3
 
 // otherCoder returns the cheapest allowed coder of s other than the model,

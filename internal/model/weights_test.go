@@ -54,8 +54,9 @@ func rewriteFixture(t *testing.T, arch string, edit func([]*safetensors.Tensor) 
 	return dir
 }
 
-// loadWith loads a model directory with opts.
-func loadWith(t testing.TB, dir string, opts *Options) Model {
+// openCheckpoint reads a model directory's config.json and opens its
+// tensors (closed when the test ends).
+func openCheckpoint(t testing.TB, dir string) ([]byte, *safetensors.Set) {
 	t.Helper()
 	cfg, err := os.ReadFile(filepath.Join(dir, "config.json"))
 	if err != nil {
@@ -65,7 +66,14 @@ func loadWith(t testing.TB, dir string, opts *Options) Model {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer set.Close()
+	t.Cleanup(func() { set.Close() })
+	return cfg, set
+}
+
+// loadWith loads a model directory with opts.
+func loadWith(t testing.TB, dir string, opts *Options) Model {
+	t.Helper()
+	cfg, set := openCheckpoint(t, dir)
 	m, err := New(cfg, set, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -231,16 +239,7 @@ func TestUnusedTensorsRefused(t *testing.T) {
 // checkDir runs Check on the checkpoint in dir.
 func checkDir(t *testing.T, dir string) error {
 	t.Helper()
-	cfg, err := os.ReadFile(filepath.Join(dir, "config.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, err := safetensors.OpenDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer set.Close()
-	return Check(cfg, set)
+	return Check(openCheckpoint(t, dir))
 }
 
 // TestCheckAcceptsEveryArch: Check passes every tiny architecture's
