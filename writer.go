@@ -848,8 +848,8 @@ func (z *Writer) writeLaneBlock(segs []*segment, text []byte, rawLen int, f filt
 // lane worth trying) said. Every analysed set of lanes is a candidate whose
 // cost is exact: after the first, the lanes chosen by its costs are
 // analysed again, and a lane that now loses to another coder gives way, for
-// at most refinePasses analyses; coding no lane by the model is a candidate
-// too. The cheapest candidate is kept, with the mixer as it left it.
+// at most refinePasses analyses and while each finds a cheaper set; coding
+// no lane by the model is a candidate too. The cheapest candidate is kept, with the mixer as it left it.
 // snapshot is the mixer before the block; changed says whether the chosen
 // methods differ from the analysed set.
 func (z *Writer) refine(segs []*segment, snapshot *mix.Mixer, changed bool, analyze func(func(*segment) bool) error) error {
@@ -858,8 +858,8 @@ func (z *Writer) refine(segs []*segment, snapshot *mix.Mixer, changed bool, anal
 	bestCost := make([]uint64, len(segs))
 	var bestMixer *mix.Mixer // nil: the mixer as it stands
 	// consider makes the analysed set (the lanes with syms) the best
-	// candidate if it is.
-	consider := func(last bool) {
+	// candidate if it is, and reports whether it was.
+	consider := func(last bool) bool {
 		var total uint64
 		for _, s := range segs {
 			if s.syms != nil {
@@ -869,7 +869,7 @@ func (z *Writer) refine(segs []*segment, snapshot *mix.Mixer, changed bool, anal
 			}
 		}
 		if total >= best {
-			return
+			return false
 		}
 		best = total
 		for i, s := range segs {
@@ -883,6 +883,7 @@ func (z *Writer) refine(segs []*segment, snapshot *mix.Mixer, changed bool, anal
 			z.lanes.Mixer().CopyTo(z.best)
 			bestMixer = z.best
 		}
+		return true
 	}
 	consider(!changed)
 	for pass := 1; changed; pass++ {
@@ -897,7 +898,9 @@ func (z *Writer) refine(segs []*segment, snapshot *mix.Mixer, changed bool, anal
 				changed = true
 			}
 		}
-		consider(!changed)
+		if !consider(!changed) {
+			break // no better than an earlier set: stop paying for analyses
+		}
 	}
 	var without uint64
 	for _, s := range segs {
@@ -908,10 +911,9 @@ func (z *Writer) refine(segs []*segment, snapshot *mix.Mixer, changed bool, anal
 		clear(bestSyms)
 	}
 	for i, s := range segs {
-		s.syms, s.cost[methodLM] = bestSyms[i], bestCost[i]
-		s.method = methodLM
+		s.syms, s.cost[methodLM], s.method = bestSyms[i], bestCost[i], methodLM
 		if s.syms == nil {
-			s.method = z.otherCoder(s)
+			s.cost[methodLM], s.method = math.MaxUint64, z.otherCoder(s)
 		}
 	}
 	if bestMixer != nil {

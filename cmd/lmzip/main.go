@@ -217,7 +217,8 @@ func mainHelp() string {
 	b.WriteString(`lmzip compresses text with a language model: the model predicts each next
 token and lmzip codes only what it did not expect. Prose shrinks to about
 1.3 bits per byte, far below gzip, bzip2 and xz. Decompression runs the same
-model again, so it takes about as long as compression.
+model again, one token of each lane at a time: it takes up to twice as long
+as compression.
 
 Usage:
   lmzip [compress] [flags] [FILE...]     compress FILE to FILE.lmz

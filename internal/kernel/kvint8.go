@@ -139,7 +139,7 @@ func scaleMulGeneric(s []float32, c float32, v []float32) {
 
 // ScaleAddMax sets z[i] = float32(s·x[i]) + b[i], two roundings, and returns
 // Max(x): a mixer's scale and bias applied to a model's logits, and their
-// largest, in one pass.
+// largest, in one pass. z must not overlap x.
 func ScaleAddMax(z, x, b []float32, s float32) float32 {
 	return active.scaleAddMax(z[:len(x)], x, b[:len(x)], s)
 }
