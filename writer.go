@@ -408,11 +408,7 @@ func (z *Writer) compressChunk(raw []byte) error {
 	}
 	nBlocks := (nSeg + G - 1) / G
 	for b, b0 := 0, 0; b0 < len(tokens); b++ {
-		segsInBlock := nSeg / nBlocks
-		if b < nSeg%nBlocks {
-			segsInBlock++
-		}
-		b1 := min(len(tokens), b0+S*segsInBlock)
+		b1 := min(len(tokens), b0+S*evenShare(nSeg, nBlocks, b))
 		var segs []*segment
 		start := off
 		for s0 := b0; s0 < b1; s0 += S {
@@ -737,6 +733,7 @@ func (z *Writer) writeLaneBlock(segs []*segment, text []byte, rawLen int, f filt
 		}
 		var cmCost uint64
 		for _, p := range z.pieces(s) {
+			p.cost[methodLM] = math.MaxUint64 // (not analysed as a piece)
 			p.cost[methodCM] = z.meter.Cost(p.text) + overheadBits
 			p.cost[methodRaw] = uint64(len(p.text))*8<<16 + overheadBits
 			p.costed = true
@@ -820,13 +817,8 @@ func (z *Writer) writeLaneBlock(segs []*segment, text []byte, rawLen int, f filt
 		}
 		return z.writePieces(cut, text, f)
 	}
-	if snapshot != nil && (z.allowed[methodCM] || z.allowed[methodRaw]) {
+	if snapshot != nil {
 		if err := z.refine(segs, snapshot, changed, analyze); err != nil {
-			return err
-		}
-	} else if changed && snapshot != nil {
-		z.lanes.Mixer().Restore(snapshot)
-		if err := analyze(func(s *segment) bool { return s.method == methodLM }); err != nil {
 			return err
 		}
 	}
@@ -849,9 +841,11 @@ func (z *Writer) writeLaneBlock(segs []*segment, text []byte, rawLen int, f filt
 // cost is exact: after the first, the lanes chosen by its costs are
 // analysed again, and a lane that now loses to another coder gives way, for
 // at most refinePasses analyses and while each finds a cheaper set; coding
-// no lane by the model is a candidate too. The cheapest candidate is kept, with the mixer as it left it.
-// snapshot is the mixer before the block; changed says whether the chosen
-// methods differ from the analysed set.
+// no lane by the model is a candidate too. The cheapest candidate is kept,
+// with the mixer as it left it. snapshot is the mixer before the block;
+// changed says whether the chosen methods differ from the analysed set.
+// When the model is the only coder allowed, every lane was analysed, none
+// changed, and the first analysis stands.
 func (z *Writer) refine(segs []*segment, snapshot *mix.Mixer, changed bool, analyze func(func(*segment) bool) error) error {
 	best := uint64(math.MaxUint64)
 	bestSyms := make([][]lmcoder.Sym, len(segs))
@@ -977,12 +971,7 @@ func (z *Writer) cutPays(segs, cut []*segment) bool {
 		whole += s.cost[s.method]
 	}
 	for _, p := range cut {
-		best := uint64(math.MaxUint64)
-		for _, m := range []int{methodCM, methodRaw} {
-			if z.allowed[m] {
-				best = min(best, p.cost[m])
-			}
-		}
+		best := p.cost[z.otherCoder(p)] // the model's is MaxUint64 here
 		if p.lane.syms != nil {
 			var c uint64
 			for _, y := range p.lane.syms[p.from : p.from+len(p.tokens)] {
@@ -1009,10 +998,7 @@ func (z *Writer) writePieces(cut []*segment, text []byte, f filter.CRLF) error {
 	nb := (total + G - 1) / G
 	lf := 0
 	for b := 0; b < nb; b++ {
-		n := total / nb
-		if b < total%nb {
-			n++
-		}
+		n := evenShare(total, nb, b)
 		segs := cut[:n]
 		cut = cut[n:]
 		size := 0
@@ -1029,6 +1015,15 @@ func (z *Writer) writePieces(cut []*segment, text []byte, f filter.CRLF) error {
 		}
 	}
 	return nil
+}
+
+// evenShare is part i's share of n items spread evenly over parts parts:
+// the first n%parts parts take one more.
+func evenShare(n, parts, i int) int {
+	if i < n%parts {
+		return n/parts + 1
+	}
+	return n / parts
 }
 
 // rawLength is the length before filtering of text, which has lfs LFs

@@ -2203,10 +2203,7 @@ func (g *gen) quantize(zmm bool) {
 // a zero maximum's sign may then differ from the Go code's, which the
 // caller settles (mulScaleMaxAsm).
 func (g *gen) mulScaleMax(zmm bool) {
-	name, r, w := "mulScaleMaxAVX2", "Y", 8
-	if zmm {
-		name, r, w = "mulScaleMaxAVX512", "Z", 16
-	}
+	name, r, w := vecKernel("mulScaleMax", zmm)
 	g.line(fmt.Sprintf("// func %s(s, k *float32, n int, c float32) float32", name))
 	g.line(fmt.Sprintf("TEXT ·%s(SB), NOSPLIT, $0-36", name))
 	g.ins("MOVQ s+0(FP), DI")
@@ -2214,53 +2211,36 @@ func (g *gen) mulScaleMax(zmm bool) {
 	g.ins("MOVQ n+16(FP), CX")
 	g.ins("VBROADCASTSS c+24(FP), %s1", r)
 	g.negInf(r)
-	g.label(name + "_loop")
-	g.ins("CMPQ CX, $%d", w)
-	g.ins("JLT %s_done", name)
-	g.ins("VMOVUPS (DI), %s2", r)
-	g.ins("VMULPS (SI), %s2, %s2", r, r)
-	g.ins("VMULPS %s1, %s2, %s2", r, r, r)
-	g.ins("VMOVUPS %s2, (DI)", r)
-	g.ins("VMAXPS %s0, %s2, %s0", r, r, r)
-	g.ins("ADDQ $%d, DI", 4*w)
-	g.ins("ADDQ $%d, SI", 4*w)
-	g.ins("SUBQ $%d, CX", w)
-	g.ins("JMP %s_loop", name)
+	g.floatLoop(name+"_loop", name+"_done", w, func() {
+		g.ins("VMOVUPS (DI), %s2", r)
+		g.ins("VMULPS (SI), %s2, %s2", r, r)
+		g.ins("VMULPS %s1, %s2, %s2", r, r, r)
+		g.ins("VMOVUPS %s2, (DI)", r)
+		g.ins("VMAXPS %s0, %s2, %s0", r, r, r)
+	}, "DI", "SI")
 	g.label(name + "_done")
 	g.foldMax(zmm)
 	g.ins("VMOVSS X0, ret+32(FP)")
-	g.ins("VZEROUPPER")
-	g.ins("RET")
-	g.line("")
+	g.ret()
 }
 
 // scaleMul emits scaleMul{suffix}: s[j] = (s[j]·c)·v[j] for n (a multiple
 // of the vector width) values by two VMULPS, the Go code's two roundings.
 func (g *gen) scaleMul(zmm bool) {
-	name, r, w := "scaleMulAVX2", "Y", 8
-	if zmm {
-		name, r, w = "scaleMulAVX512", "Z", 16
-	}
+	name, r, w := vecKernel("scaleMul", zmm)
 	g.line(fmt.Sprintf("// func %s(s *float32, n int, c float32, v *float32)", name))
 	g.line(fmt.Sprintf("TEXT ·%s(SB), NOSPLIT, $0-32", name))
 	g.ins("MOVQ s+0(FP), DI")
 	g.ins("MOVQ n+8(FP), CX")
 	g.ins("VBROADCASTSS c+16(FP), %s1", r)
 	g.ins("MOVQ v+24(FP), SI")
-	g.label(name + "_loop")
-	g.ins("CMPQ CX, $%d", w)
-	g.ins("JLT %s_done", name)
-	g.ins("VMULPS (DI), %s1, %s2", r, r)
-	g.ins("VMULPS (SI), %s2, %s2", r, r)
-	g.ins("VMOVUPS %s2, (DI)", r)
-	g.ins("ADDQ $%d, DI", 4*w)
-	g.ins("ADDQ $%d, SI", 4*w)
-	g.ins("SUBQ $%d, CX", w)
-	g.ins("JMP %s_loop", name)
+	g.floatLoop(name+"_loop", name+"_done", w, func() {
+		g.ins("VMULPS (DI), %s1, %s2", r, r)
+		g.ins("VMULPS (SI), %s2, %s2", r, r)
+		g.ins("VMOVUPS %s2, (DI)", r)
+	}, "DI", "SI")
 	g.label(name + "_done")
-	g.ins("VZEROUPPER")
-	g.ins("RET")
-	g.line("")
+	g.ret()
 }
 
 // foldMax folds the lanes of register 0 (Z0 or Y0) into X0's first lane by
@@ -2288,41 +2268,28 @@ func (g *gen) negInf(r string) {
 // maxF32 emits max{suffix}: the largest of n (a multiple of the vector
 // width) values, by VMAXPS with the new value first (see mulScaleMax).
 func (g *gen) maxF32(zmm bool) {
-	name, r, w := "maxAVX2", "Y", 8
-	if zmm {
-		name, r, w = "maxAVX512", "Z", 16
-	}
+	name, r, w := vecKernel("max", zmm)
 	g.line(fmt.Sprintf("// func %s(x *float32, n int) float32", name))
 	g.line(fmt.Sprintf("TEXT ·%s(SB), NOSPLIT, $0-20", name))
 	g.ins("MOVQ x+0(FP), SI")
 	g.ins("MOVQ n+8(FP), CX")
 	g.negInf(r)
 	g.ins("VMOVAPS %s0, %s1", r, r)
-	g.label(name + "_loop2")
-	g.ins("CMPQ CX, $%d", 2*w)
-	g.ins("JLT %s_loop", name)
-	g.ins("VMOVUPS (SI), %s2", r)
-	g.ins("VMOVUPS %d(SI), %s3", 4*w, r)
-	g.ins("VMAXPS %s0, %s2, %s0", r, r, r)
-	g.ins("VMAXPS %s1, %s3, %s1", r, r, r)
-	g.ins("ADDQ $%d, SI", 8*w)
-	g.ins("SUBQ $%d, CX", 2*w)
-	g.ins("JMP %s_loop2", name)
-	g.label(name + "_loop")
-	g.ins("CMPQ CX, $%d", w)
-	g.ins("JLT %s_done", name)
-	g.ins("VMOVUPS (SI), %s2", r)
-	g.ins("VMAXPS %s0, %s2, %s0", r, r, r)
-	g.ins("ADDQ $%d, SI", 4*w)
-	g.ins("SUBQ $%d, CX", w)
-	g.ins("JMP %s_loop", name)
+	g.floatLoop(name+"_loop2", name+"_loop", 2*w, func() {
+		g.ins("VMOVUPS (SI), %s2", r)
+		g.ins("VMOVUPS %d(SI), %s3", 4*w, r)
+		g.ins("VMAXPS %s0, %s2, %s0", r, r, r)
+		g.ins("VMAXPS %s1, %s3, %s1", r, r, r)
+	}, "SI")
+	g.floatLoop(name+"_loop", name+"_done", w, func() {
+		g.ins("VMOVUPS (SI), %s2", r)
+		g.ins("VMAXPS %s0, %s2, %s0", r, r, r)
+	}, "SI")
 	g.label(name + "_done")
 	g.ins("VMAXPS %s1, %s0, %s0", r, r, r)
 	g.foldMax(zmm)
 	g.ins("VMOVSS X0, ret+16(FP)")
-	g.ins("VZEROUPPER")
-	g.ins("RET")
-	g.line("")
+	g.ret()
 }
 
 // scaleAddMax emits scaleAddMax{suffix}: z[i] = (s·x[i]) + b[i] by VMULPS
@@ -2330,10 +2297,7 @@ func (g *gen) maxF32(zmm bool) {
 // (a multiple of the vector width) values, and the largest x[i] (see
 // maxF32).
 func (g *gen) scaleAddMax(zmm bool) {
-	name, r, w := "scaleAddMaxAVX2", "Y", 8
-	if zmm {
-		name, r, w = "scaleAddMaxAVX512", "Z", 16
-	}
+	name, r, w := vecKernel("scaleAddMax", zmm)
 	g.line(fmt.Sprintf("// func %s(z, x, b *float32, n int, s float32) float32", name))
 	g.line(fmt.Sprintf("TEXT ·%s(SB), NOSPLIT, $0-44", name))
 	g.ins("MOVQ z+0(FP), DI")
@@ -2342,25 +2306,17 @@ func (g *gen) scaleAddMax(zmm bool) {
 	g.ins("MOVQ n+24(FP), CX")
 	g.ins("VBROADCASTSS s+32(FP), %s1", r)
 	g.negInf(r)
-	g.label(name + "_loop")
-	g.ins("CMPQ CX, $%d", w)
-	g.ins("JLT %s_done", name)
-	g.ins("VMOVUPS (SI), %s2", r)
-	g.ins("VMAXPS %s0, %s2, %s0", r, r, r)
-	g.ins("VMULPS %s1, %s2, %s3", r, r, r)
-	g.ins("VADDPS (DX), %s3, %s3", r, r)
-	g.ins("VMOVUPS %s3, (DI)", r)
-	g.ins("ADDQ $%d, SI", 4*w)
-	g.ins("ADDQ $%d, DI", 4*w)
-	g.ins("ADDQ $%d, DX", 4*w)
-	g.ins("SUBQ $%d, CX", w)
-	g.ins("JMP %s_loop", name)
+	g.floatLoop(name+"_loop", name+"_done", w, func() {
+		g.ins("VMOVUPS (SI), %s2", r)
+		g.ins("VMAXPS %s0, %s2, %s0", r, r, r)
+		g.ins("VMULPS %s1, %s2, %s3", r, r, r)
+		g.ins("VADDPS (DX), %s3, %s3", r, r)
+		g.ins("VMOVUPS %s3, (DI)", r)
+	}, "SI", "DI", "DX")
 	g.label(name + "_done")
 	g.foldMax(zmm)
 	g.ins("VMOVSS X0, ret+40(FP)")
-	g.ins("VZEROUPPER")
-	g.ins("RET")
-	g.line("")
+	g.ret()
 }
 
 // biasStep emits biasStep{suffix}: b[i] = b[i] − rate·(float32(cum[i+1] −
@@ -2368,10 +2324,10 @@ func (g *gen) scaleAddMax(zmm bool) {
 // difference in integers, VCVTDQ2PS (exact below 2^24, rounded to nearest
 // even above, as Go converts), then the Go code's roundings in its order.
 func (g *gen) biasStep(zmm bool) {
-	name, r, w := "biasStepAVX2", "Y", 8
+	name, r, w := vecKernel("biasStep", zmm)
 	mov := "VMOVDQU"
 	if zmm {
-		name, r, w, mov = "biasStepAVX512", "Z", 16, "VMOVDQU32"
+		mov = "VMOVDQU32"
 	}
 	g.line(fmt.Sprintf("// func %s(b *float32, cum *uint32, n int, unit, rate float32)", name))
 	g.line(fmt.Sprintf("TEXT ·%s(SB), NOSPLIT, $0-32", name))
@@ -2380,22 +2336,46 @@ func (g *gen) biasStep(zmm bool) {
 	g.ins("MOVQ n+16(FP), CX")
 	g.ins("VBROADCASTSS unit+24(FP), %s4", r)
 	g.ins("VBROADCASTSS rate+28(FP), %s5", r)
-	g.label(name + "_loop")
-	g.ins("CMPQ CX, $%d", w)
-	g.ins("JLT %s_done", name)
-	g.ins("%s 4(SI), %s2", mov, r)
-	g.ins("VPSUBD (SI), %s2, %s2", r, r)
-	g.ins("VCVTDQ2PS %s2, %s2", r, r)
-	g.ins("VMULPS %s4, %s2, %s2", r, r, r)
-	g.ins("VMULPS %s5, %s2, %s2", r, r, r)
-	g.ins("VMOVUPS (DI), %s3", r)
-	g.ins("VSUBPS %s2, %s3, %s3", r, r, r)
-	g.ins("VMOVUPS %s3, (DI)", r)
-	g.ins("ADDQ $%d, SI", 4*w)
-	g.ins("ADDQ $%d, DI", 4*w)
-	g.ins("SUBQ $%d, CX", w)
-	g.ins("JMP %s_loop", name)
+	g.floatLoop(name+"_loop", name+"_done", w, func() {
+		g.ins("%s 4(SI), %s2", mov, r)
+		g.ins("VPSUBD (SI), %s2, %s2", r, r)
+		g.ins("VCVTDQ2PS %s2, %s2", r, r)
+		g.ins("VMULPS %s4, %s2, %s2", r, r, r)
+		g.ins("VMULPS %s5, %s2, %s2", r, r, r)
+		g.ins("VMOVUPS (DI), %s3", r)
+		g.ins("VSUBPS %s2, %s3, %s3", r, r, r)
+		g.ins("VMOVUPS %s3, (DI)", r)
+	}, "SI", "DI")
 	g.label(name + "_done")
+	g.ret()
+}
+
+// vecKernel returns the name of kernel base for the vector width (AVX-512:
+// Z registers, 16 float32 lanes; AVX2: Y, 8), its register prefix and width.
+func vecKernel(base string, zmm bool) (name, r string, w int) {
+	if zmm {
+		return base + "AVX512", "Z", 16
+	}
+	return base + "AVX2", "Y", 8
+}
+
+// floatLoop emits a loop that runs body while CX, a count of float32
+// values, is at least n, then advances each pointer register in ptrs by n
+// values and CX by -n; it leaves for exit when fewer remain.
+func (g *gen) floatLoop(lab, exit string, n int, body func(), ptrs ...string) {
+	g.label(lab)
+	g.ins("CMPQ CX, $%d", n)
+	g.ins("JLT %s", exit)
+	body()
+	for _, p := range ptrs {
+		g.ins("ADDQ $%d, %s", 4*n, p)
+	}
+	g.ins("SUBQ $%d, CX", n)
+	g.ins("JMP %s", lab)
+}
+
+// ret ends a kernel.
+func (g *gen) ret() {
 	g.ins("VZEROUPPER")
 	g.ins("RET")
 	g.line("")

@@ -179,18 +179,18 @@ func (m *Mixer) Predict(r *Row, lane int, logits []float32) {
 // scaleBias sets z[i] = s·x[i] + b[i] (b may be nil) and returns the
 // largest x.
 func scaleBias(z, x, b []float32, s float32) float32 {
+	if b != nil {
+		return kernel.ScaleAddMax(z, x, b, s)
+	}
 	top := float32(math.Inf(-1))
 	z = z[:len(x)]
-	if b == nil {
-		for i, v := range x {
-			z[i] = s * v
-			if v > top {
-				top = v
-			}
+	for i, v := range x {
+		z[i] = s * v
+		if v > top {
+			top = v
 		}
-		return top
 	}
-	return kernel.ScaleAddMax(z, x, b, s)
+	return top
 }
 
 // quantize turns logits z into r.Cum as rans.Quantizer.Freqs followed by
