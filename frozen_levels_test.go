@@ -21,7 +21,17 @@ import (
 type frozenCase struct {
 	name string
 	opt  *Options
-	size int // bytes of the input
+	size int    // bytes of the input
+	file string // the input, in testdata/frozen; "" means input.txt
+	cm   bool   // the archive must have context-mixing lanes
+}
+
+// frozenScheme is level lv's scheme as it was when its frozen archive was
+// made: with version 1 of the context-mixing model.
+func frozenScheme(lv int) *Scheme {
+	s := levels[lv].Scheme
+	s.CM = 0
+	return &s
 }
 
 func frozenCases() []frozenCase {
@@ -29,33 +39,44 @@ func frozenCases() []frozenCase {
 	for lv := 1; lv < len(levels); lv++ {
 		// Several short lanes, so that the lanes advance in lockstep and
 		// the mixer carries over from block to block.
-		cases = append(cases, frozenCase{fmt.Sprintf("level-%d", lv), &Options{Level: lv, Recipe: RecipeFloat16, LaneTokens: 80, SegmentTokens: 100, GroupSegments: 2}, 1200})
+		cases = append(cases, frozenCase{name: fmt.Sprintf("level-%d", lv), opt: &Options{Level: lv, Scheme: frozenScheme(lv), Recipe: RecipeFloat16, LaneTokens: 80, SegmentTokens: 100, GroupSegments: 2}, size: 1200})
 	}
 	// The int8 recipe (the default since these were frozen) on the levels
 	// with lanes of both models.
 	for _, lv := range []int{3, 6} {
-		cases = append(cases, frozenCase{fmt.Sprintf("int8-level-%d", lv), &Options{Level: lv, Recipe: RecipeInt8, LaneTokens: 80, SegmentTokens: 100, GroupSegments: 2}, 1200})
+		cases = append(cases, frozenCase{name: fmt.Sprintf("int8-level-%d", lv), opt: &Options{Level: lv, Scheme: frozenScheme(lv), Recipe: RecipeInt8, LaneTokens: 80, SegmentTokens: 100, GroupSegments: 2}, size: 1200})
 	}
+	// Version 2 of the context-mixing model (the levels' since), on text
+	// of which the context-mixing coder takes some lanes.
+	for _, lv := range []int{3, 6} {
+		cases = append(cases, frozenCase{name: fmt.Sprintf("cm2-level-%d", lv), opt: &Options{Level: lv, Recipe: RecipeInt8, LaneTokens: 80, SegmentTokens: 100, GroupSegments: 2}, size: 2100, file: "mixed.txt", cm: true})
+	}
+	// and version 1 on the same text.
+	cases = append(cases, frozenCase{name: "cm1-level-6", opt: &Options{Level: 6, Scheme: frozenScheme(6), Recipe: RecipeInt8, LaneTokens: 80, SegmentTokens: 100, GroupSegments: 2}, size: 2100, file: "mixed.txt", cm: true})
 	all := Scheme{Orders: 4, Match: true, Bias: true, Scale: true}
 	shift, recompute := all, all
 	shift.Window, shift.Keep = 64, 16
 	recompute.Window, recompute.Keep, recompute.Recompute = 64, 16, true
 	cases = append(cases,
-		frozenCase{"slide-shift", &Options{Model: "small", Recipe: RecipeFloat16, Scheme: &shift, LaneTokens: 150, GroupSegments: 4}, 2000},
-		frozenCase{"slide-recompute", &Options{Model: "small", Recipe: RecipeFloat16, Scheme: &recompute, LaneTokens: 150, GroupSegments: 4}, 2000},
-		frozenCase{"int8-slide-shift", &Options{Model: "small", Recipe: RecipeInt8, Scheme: &shift, LaneTokens: 150, GroupSegments: 4}, 2000},
-		frozenCase{"int8-slide-recompute", &Options{Model: "small", Recipe: RecipeInt8, Scheme: &recompute, LaneTokens: 150, GroupSegments: 4}, 2000})
+		frozenCase{name: "slide-shift", opt: &Options{Model: "small", Recipe: RecipeFloat16, Scheme: &shift, LaneTokens: 150, GroupSegments: 4}, size: 2000},
+		frozenCase{name: "slide-recompute", opt: &Options{Model: "small", Recipe: RecipeFloat16, Scheme: &recompute, LaneTokens: 150, GroupSegments: 4}, size: 2000},
+		frozenCase{name: "int8-slide-shift", opt: &Options{Model: "small", Recipe: RecipeInt8, Scheme: &shift, LaneTokens: 150, GroupSegments: 4}, size: 2000},
+		frozenCase{name: "int8-slide-recompute", opt: &Options{Model: "small", Recipe: RecipeInt8, Scheme: &recompute, LaneTokens: 150, GroupSegments: 4}, size: 2000})
 	return cases
 }
 
 func TestFrozenLevels(t *testing.T) {
-	input, err := os.ReadFile(testutil.Data(t, "frozen", "input.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, c := range frozenCases() {
-		input := input[:c.size]
 		t.Run(c.name, func(t *testing.T) {
+			file := c.file
+			if file == "" {
+				file = "input.txt"
+			}
+			input, err := os.ReadFile(testutil.Data(t, "frozen", file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			input = input[:c.size]
 			path := filepath.Join(testutil.Data(t, "frozen"), c.name+".lmz")
 			arc, err := os.ReadFile(path)
 			if errors.Is(err, fs.ErrNotExist) && *addFrozen {
@@ -90,12 +111,30 @@ func TestFrozenLevels(t *testing.T) {
 					t.Fatalf("compressing again with %d threads gives %d bytes that differ from the frozen %s (%d bytes): the arithmetic changed", threads, len(again), path, len(arc))
 				}
 			}
+			if c.cm {
+				// The writer's context-mixing model taking the meter's
+				// state after every block without context-mixing lanes
+				// (not only long ones) must give the same archive.
+				old := copyCMMin
+				copyCMMin = 0
+				again, err := Compress(input, c.opt)
+				copyCMMin = old
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(again, arc) {
+					t.Fatalf("with the meter's state copied after every block, the archive differs from the frozen %s", path)
+				}
+			}
 			info, err := Inspect(bytes.NewReader(arc))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if info.Segments["lm"] < 2 {
 				t.Fatalf("the archive has %d language-model lanes; it should exercise lockstep decoding", info.Segments["lm"])
+			}
+			if c.cm && info.Segments["cm"] < 1 {
+				t.Fatalf("the archive has no context-mixing lanes; it should exercise the context-mixing model")
 			}
 		})
 	}

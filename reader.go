@@ -399,7 +399,8 @@ func (z *Reader) end() error {
 
 func (z *Reader) model() *cm.Model {
 	if z.cm == nil {
-		z.cm = cm.NewModel()
+		// readScheme accepted the version: NewModelVersion cannot fail.
+		z.cm, _ = cm.NewModelVersion(z.header.Scheme.cmVersion())
 	}
 	return z.cm
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/lmzip/lmzip/internal/cm"
 	"github.com/lmzip/lmzip/internal/lmcoder"
 	"github.com/lmzip/lmzip/internal/mix"
 )
@@ -31,7 +32,14 @@ type Scheme struct {
 	Bias bool
 	// Scale learns a scale for the model's logits.
 	Scale bool
+	// CM is the version of the context-mixing model (package cm) that
+	// codes the lanes the language model does not and measures what they
+	// would cost; 0 means version 1, the only one plain archives use.
+	CM int
 }
+
+// cmVersion returns the version of the context-mixing model.
+func (s Scheme) cmVersion() int { return max(s.CM, cm.Version1) }
 
 // Plain reports whether s is plain coding.
 func (s Scheme) Plain() bool { return s.Window == 0 }
@@ -74,7 +82,7 @@ func (s Scheme) String() string {
 	if m == "" {
 		m = " none"
 	}
-	return ctx + "; mixing:" + m
+	return ctx + "; mixing:" + m + fmt.Sprintf("; context mixing version %d", s.cmVersion())
 }
 
 // Scheme flags in the header.
@@ -83,6 +91,7 @@ const (
 	schemeMatch
 	schemeBias
 	schemeScale
+	schemeCM    // a uvarint follows: the context-mixing model's version (2 or more)
 	schemeKnown = 1<<iota - 1
 )
 
@@ -103,7 +112,14 @@ func (s Scheme) append(b []byte) []byte {
 	if s.Scale {
 		f |= schemeScale
 	}
-	return append(b, f)
+	if s.CM > cm.Version1 {
+		f |= schemeCM
+	}
+	b = append(b, f)
+	if s.CM > cm.Version1 {
+		b = binary.AppendUvarint(b, uint64(s.CM))
+	}
+	return b
 }
 
 func readScheme(r byteReader) (Scheme, error) {
@@ -129,6 +145,19 @@ func readScheme(r byteReader) (Scheme, error) {
 	}
 	s = Scheme{Window: int(w), Keep: int(k), Orders: int(o),
 		Recompute: f&schemeRecompute != 0, Match: f&schemeMatch != 0, Bias: f&schemeBias != 0, Scale: f&schemeScale != 0}
+	if f&schemeCM != 0 {
+		v, err := readUvarint(r, 1<<20)
+		if err != nil {
+			return s, err
+		}
+		if v <= cm.Version1 {
+			return s, formatErr("context-mixing version %d recorded as a newer one", v)
+		}
+		if v > cm.LatestVersion {
+			return s, fmt.Errorf("lmzip: the archive's context-mixing model (version %d) is newer than this lmzip implements (%d): upgrade lmzip", v, cm.LatestVersion)
+		}
+		s.CM = int(v)
+	}
 	if s.Window < 2 || s.Keep < 1 || s.Keep >= s.Window {
 		return s, formatErr("bad scheme: window %d keeps %d", s.Window, s.Keep)
 	}
@@ -149,14 +178,14 @@ type Level struct {
 // Levels 1 to 9; DefaultLevel is used when Options.Level is 0.
 var levels = [...]Level{
 	1: {Model: "small"},
-	2: {Model: "small", Scheme: Scheme{Window: 1024, Keep: 1, Orders: 4, Match: true, Bias: true, Scale: true}, LaneTokens: 1024},
-	3: {Model: "small", Scheme: Scheme{Window: 1024, Keep: 256, Orders: 4, Match: true, Bias: true, Scale: true}, LaneTokens: 4096},
+	2: {Model: "small", Scheme: Scheme{Window: 1024, Keep: 1, Orders: 4, Match: true, Bias: true, Scale: true, CM: cm.Version2}, LaneTokens: 1024},
+	3: {Model: "small", Scheme: Scheme{Window: 1024, Keep: 256, Orders: 4, Match: true, Bias: true, Scale: true, CM: cm.Version2}, LaneTokens: 4096},
 	4: {Model: "base"},
-	5: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 1, Orders: 4, Match: true, Bias: true, Scale: true}, LaneTokens: 1024},
-	6: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 256, Orders: 4, Match: true, Bias: true, Scale: true}, LaneTokens: 4096},
-	7: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 512, Orders: 4, Match: true, Bias: true, Scale: true}, LaneTokens: 8192},
-	8: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 512, Orders: 4, Match: true, Bias: true, Scale: true}, LaneTokens: 16384},
-	9: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 768, Orders: 4, Match: true, Bias: true, Scale: true}, LaneTokens: 65536},
+	5: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 1, Orders: 4, Match: true, Bias: true, Scale: true, CM: cm.Version2}, LaneTokens: 1024},
+	6: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 256, Orders: 4, Match: true, Bias: true, Scale: true, CM: cm.Version2}, LaneTokens: 4096},
+	7: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 512, Orders: 4, Match: true, Bias: true, Scale: true, CM: cm.Version2}, LaneTokens: 8192},
+	8: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 512, Orders: 4, Match: true, Bias: true, Scale: true, CM: cm.Version2}, LaneTokens: 16384},
+	9: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 768, Orders: 4, Match: true, Bias: true, Scale: true, CM: cm.Version2}, LaneTokens: 65536},
 }
 
 // DefaultLevel is the level a Writer uses unless told otherwise.

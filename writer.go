@@ -253,7 +253,11 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 		z.chunk = defaultChunk
 	}
 	z.chunk = min(max(z.chunk, chunkFloor), maxChunk)
-	z.meter, z.cm = cm.NewModel(), cm.NewModel()
+	v := z.scheme.cmVersion()
+	if z.meter, err = cm.NewModelVersion(v); err != nil {
+		return nil, fmt.Errorf("lmzip: %w", err)
+	}
+	z.cm, _ = cm.NewModelVersion(v)
 	return z, nil
 }
 
@@ -664,11 +668,31 @@ func (z *Writer) appendStreams(b []byte, segs []*segment) []byte {
 		b = binary.AppendUvarint(b, uint64(buf.Len()))
 		b = append(b, buf.Bytes()...)
 	} else {
-		for _, s := range segs {
-			z.cm.Observe(s.text)
-		}
+		z.advanceCM(segs)
 	}
 	return append(b, raw...)
+}
+
+// copyCMMin is the least text for which advanceCM copies the meter's state
+// rather than reading the text again (a copy takes a few milliseconds;
+// version 2 reads about a megabyte a second).
+var copyCMMin = 64 << 10
+
+// advanceCM advances the CM model over the text of segs, none coded by it.
+// The meter has run ahead over the same text: when it has read exactly that
+// since the model last caught up, the model takes its state.
+func (z *Writer) advanceCM(segs []*segment) {
+	n := 0
+	for _, s := range segs {
+		n += len(s.text)
+	}
+	if n >= copyCMMin && z.meter.Seen() == z.cm.Seen()+uint32(n) {
+		z.cm.CopyFrom(z.meter)
+		return
+	}
+	for _, s := range segs {
+		z.cm.Observe(s.text)
+	}
 }
 
 // storedSize is the size of text as a stored block of its own.

@@ -8,6 +8,7 @@
 #     dot-product extension, and on a CPU without it).
 #     And the model tests that pin every architecture's logits (the
 #     fingerprints of internal/model), under NEON and plain Go.
+#     And the context-mixing coder's goldens (every version's output).
 #  2. lmzip built for amd64 (the kernels the CPU has, and AVX2 and plain Go
 #     forced with LMZIP_KERNELS), amd64 with GOAMD64=v3 (where Go may fuse
 #     multiply-adds it is not told not to) and arm64 (NEON, and plain Go;
@@ -53,6 +54,10 @@ echo "== arm64 model tests under qemu: every architecture's logits bit for bit"
 # kernel and thread test runs each under NEON and plain Go.
 GOARCH=arm64 go test -c -o "$tmp/model.test" ./internal/model
 (cd internal/model && "$qemu" "$tmp/model.test" -test.count=1 -test.run 'TestTinyArchFingerprints|TestTinyArchsKernelsThreadsBatches')
+
+echo "== arm64 context-mixing goldens under qemu: every version's output byte for byte"
+GOARCH=arm64 go test -c -o "$tmp/cm.test" ./internal/cm
+(cd internal/cm && "$qemu" "$tmp/cm.test" -test.count=1 -test.run 'TestGolden')
 
 echo "== building lmzip for the matrix"
 go build -o "$tmp/amd64" ./cmd/lmzip

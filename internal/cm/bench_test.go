@@ -2,6 +2,7 @@ package cm
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"testing"
 
@@ -18,15 +19,22 @@ func benchData(b *testing.B) []byte {
 
 func BenchmarkEncode(b *testing.B) {
 	data := benchData(b)
-	m := NewModel()
-	b.SetBytes(int64(len(data)))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		m.Reset()
-		var w bytes.Buffer
-		e := NewEncoder(m, &w)
-		e.Write(data)
-		e.Close()
+	for v := Version1; v <= LatestVersion; v++ {
+		b.Run(fmt.Sprintf("v%d", v), func(b *testing.B) {
+			m, err := NewModelVersion(v)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(int64(len(data)))
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				m.Reset()
+				var w bytes.Buffer
+				e := NewEncoder(m, &w)
+				e.Write(data)
+				e.Close()
+			}
+		})
 	}
 }
 

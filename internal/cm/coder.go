@@ -3,14 +3,17 @@
 // transcripts, tables, binary data).
 //
 // The coder predicts one bit at a time. Direct order-0 and order-1
-// statistics, five hashed context models (orders 2, 3 and 5, the current
-// word, the column and the byte above it) that keep bit histories in
-// nibble-sized slots with check bytes, and a match model feed a gated
-// logistic mixer; an adaptive probability map refines its output and a
-// final mixer blends the two. A carry-less binary arithmetic coder codes
-// the bits. All arithmetic is integer (the stretch, squash and log tables
-// are computed with integer code), so the output is identical on every
-// platform and build.
+// statistics, hashed context models (version 1: orders 2, 3 and 5, the
+// current word, the column and the byte above it; version 2 adds orders 4
+// and 6, the line's first bytes and the last two words) that keep bit
+// histories in nibble-sized slots with check bytes, and a match model feed
+// a gated logistic mixer (version 2: three weight sets and a second layer);
+// adaptive probability maps refine its output and a final mixer blends
+// the two. A carry-less binary arithmetic coder codes the bits. All
+// arithmetic is integer (the stretch, squash and log tables are computed
+// with integer code), so the output is identical on every platform and
+// build. Each version's output is fixed forever (archives record the
+// version): a change that alters a prediction is a new version.
 //
 // The Model is separate from the coded streams and persists across them:
 // a file can be coded as a sequence of segments, some coded by this
@@ -237,16 +240,20 @@ func Compress(p []byte) []byte {
 	return b
 }
 
-// Decompress decodes n bytes from c, the output of Compress. It returns
-// io.ErrUnexpectedEOF with the (garbage) bytes if c was truncated.
+// Decompress decodes n bytes from c, the output of Compress. If c was
+// truncated or altered it returns the (garbage) bytes with an error:
+// io.ErrUnexpectedEOF if decoding ran past the end of c, else ErrTrailing
+// (c does not end where its encoder ended it).
 func Decompress(c []byte, n int) ([]byte, error) {
 	if n < 0 {
 		return nil, errors.New("cm: negative length")
 	}
 	out := make([]byte, n)
 	d := NewDecoder(NewModel(), &sliceReader{b: c})
-	_, err := d.Read(out)
-	return out, err
+	if _, err := d.Read(out); err != nil {
+		return out, err
+	}
+	return out, d.Close()
 }
 
 type sliceWriter []byte

@@ -35,9 +35,11 @@ func FuzzRoundTrip(f *testing.F) {
 		if err != nil || !bytes.Equal(d, data) {
 			t.Fatalf("round trip failed: %v", err)
 		}
-		// observe a prefix, code the rest
+		// observe a prefix, code the rest, with a version chosen by split
 		k := int(split) % (len(data) + 1)
-		em, dm := NewModel(), NewModel()
+		v := Version1 + int(split/7)%LatestVersion
+		em, _ := NewModelVersion(v)
+		dm, _ := NewModelVersion(v)
 		em.Observe(data[:k])
 		dm.Observe(data[:k])
 		var b bytes.Buffer
@@ -46,7 +48,7 @@ func FuzzRoundTrip(f *testing.F) {
 		e.Close()
 		out := make([]byte, len(data)-k)
 		if _, err := NewDecoder(dm, &b).Read(out); err != nil || !bytes.Equal(out, data[k:]) {
-			t.Fatalf("observed prefix %d: round trip failed: %v", k, err)
+			t.Fatalf("version %d, observed prefix %d: round trip failed: %v", v, k, err)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package cm
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math/bits"
 )
 
@@ -9,26 +10,31 @@ import (
 //
 // It predicts one bit at a time, most significant bit of each byte first.
 // Order-0 and order-1 statistics are kept as direct adaptive
-// probabilities. The other context models (orders 2, 3 and 5, the current
-// word, and the column with the byte above it) look up the bit history of
-// their context in hashed tables of nibble-sized slots and turn it into a
-// probability with an adaptive state map. A match model predicts the bit
-// that followed the latest earlier occurrence of the last bytes. A gated
-// linear mixer combines the predictions in the logistic domain with a
+// probabilities. The other context models (version 1: orders 2, 3 and 5,
+// the current word, and the column with the byte above it) look up the bit
+// history of their context in hashed tables of nibble-sized slots and turn
+// it into a probability with an adaptive state map. A match model predicts
+// the bit that followed the latest earlier occurrence of the last bytes. A
+// gated linear mixer combines the predictions in the logistic domain with a
 // weight set chosen by the partial byte, the class of the last byte and
 // whether a long match is on; an adaptive probability map (secondary
 // estimation) refines the result, and a final two-input mixer blends the
-// two, learning to fall back to 1/2 on incompressible data.
+// two, learning to fall back to 1/2 on incompressible data. Version 2 adds
+// context models (see Version2) and a second layer of mixing.
 //
 // A Model's state depends only on the sequence of bytes it has seen, in
 // whatever way (Observe, Cost, Encoder.Write, Decoder.Read), so an encoder
 // and a decoder whose models saw the same bytes stay in sync.
 type Model struct {
-	tb []byte // hashed regions of the context models
+	v       *version
+	tb      []byte // hashed regions of the context models
+	n       int    // hashed context models in use (len(v.ctx))
+	nIn     int    // mixer inputs in use: n hashed, order 0, order 1, match, bias
+	regions [maxHash]region
 
-	cm   [nHash]ctxModel
-	hash [nHash]uint64 // context hashes for the current byte
-	page [nHash]int    // offset of the first-nibble group of each context
+	cm   [maxHash]ctxModel
+	hash [maxHash]uint64 // context hashes for the current byte
+	page [maxHash]int    // offset of the first-nibble group of each context
 
 	p0 [256]uint32   // order 0: probability of a 1 (22 bits), count (10 bits)
 	p1 [65536]uint32 // order 1, likewise
@@ -55,16 +61,30 @@ type Model struct {
 	lineSt [2]uint32    // start positions of the current and previous line
 
 	// mixing
-	x    [nIn]int32
-	w    [][nIn]int32 // weight sets, selected by a long match, the class
-	ws   int          // of the last byte and the partial byte; the one in use
-	pmix int32        // probability from the mixer, 12 bits
-	lr   int32        // mixer learning rate, falling as the model learns
-	wf   [2]int32     // final mixer: weights of the mixer and of the APM
-	sf0  int32        // and their inputs
-	sf1  int32
+	x    [maxIn]int32
+	w    [][maxIn]int32 // weight sets, selected by a long match, the class
+	ws   int            // of the last byte and the partial byte; the one in use
+	pmix int32          // probability from the mixer, 12 bits
+
+	// version 2: two more weight sets (by the partial byte and the class
+	// of the byte before the last; by the match length and the bit's
+	// position) and a second layer that mixes the
+	// three first-layer outputs with a weight set chosen by the partial byte
+	w1, w2 [][maxIn]int32
+	ws1    int
+	ws2    int
+	st     [3]int32 // first-layer outputs, stretched
+	pl     [3]int32 // and as 12-bit probabilities
+	w3     [][4]int32
+	x3     [4]int32
+	ws3    int
+	lr     int32    // mixer learning rate, falling as the model learns
+	wf     [2]int32 // final mixer: weights of the mixer and of the APM
+	sf0    int32    // and their inputs
+	sf1    int32
 
 	a2 apm
+	a3 apm // version 2: an APM on the order-2 context (faster rate), averaged with a2
 
 	pr uint32 // final probability that the next bit is 1, 16 bits
 }
@@ -77,19 +97,74 @@ type ctxModel struct {
 }
 
 const (
-	nHash    = 5         // hashed context models
-	nIn      = nHash + 4 // mixer inputs: hashed, order 0, order 1, match, bias
-	bufBits  = 22        // match history: 4 MiB
-	mtabBits = 20        // match hash table: 4 MiB
-	minMatch = 6         // bytes hashed to find a match
-	smLimit  = 1023      // count limit of the match model's map
-	smShift  = 8         // adaptation rate of the state maps
-	dpLimit  = 255       // count limit of the order-0 and order-1 maps
-	errSkip  = 32        // mixer errors this small do not train
-	lrMix    = 8         // mixer learning rate
-	lrExtra  = 20        // extra learning rate at the start
-	lrFinal  = 2         // final mixer learning rate
+	maxHash  = 11          // hashed context models, at most
+	maxIn    = maxHash + 4 // mixer inputs: hashed, order 0, order 1, match, bias
+	bufBits  = 22          // match history: 4 MiB
+	mtabBits = 20          // match hash table: 4 MiB
+	minMatch = 6           // bytes hashed to find a match
+	smLimit  = 1023        // count limit of the match model's map
+	smShift  = 8           // adaptation rate of the state maps
+	dpLimit  = 255         // count limit of the order-0 and order-1 maps
+	errSkip  = 32          // mixer errors this small do not train
+	lrMix    = 8           // mixer learning rate
+	lrExtra  = 20          // extra learning rate at the start
+	lrFinal  = 2           // final mixer learning rate
+	lrLayer2 = 2           // version 2: the second layer's learning rate
 )
+
+// Versions of the model's arithmetic. An archive records the version its
+// context-mixing streams were coded with; a change that alters any
+// prediction is a new version, and the old ones keep decoding.
+const (
+	// Version1 is the model described at Model.
+	Version1 = 1
+	// Version2 adds six hashed context models (orders 4 and 6, the
+	// line's first two bytes with the last two and with the current word,
+	// the last two words, bytes 2 and 3 back), two more first-layer weight
+	// sets and a second mixing layer, and a second APM (order 2). About
+	// 2.5% smaller than version 1 on the corpora, 4% on bib; about half as
+	// fast, with 43 MiB of hashed tables instead of 29
+	// (go run ./scripts/cmversions FILE...).
+	Version2 = 2
+	// LatestVersion is the version NewModel returns.
+	LatestVersion = Version2
+)
+
+// Kinds of hashed context.
+const (
+	ctxOrder2   = iota
+	ctxOrder3   // the last 3 bytes
+	ctxOrder5   // the last 5 bytes
+	ctxWord     // the current word and the last byte
+	ctxColumn   // the column, the byte above it and the last byte
+	ctxOrder4   // the last 4 bytes
+	ctxOrder6   // the last 6 bytes
+	ctxLineTag  // the line's first two bytes, the last two and the column up to 3
+	ctxWordPair // the current word and the previous one
+	ctxSparse   // bytes 2 and 3 back
+	ctxTagWord  // the line's first two bytes, the current word and the last byte
+)
+
+// version describes one version of the model.
+type version struct {
+	ctx        []int // kinds of the hashed contexts, in input order
+	regionBits []int // log2 of each one's groups of 64 bytes
+	layers     int   // 1: one weight set; 2: three sets and a second layer
+	apms       int   // adaptive probability maps averaged: 1 or 2
+}
+
+var versions = map[int]*version{
+	Version1: {
+		ctx:        []int{ctxOrder2, ctxOrder3, ctxOrder5, ctxWord, ctxColumn},
+		regionBits: []int{14, 16, 18, 16, 16},
+		layers:     1, apms: 1,
+	},
+	Version2: {
+		ctx:        []int{ctxOrder2, ctxOrder3, ctxOrder5, ctxWord, ctxColumn, ctxOrder4, ctxOrder6, ctxLineTag, ctxWordPair, ctxSparse, ctxTagWord},
+		regionBits: []int{14, 16, 17, 16, 16, 16, 16, 15, 16, 16, 16},
+		layers:     2, apms: 2,
+	},
+}
 
 // A region is the part of Model.tb used by a hashed context model: 1<<bits
 // groups of 64 bytes from byte offset off (a multiple of 4096).
@@ -98,34 +173,87 @@ type region struct {
 	shift uint // 64 - bits
 }
 
-var regionBits = [nHash]int{14, 16, 18, 16, 16}
-
-var regions, tableSize = func() (r [nHash]region, size int) {
-	for i, b := range regionBits {
-		r[i] = region{size, uint(64 - b)}
-		size += 64 << b
-	}
-	return
-}()
-
-// NewModel returns a model in its initial state.
+// NewModel returns a model of the latest version in its initial state.
 func NewModel() *Model {
+	m, _ := NewModelVersion(LatestVersion)
+	return m
+}
+
+// NewModelVersion returns a model of version v in its initial state.
+func NewModelVersion(v int) (*Model, error) {
+	ver := versions[v]
+	if ver == nil {
+		return nil, fmt.Errorf("context-mixing model version %d is not implemented by this lmzip (it has 1 to %d)", v, LatestVersion)
+	}
 	m := &Model{
-		tb:   make([]byte, tableSize),
+		v:    ver,
+		n:    len(ver.ctx),
+		nIn:  len(ver.ctx) + 4,
 		buf:  make([]byte, 1<<bufBits),
 		mtab: make([]uint32, 1<<mtabBits),
-		w:    make([][nIn]int32, 8192),
+		w:    make([][maxIn]int32, 8192),
 	}
+	size := 0
+	for i, b := range ver.regionBits {
+		m.regions[i] = region{size, uint(64 - b)}
+		size += 64 << b
+	}
+	m.tb = make([]byte, size)
 	m.a2.init(1 << 16)
+	if ver.layers == 2 {
+		m.w1 = make([][maxIn]int32, 12<<8)
+		m.w2 = make([][maxIn]int32, 17<<3)
+		m.w3 = make([][4]int32, 256)
+	}
+	if ver.apms == 2 {
+		m.a3.init(1 << 16)
+	}
 	m.reset(false)
-	return m
+	return m, nil
+}
+
+// CopyFrom sets m to the state of src, a model of the same version (it
+// panics otherwise): the tables are copied, not shared. It takes a few
+// milliseconds (the tables are tens of megabytes), less than Observe takes
+// to read some tens of kilobytes.
+func (m *Model) CopyFrom(src *Model) {
+	if m.v != src.v {
+		panic("cm: CopyFrom between models of different versions")
+	}
+	tb, buf, mtab := m.tb, m.buf, m.mtab
+	w, w1, w2, w3 := m.w, m.w1, m.w2, m.w3
+	a2, a3 := m.a2.t, m.a3.t
+	*m = *src
+	m.tb, m.buf, m.mtab = tb, buf, mtab
+	m.w, m.w1, m.w2, m.w3 = w, w1, w2, w3
+	m.a2.t, m.a3.t = a2, a3
+	copy(m.tb, src.tb)
+	copy(m.buf, src.buf)
+	copy(m.mtab, src.mtab)
+	copy(m.w, src.w)
+	copy(m.w1, src.w1)
+	copy(m.w2, src.w2)
+	copy(m.w3, src.w3)
+	copy(m.a2.t, src.a2.t)
+	copy(m.a3.t, src.a3.t)
+}
+
+// Version returns the model's version.
+func (m *Model) Version() int {
+	for v, ver := range versions {
+		if ver == m.v {
+			return v
+		}
+	}
+	return 0
 }
 
 // Seen returns the number of bytes the model has seen, modulo 2^32.
 func (m *Model) Seen() uint32 { return m.pos }
 
-// Reset returns the model to its initial state. It clears about 37 MB of
-// tables, which takes a few milliseconds.
+// Reset returns the model to its initial state. It clears the tables
+// (about 35 MB in version 1, 50 MB in version 2), which takes a few
+// milliseconds.
 func (m *Model) Reset() { m.reset(true) }
 
 // reset resets the model; the large tables are cleared only if dirty
@@ -136,7 +264,7 @@ func (m *Model) reset(dirty bool) {
 		clear(m.tb)
 		clear(m.mtab)
 	}
-	for i := range m.cm {
+	for i := range m.cm[:m.n] {
 		for s := range m.cm[i].sm {
 			n0, n1 := uint32(stateN0[s]), uint32(stateN1[s])
 			p := ((2*n1 + 1) << 22) / (2*(n0+n1) + 2)
@@ -152,21 +280,30 @@ func (m *Model) reset(dirty bool) {
 	for j := range m.msm {
 		m.msm[j] = 1 << 31
 	}
-	var w [nIn]int32
-	for i := 0; i < nIn-1; i++ {
+	var w [maxIn]int32
+	for i := 0; i < m.nIn-1; i++ {
 		w[i] = 1 << 14
 	}
-	for j := range m.w {
-		m.w[j] = w
+	for _, ws := range [][][maxIn]int32{m.w, m.w1, m.w2} {
+		for j := range ws {
+			ws[j] = w
+		}
+	}
+	for j := range m.w3 {
+		m.w3[j] = [4]int32{1 << 16 / 3, 1 << 16 / 3, 1 << 16 / 3, 0}
 	}
 	m.wf = [2]int32{1 << 15, 1 << 15}
 	m.a2.reset()
+	if m.a3.t != nil {
+		m.a3.reset()
+	}
 	m.c0, m.bits, m.node = 1, 0, 1
 	m.hist, m.word0, m.word1, m.above = 0, 0, 0, 0
 	m.pos, m.mptr, m.mlen, m.mbyte = 0, 0, 0, 0
 	m.lineSt = [2]uint32{}
 	m.lr = lrMix + lrExtra
-	m.x = [nIn]int32{nIn - 1: 256} // the last input is a constant bias
+	m.x = [maxIn]int32{}
+	m.x[m.nIn-1] = 256 // the last input is a constant bias
 	m.setContexts()
 	m.lookup(0)
 	m.predict(false)
@@ -237,19 +374,43 @@ func (m *Model) byteDone(c uint32) {
 
 // setContexts computes the context hashes for the next byte.
 func (m *Model) setContexts() {
+	const mask = 1<<bufBits - 1
 	col := m.pos - m.lineSt[0]
-	m.hash = ctxHashes(m.hist, m.word0, m.word1, uint64(m.above)<<8|uint64(min(col, 255))<<16)
-}
-
-// ctxHashes computes the context hashes from the byte history h, the
-// word hashes and the column context cc (above byte and column).
-func ctxHashes(h, w0, w1, cc uint64) [nHash]uint64 {
-	return [nHash]uint64{
-		finalize(h&0xffff | 2<<56),
-		finalize(h&0xffffff | 3<<56),
-		finalize(h&0xffffffffff | 5<<56),
-		finalize(w0 ^ h&0xff<<8 ^ 7<<56),
-		finalize(cc | h&0xff | 9<<56),
+	h := m.hist
+	var tag uint64 // the line's first two bytes, as far as seen
+	if col >= 1 {
+		tag = uint64(m.buf[m.lineSt[0]&mask])
+	}
+	if col >= 2 {
+		tag |= uint64(m.buf[(m.lineSt[0]+1)&mask]) << 8
+	}
+	for i, k := range m.v.ctx {
+		var x uint64
+		switch k {
+		case ctxOrder2:
+			x = h&0xffff | 2<<56
+		case ctxOrder3:
+			x = h&0xffffff | 3<<56
+		case ctxOrder5:
+			x = h&0xffffffffff | 5<<56
+		case ctxWord:
+			x = m.word0 ^ h&0xff<<8 ^ 7<<56
+		case ctxColumn:
+			x = uint64(m.above)<<8 | uint64(min(col, 255))<<16 | h&0xff | 9<<56
+		case ctxOrder4:
+			x = h&0xffffffff | 4<<56
+		case ctxOrder6:
+			x = h&0xffffffffffff | 6<<56
+		case ctxLineTag:
+			x = tag<<16 | h&0xffff | uint64(min(col, 3))<<32 | 11<<56
+		case ctxWordPair:
+			x = m.word0 ^ m.word1*0x9e3779b97f4a7c15 + 13<<56
+		case ctxSparse:
+			x = h>>8&0xffff | 15<<56
+		case ctxTagWord:
+			x = (m.word0 + tag*0x9e3779b97f4a7c15) ^ h&0xff<<8 ^ 15<<56
+		}
+		m.hash[i] = finalize(x)
 	}
 }
 
@@ -278,12 +439,16 @@ func nextWords(w0, w1 uint64, c uint32) (uint64, uint64) {
 func (m *Model) lookup(nib uint32) {
 	t := m.tb
 	k := uint64(nib+1) * 0x9e3779b97f4a7c15
-	for i := range m.cm {
+	// First every group's check bytes, so that the loads (cache misses,
+	// mostly) overlap; then the slots.
+	var gs [maxHash]int
+	var chks, words [maxHash]uint32
+	for i := range m.cm[:m.n] {
 		var g int
 		var chk uint32
 		if m.bits == 0 {
 			h := m.hash[i]
-			r := &regions[i]
+			r := &m.regions[i]
 			g = r.off + int(h>>(r.shift&63))<<6
 			chk = uint32(uint8(h))
 			m.page[i] = g
@@ -293,9 +458,14 @@ func (m *Model) lookup(nib uint32) {
 			g = p&^4095 | (p+64+int(h>>58)<<6)&4095
 			chk = uint32(uint8(h >> 32))
 		}
+		gs[i], chks[i] = g, chk
+		words[i] = binary.LittleEndian.Uint32(t[g : g+4 : g+4])
+	}
+	for i := range m.cm[:m.n] {
+		g, chk := gs[i], chks[i]
 		q := t[g : g+64 : g+64]
 		// find the check byte among the four (SWAR zero-byte search)
-		x := binary.LittleEndian.Uint32(q) ^ chk*0x01010101
+		x := words[i] ^ chk*0x01010101
 		if z := (x - 0x01010101) &^ x & 0x80808080; z != 0 {
 			m.cm[i].base = g + 3 + 15*(bits.TrailingZeros32(z)>>3)
 			continue
@@ -371,7 +541,7 @@ func (m *Model) predict(ctxDone bool) {
 	if !ctxDone {
 		t := m.tb
 		node := m.node
-		for i := range m.cm {
+		for i := range m.cm[:m.n] {
 			c := &m.cm[i]
 			j := c.base + node
 			c.cur = j
@@ -381,19 +551,20 @@ func (m *Model) predict(ctxDone bool) {
 	c0 := m.c0
 	c1 := uint32(m.hist & 0xff)
 	m.i1 = int(c1<<8 | c0)
-	m.x[nHash] = stretchTab[m.p0[c0&255]>>20]
-	m.x[nHash+1] = stretchTab[m.p1[m.i1&0xffff]>>20]
+	n := m.n
+	m.x[n] = stretchTab[m.p0[c0&255]>>20]
+	m.x[n+1] = stretchTab[m.p1[m.i1&0xffff]>>20]
 
 	// match model
 	if m.mlen > 0 && m.mbyte>>(8-uint(m.bits)) == c0 {
 		eb := int(m.mbyte>>(7-uint(m.bits))) & 1
 		lb := lenBucket(m.mlen)<<1 | eb
 		m.mctx = (lb<<8 | int(c1)) & 8191
-		m.x[nHash+2] = stretchTab[m.msm[m.mctx]>>20]
+		m.x[n+2] = stretchTab[m.msm[m.mctx]>>20]
 		m.mhit = true
 	} else {
 		m.mhit = false
-		m.x[nHash+2] = 0
+		m.x[n+2] = 0
 	}
 
 	ws := int(byteClass[c1])<<8 | int(c0)
@@ -401,11 +572,34 @@ func (m *Model) predict(ctxDone bool) {
 		ws |= 4096
 	}
 	m.ws = ws
-	st := clampSt(dot(&m.x, &m.w[ws&8191]))
+	x := m.x[:m.nIn]
+	st := clampSt(dot(x, m.w[ws&8191][:]))
+	if m.v.layers == 2 {
+		m.st[0], m.pl[0] = st, squashTab[st+2048]
+		m.ws1 = int(byteClass[uint8(m.hist>>8)])<<8 | int(c0&255)
+		st = clampSt(dot(x, m.w1[m.ws1][:]))
+		m.st[1], m.pl[1] = st, squashTab[st+2048]
+		ml := 0
+		if m.mhit {
+			ml = lenBucket(m.mlen) + 1
+		}
+		m.ws2 = ml<<3 | m.bits&7
+		st = clampSt(dot(x, m.w2[m.ws2][:]))
+		m.st[2], m.pl[2] = st, squashTab[st+2048]
+		m.x3 = [4]int32{m.st[0], m.st[1], m.st[2], 256}
+		m.ws3 = int(c0 & 255)
+		st = clampSt(dot(m.x3[:], m.w3[m.ws3][:]))
+	}
 	m.pmix = squashTab[st+2048]
 
 	// final mixer: the mixer and the APM, in the logistic domain
-	sa := stretchTab[m.a2.p(st, int(c0|c1<<8))>>4]
+	var sa int32
+	if m.v.apms == 2 {
+		c2 := int(uint32(m.hist&0xffff)*0x9e3779b1>>24) << 8
+		sa = stretchTab[(m.a2.p(st, int(c0|c1<<8))+m.a3.p(st, int(c0&255)|c2))>>5]
+	} else {
+		sa = stretchTab[m.a2.p(st, int(c0|c1<<8))>>4]
+	}
 	m.sf0, m.sf1 = st, sa
 	sf := clampSt(int32((int64(st)*int64(m.wf[0]) + int64(sa)*int64(m.wf[1])) >> 16))
 	m.pr = uint32(min(max(squash16[sf+2048], 32), 65536-32))
@@ -474,10 +668,23 @@ func smUpdate(e *uint32, y uint32, limit uint32) {
 // update trains the model with bit y and predicts the next bit.
 func (m *Model) update(y uint32) {
 	// the mixer first: it trains on the inputs of this bit
-	if err := int32(y)<<12 - m.pmix; err > errSkip || err < -errSkip {
-		train(&m.x, &m.w[m.ws&8191], err*m.lr)
+	x := m.x[:m.nIn]
+	if m.v.layers == 2 {
+		for k, w := range [3][]int32{m.w[m.ws&8191][:], m.w1[m.ws1][:], m.w2[m.ws2][:]} {
+			if err := int32(y)<<12 - m.pl[k]; err > errSkip || err < -errSkip {
+				train(x, w, err*m.lr)
+			}
+		}
+		if err := int32(y)<<12 - m.pmix; err > errSkip || err < -errSkip {
+			train(m.x3[:], m.w3[m.ws3][:], err*lrLayer2)
+		}
+	} else if err := int32(y)<<12 - m.pmix; err > errSkip || err < -errSkip {
+		train(x, m.w[m.ws&8191][:], err*m.lr)
 	}
 	m.a2.update(y, 7)
+	if m.a3.t != nil {
+		m.a3.update(y, 6)
+	}
 	if err := (int32(y)<<16 - int32(m.pr)) >> 4; err > errSkip || err < -errSkip {
 		m.wf[0] += (m.sf0*err*lrFinal + 8192) >> 14
 		m.wf[1] += (m.sf1*err*lrFinal + 8192) >> 14
@@ -493,7 +700,7 @@ func (m *Model) update(y uint32) {
 	node := m.node*2 + int(y)
 	inNibble := m.bits&3 != 3
 	if y != 0 {
-		for i := range m.cm {
+		for i := range m.cm[:m.n] {
 			c := &m.cm[i]
 			sm := &c.sm
 			j := c.cur
@@ -508,7 +715,7 @@ func (m *Model) update(y uint32) {
 			}
 		}
 	} else {
-		for i := range m.cm {
+		for i := range m.cm[:m.n] {
 			c := &m.cm[i]
 			sm := &c.sm
 			j := c.cur
@@ -543,25 +750,23 @@ func (m *Model) update(y uint32) {
 }
 
 // dot returns the dot product of inputs x and weights w (16.16 fixed
-// point), in the logistic domain. (Unrolled: this is the hot loop.)
-func dot(x, w *[nIn]int32) int32 {
-	s := int64(x[0])*int64(w[0]) + int64(x[1])*int64(w[1]) + int64(x[2])*int64(w[2]) +
-		int64(x[3])*int64(w[3]) + int64(x[4])*int64(w[4]) + int64(x[5])*int64(w[5]) +
-		int64(x[6])*int64(w[6]) + int64(x[7])*int64(w[7]) + int64(x[8])*int64(w[8])
+// point), in the logistic domain. The sum is exact, so its order does not
+// matter.
+func dot(x, w []int32) int32 {
+	w = w[:len(x)]
+	var s int64
+	for i, v := range x {
+		s += int64(v) * int64(w[i])
+	}
 	return int32(s >> 16)
 }
 
 // train moves weights w along inputs x by the scaled error err.
-func train(x, w *[nIn]int32, err int32) {
-	w[0] += (x[0]*err + 8192) >> 14
-	w[1] += (x[1]*err + 8192) >> 14
-	w[2] += (x[2]*err + 8192) >> 14
-	w[3] += (x[3]*err + 8192) >> 14
-	w[4] += (x[4]*err + 8192) >> 14
-	w[5] += (x[5]*err + 8192) >> 14
-	w[6] += (x[6]*err + 8192) >> 14
-	w[7] += (x[7]*err + 8192) >> 14
-	w[8] += (x[8]*err + 8192) >> 14
+func train(x, w []int32, err int32) {
+	w = w[:len(x)]
+	for i, v := range x {
+		w[i] += (v*err + 8192) >> 14
+	}
 }
 
 // apm is an adaptive probability map: it refines a probability given a

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/lmzip/lmzip"
+	"github.com/lmzip/lmzip/internal/cm"
 	"github.com/lmzip/lmzip/internal/mix"
 )
 
@@ -47,6 +48,8 @@ func steps(lane int) []step {
 	add("+ n-gram 1-4", c)
 	c.Match = true
 	add("+ match", c)
+	c.CM = cm.Version2
+	add("+ context-mixing model version 2", c)
 	return s
 }
 
