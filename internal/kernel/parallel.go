@@ -8,12 +8,19 @@ import (
 )
 
 // Parallel runs f(0) ... f(n-1) concurrently and waits for all of them.
-// f(0) runs on the calling goroutine; the others run on the goroutines of a
-// pool. Pooled goroutines and the caller wait for each other by polling for
-// a short while before they sleep, so that the many small parallel steps of
-// a forward pass do not each pay for waking an operating-system thread.
-// Parallel may be called concurrently and from within f: when no pooled
-// goroutine is idle it starts a new one.
+// f(0) runs on the calling goroutine; the others are posted to the
+// goroutines of a pool. Pooled goroutines and the caller wait for each
+// other by polling for a short while before they sleep, so that the many
+// small parallel steps of a forward pass do not each pay for waking an
+// operating-system thread. Once f(0) returns, the caller runs every f(t)
+// that no pooled goroutine has started yet, rather than wait for one to
+// get a processor: on a machine busy with other work, where the pool's
+// threads may be descheduled for milliseconds at a time, the caller waits
+// only for work that is under way. And when it still waits long for work
+// under way (a thread of the pool lost its processor mid-task), Parallel
+// runs everything on the caller for a while (serialFor) before it tries
+// again. Parallel may be called concurrently and from within f: when no
+// pooled goroutine is idle it starts a new one.
 func Parallel(n int, f func(t int)) {
 	if n <= 1 {
 		if n == 1 {
@@ -21,21 +28,107 @@ func Parallel(n int, f func(t int)) {
 		}
 		return
 	}
+	t0 := clock()
+	if t0 < serialUntil.Load() {
+		for t := range n {
+			f(t)
+		}
+		return
+	}
 	j := &job{f: f, wake: make(chan struct{}, 1)}
+	j.started = j.few[:]
+	if n > len(j.few) {
+		j.started = make([]atomic.Bool, n)
+	}
 	j.pending.Store(int32(n - 1))
+	var awake [4]uint64 // tasks posted to a pooled goroutine that was polling
 	for t := 1; t < n; t++ {
 		if w := idleWorker(); w != nil {
-			w.post(j, t)
+			if w.post(j, t) && t < 256 {
+				awake[t/64] |= 1 << (t % 64)
+			}
 		} else {
-			go func(t int) {
-				j.f(t)
-				j.finish()
-			}(t)
+			go j.run(t)
 		}
 	}
 	f(0)
+	// A goroutine that polls for work takes it within a microsecond or
+	// so, unless its thread has lost its processor.
+	busy := false
+	slow := clock()-t0 > int64(pollerLate)
+	for t := 1; t < n; t++ {
+		if j.run(t) && slow && t < 256 && awake[t/64]&(1<<(t%64)) != 0 {
+			busy = true
+		}
+	}
+	if busy {
+		contended()
+	}
+	t1 := clock()
 	j.wait()
+	if waited := clock() - t1; waited > int64(contendedWait) && waited > (t1-t0)/2 {
+		contended()
+	}
 }
+
+// contended records a sign that the machine is busy with other work. One
+// sign may be chance (a page fault, the collector, the scheduler);
+// eventsToSerial of them, each within eventGap of the last, make Parallel
+// run serially (goSerial).
+func contended() {
+	now := clock()
+	if now-lastEvent.Swap(now) > int64(eventGap) {
+		events.Store(1)
+		return
+	}
+	if events.Add(1) >= eventsToSerial {
+		events.Store(0)
+		goSerial()
+	}
+}
+
+const (
+	eventGap       = 2 * time.Millisecond
+	eventsToSerial = 4
+)
+
+var lastEvent, events atomic.Int64
+
+// goSerial makes Parallel run serially for a while: serialFor, doubled
+// (up to 32 times) each time the machine is found busy again within
+// serialFor of the last serial spell's end, back to serialFor otherwise.
+func goSerial() {
+	now := clock()
+	streak := serialStreak.Load()
+	if now-serialUntil.Load() < int64(serialFor) {
+		streak = min(streak+1, 5)
+	} else {
+		streak = 0
+	}
+	serialStreak.Store(streak)
+	serialUntil.Store(now + int64(serialFor)<<streak)
+}
+
+var serialStreak atomic.Int64
+
+// A sign that the machine is busy with other work (contended) is a caller
+// of Parallel that had to run a task it had posted to a polling goroutine
+// pollerLate or more before, or that waited for work under way longer than contendedWait and longer
+// than half its own share took. Archives do not
+// depend on it: the kernels give the same bits with any number of threads.
+const (
+	pollerLate    = 100 * time.Microsecond
+	contendedWait = 300 * time.Microsecond
+	serialFor     = 20 * time.Millisecond
+)
+
+// serialUntil is the clock reading until which Parallel runs serially.
+var serialUntil atomic.Int64
+
+var epoch = time.Now()
+
+// clock returns monotonic nanoseconds.
+func clock() int64 { return int64(time.Since(epoch)) }
 
 // How long a waiting goroutine polls before it sleeps, how often it lets
 // other goroutines run meanwhile, and the most goroutines the pool keeps.
@@ -60,8 +153,8 @@ func spin(done func() bool) bool {
 		}
 		if i%spinCheck == 0 {
 			now := time.Now()
-			if now.Sub(start) > spinFor {
-				return false
+			if now.Sub(start) > spinFor || int64(now.Sub(epoch)) < serialUntil.Load() {
+				return false // (a busy machine: sleep rather than take a processor from work)
 			}
 			if now.Sub(last) > spinYield {
 				runtime.Gosched()
@@ -74,9 +167,22 @@ func spin(done func() bool) bool {
 // A job is one call of Parallel.
 type job struct {
 	f       func(int)
-	pending atomic.Int32 // calls f(1..n-1) not finished
-	state   atomic.Int32 // jobRunning, jobAsleep (the caller sleeps on wake) or jobDone
+	started []atomic.Bool   // f(t) has been started (by a pooled goroutine or the caller)
+	few     [16]atomic.Bool // started's memory when n is at most 16
+	pending atomic.Int32    // calls f(1..n-1) not finished
+	state   atomic.Int32    // jobRunning, jobAsleep (the caller sleeps on wake) or jobDone
 	wake    chan struct{}
+}
+
+// run runs f(t) unless it has been started already, and reports whether
+// it ran it.
+func (j *job) run(t int) bool {
+	if j.started[t].Swap(true) {
+		return false
+	}
+	j.f(t)
+	j.finish()
+	return true
 }
 
 const (
@@ -141,11 +247,15 @@ func idleWorker() *worker {
 	return w
 }
 
-func (w *worker) post(j *job, t int) {
+// post hands f(t) of j to w and reports whether w was polling for work
+// (else it was asleep, and is woken).
+func (w *worker) post(j *job, t int) bool {
 	w.j, w.t = j, t
 	if w.state.Swap(workerPosted) == workerAsleep {
 		w.wake <- struct{}{}
+		return false
 	}
+	return true
 }
 
 func (w *worker) loop() {
@@ -158,11 +268,16 @@ func (w *worker) loop() {
 		// sent the wake-up just received, or came before we could sleep.
 		j, t := w.j, w.t
 		w.j = nil
-		j.f(t)
+		ran := !j.started[t].Swap(true)
+		if ran {
+			j.f(t)
+		}
 		w.state.Store(workerIdle)
 		pool.mu.Lock()
 		pool.idle = append(pool.idle, w)
 		pool.mu.Unlock()
-		j.finish()
+		if ran {
+			j.finish()
+		}
 	}
 }
