@@ -16,11 +16,11 @@ import (
 // that no pooled goroutine has started yet, rather than wait for one to
 // get a processor: on a machine busy with other work, where the pool's
 // threads may be descheduled for milliseconds at a time, the caller waits
-// only for work that is under way. And when it still waits long for work
-// under way (a thread of the pool lost its processor mid-task), Parallel
-// runs everything on the caller for a while (serialFor) before it tries
-// again. Parallel may be called concurrently and from within f: when no
-// pooled goroutine is idle it starts a new one.
+// only for work that is under way. And on repeated signs of such a machine
+// (see contended), Parallel runs everything on the caller for a while
+// (serialFor, longer while they go on) before it tries again. Parallel may
+// be called concurrently and from within f: when no pooled goroutine is
+// idle it starts a new one.
 func Parallel(n int, f func(t int)) {
 	if n <= 1 {
 		if n == 1 {
@@ -35,7 +35,7 @@ func Parallel(n int, f func(t int)) {
 		}
 		return
 	}
-	j := &job{f: f, wake: make(chan struct{}, 1)}
+	j := &job{f: f, wake: make(chan struct{}, 1), posted: t0}
 	j.started = j.few[:]
 	if n > len(j.few) {
 		j.started = make([]atomic.Bool, n)
@@ -111,11 +111,13 @@ func goSerial() {
 
 var serialStreak atomic.Int64
 
-// A sign that the machine is busy with other work (contended) is a caller
-// of Parallel that had to run a task it had posted to a polling goroutine
-// pollerLate or more before, or that waited for work under way longer than contendedWait and longer
-// than half its own share took. Archives do not
-// depend on it: the kernels give the same bits with any number of threads.
+// Signs that the machine is busy with other work (contended): a polling
+// goroutine that takes a task pollerLate or more after it was posted (its
+// thread had lost its processor), a caller of Parallel that had to run
+// such a task itself, and a caller that waited for work under way longer
+// than contendedWait and longer than half its own share took. Archives do
+// not depend on any of it: the kernels give the same bits with any number
+// of threads.
 const (
 	pollerLate    = 100 * time.Microsecond
 	contendedWait = 300 * time.Microsecond
@@ -167,6 +169,7 @@ func spin(done func() bool) bool {
 // A job is one call of Parallel.
 type job struct {
 	f       func(int)
+	posted  int64           // clock() when the tasks were posted
 	started []atomic.Bool   // f(t) has been started (by a pooled goroutine or the caller)
 	few     [16]atomic.Bool // started's memory when n is at most 16
 	pending atomic.Int32    // calls f(1..n-1) not finished
@@ -260,13 +263,16 @@ func (w *worker) post(j *job, t int) bool {
 
 func (w *worker) loop() {
 	for {
-		if !spin(func() bool { return w.state.Load() == workerPosted }) &&
-			w.state.CompareAndSwap(workerIdle, workerAsleep) {
+		polled := spin(func() bool { return w.state.Load() == workerPosted })
+		if !polled && w.state.CompareAndSwap(workerIdle, workerAsleep) {
 			<-w.wake
 		}
 		// The state is now workerPosted: post either saw workerAsleep and
 		// sent the wake-up just received, or came before we could sleep.
 		j, t := w.j, w.t
+		if polled && clock()-j.posted > int64(pollerLate) {
+			contended() // polling, yet late: this thread lost its processor
+		}
 		w.j = nil
 		ran := !j.started[t].Swap(true)
 		if ran {
