@@ -34,12 +34,19 @@ type Scheme struct {
 	Scale bool
 	// CM is the version of the context-mixing model (package cm) that
 	// codes the lanes the language model does not and measures what they
-	// would cost; 0 means version 1, the only one plain archives use.
+	// would cost; 0 means version 1. Plain coding always uses version 1
+	// (its archives have no scheme to record another).
 	CM int
 }
 
-// cmVersion returns the version of the context-mixing model.
-func (s Scheme) cmVersion() int { return max(s.CM, cm.Version1) }
+// cmVersion returns the version of the context-mixing model: 1 for plain
+// coding, whose archives (version 1) have no scheme to record another.
+func (s Scheme) cmVersion() int {
+	if s.Plain() {
+		return cm.Version1
+	}
+	return max(s.CM, cm.Version1)
+}
 
 // Plain reports whether s is plain coding.
 func (s Scheme) Plain() bool { return s.Window == 0 }
@@ -85,14 +92,19 @@ func (s Scheme) String() string {
 	return ctx + "; mixing:" + m + fmt.Sprintf("; context mixing version %d", s.cmVersion())
 }
 
-// Scheme flags in the header.
+// Scheme flags in the header. Bits 4-6 hold the context-mixing model's
+// version less 1 (so 0 is version 1, as in archives made before there were
+// others), up to version 7; 7 (cmEscape) means a uvarint with the version
+// follows the flags.
 const (
 	schemeRecompute = 1 << iota
 	schemeMatch
 	schemeBias
 	schemeScale
-	schemeCM    // a uvarint follows: the context-mixing model's version (2 or more)
-	schemeKnown = 1<<iota - 1
+	schemeCMShift = iota
+	schemeCMMask  = 7 << schemeCMShift
+	cmEscape      = 7
+	schemeKnown   = 1<<schemeCMShift - 1 | schemeCMMask
 )
 
 func (s Scheme) append(b []byte) []byte {
@@ -112,11 +124,10 @@ func (s Scheme) append(b []byte) []byte {
 	if s.Scale {
 		f |= schemeScale
 	}
-	if s.CM > cm.Version1 {
-		f |= schemeCM
-	}
+	v := s.cmVersion() - 1
+	f |= byte(min(v, cmEscape)) << schemeCMShift
 	b = append(b, f)
-	if s.CM > cm.Version1 {
+	if v >= cmEscape {
 		b = binary.AppendUvarint(b, uint64(s.CM))
 	}
 	return b
@@ -145,21 +156,23 @@ func readScheme(r byteReader) (Scheme, error) {
 	}
 	s = Scheme{Window: int(w), Keep: int(k), Orders: int(o),
 		Recompute: f&schemeRecompute != 0, Match: f&schemeMatch != 0, Bias: f&schemeBias != 0, Scale: f&schemeScale != 0}
-	if f&schemeCM != 0 {
-		v, err := readUvarint(r, 1<<20)
-		if err != nil {
+	v := uint64(f&schemeCMMask>>schemeCMShift) + 1
+	if v > cmEscape {
+		if v, err = readUvarint(r, 1<<20); err != nil {
 			return s, err
 		}
-		if v <= cm.Version1 {
-			return s, formatErr("context-mixing version %d recorded as a newer one", v)
+		if v <= cmEscape {
+			return s, formatErr("context-mixing version %d written as a large one", v)
 		}
-		if v > cm.LatestVersion {
-			return s, fmt.Errorf("lmzip: the archive's context-mixing model (version %d) is newer than this lmzip implements (%d): upgrade lmzip", v, cm.LatestVersion)
-		}
-		s.CM = int(v)
 	}
 	if s.Window < 2 || s.Keep < 1 || s.Keep >= s.Window {
 		return s, formatErr("bad scheme: window %d keeps %d", s.Window, s.Keep)
+	}
+	if v > cm.LatestVersion {
+		return s, fmt.Errorf("lmzip: the archive's context-mixing model (version %d) is newer than this lmzip implements (%d): upgrade lmzip", v, cm.LatestVersion)
+	}
+	if v > cm.Version1 {
+		s.CM = int(v)
 	}
 	return s, nil
 }

@@ -231,7 +231,7 @@ func flushValue(x1, x2 uint32) (int, uint32) {
 	return 4, x1
 }
 
-// Compress codes p with a fresh model.
+// Compress codes p with a fresh model of the latest version.
 func Compress(p []byte) []byte {
 	var b sliceWriter
 	e := NewEncoder(NewModel(), &b)
@@ -240,7 +240,8 @@ func Compress(p []byte) []byte {
 	return b
 }
 
-// Decompress decodes n bytes from c, the output of Compress. If c was
+// Decompress decodes n bytes from c, the output of Compress (with a model
+// of the latest version). If c was
 // truncated or altered it returns the (garbage) bytes with an error:
 // io.ErrUnexpectedEOF if decoding ran past the end of c, else ErrTrailing
 // (c does not end where its encoder ended it).

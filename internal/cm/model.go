@@ -84,7 +84,7 @@ type Model struct {
 	sf1    int32
 
 	a2 apm
-	a3 apm // version 2: an APM on the order-2 context (faster rate), averaged with a2
+	a3 apm // version 2: an APM on a hash of the last two bytes (faster rate), averaged with a2
 
 	pr uint32 // final probability that the next bit is 1, 16 bits
 }

@@ -100,7 +100,7 @@ var lastEvent, events atomic.Int64
 func goSerial() {
 	now := clock()
 	streak := serialStreak.Load()
-	if now-serialUntil.Load() < int64(serialFor) {
+	if until := serialUntil.Load(); until != 0 && now-until < int64(serialFor) {
 		streak = min(streak+1, 5)
 	} else {
 		streak = 0
@@ -262,8 +262,8 @@ func (w *worker) post(j *job, t int) bool {
 }
 
 func (w *worker) loop() {
-	for {
-		polled := spin(func() bool { return w.state.Load() == workerPosted })
+	for fresh := true; ; fresh = false {
+		polled := spin(func() bool { return w.state.Load() == workerPosted }) && !fresh
 		if !polled && w.state.CompareAndSwap(workerIdle, workerAsleep) {
 			<-w.wake
 		}
