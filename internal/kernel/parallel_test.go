@@ -9,9 +9,8 @@ import (
 
 // TestParallelEveryTaskOnce: every f(t) runs exactly once and Parallel
 // returns after all of them, when the pool's goroutines run, when they
-// cannot (one processor: the caller runs what they have not started, and
-// the busy machine makes Parallel run serially for a while), nested, and
-// from several goroutines at once.
+// can hardly run (one processor: the caller runs what they have not
+// started), nested, and from several goroutines at once.
 func TestParallelEveryTaskOnce(t *testing.T) {
 	check := func(name string, rounds int) {
 		t.Helper()
@@ -40,16 +39,7 @@ func TestParallelEveryTaskOnce(t *testing.T) {
 	check("pooled", 300)
 
 	old := runtime.GOMAXPROCS(1)
-	serialUntil.Store(0)
 	check("one processor", 300)
-	for k := 0; k < 10 && serialUntil.Load() == 0; k++ {
-		check("one processor", 300) // (the signs depend on the scheduler's timing)
-	}
-	if serialUntil.Load() == 0 {
-		// The pool's goroutines could not run while the caller did: it
-		// ran their tasks, and should have taken the machine as busy.
-		t.Errorf("with one processor Parallel never ran serially")
-	}
 	runtime.GOMAXPROCS(old)
 
 	var wg sync.WaitGroup
@@ -61,4 +51,38 @@ func TestParallelEveryTaskOnce(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestParallelSerialSpells: one sign of contention does not change how
+// Parallel runs; eventsToSerial in quick succession make it run every task
+// on the caller, in order, until the spell ends.
+func TestParallelSerialSpells(t *testing.T) {
+	reset := func() {
+		serialUntil.Store(0)
+		serialStreak.Store(0)
+		events.Store(0)
+		lastEvent.Store(0)
+	}
+	reset()
+	defer reset()
+	contended()
+	if clock() < serialUntil.Load() {
+		t.Fatal("one sign of contention made Parallel serial")
+	}
+	for range eventsToSerial {
+		contended()
+	}
+	if clock() >= serialUntil.Load() {
+		t.Fatalf("%d signs in quick succession did not make Parallel serial", eventsToSerial+1)
+	}
+	var order []int // no lock: the tasks must run one after another
+	Parallel(8, func(i int) { order = append(order, i) })
+	for i, v := range order {
+		if v != i {
+			t.Fatalf("tasks ran in the order %v during a serial spell", order)
+		}
+	}
+	if len(order) != 8 {
+		t.Fatalf("%d of 8 tasks ran", len(order))
+	}
 }
