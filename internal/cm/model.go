@@ -238,16 +238,6 @@ func (m *Model) CopyFrom(src *Model) {
 	copy(m.a3.t, src.a3.t)
 }
 
-// Version returns the model's version.
-func (m *Model) Version() int {
-	for v, ver := range versions {
-		if ver == m.v {
-			return v
-		}
-	}
-	return 0
-}
-
 // Seen returns the number of bytes the model has seen, modulo 2^32.
 func (m *Model) Seen() uint32 { return m.pos }
 

@@ -41,28 +41,16 @@ func Parallel(n int, f func(t int)) {
 		j.started = make([]atomic.Bool, n)
 	}
 	j.pending.Store(int32(n - 1))
-	var awake [4]uint64 // tasks posted to a pooled goroutine that was polling
 	for t := 1; t < n; t++ {
 		if w := idleWorker(); w != nil {
-			if w.post(j, t) && t < 256 {
-				awake[t/64] |= 1 << (t % 64)
-			}
+			w.post(j, t)
 		} else {
 			go j.run(t)
 		}
 	}
 	f(0)
-	// A goroutine that polls for work takes it within a microsecond or
-	// so, unless its thread has lost its processor.
-	busy := false
-	slow := clock()-t0 > int64(pollerLate)
 	for t := 1; t < n; t++ {
-		if j.run(t) && slow && t < 256 && awake[t/64]&(1<<(t%64)) != 0 {
-			busy = true
-		}
-	}
-	if busy {
-		contended()
+		j.run(t)
 	}
 	t1 := clock()
 	j.wait()
@@ -113,8 +101,8 @@ var serialStreak atomic.Int64
 
 // Signs that the machine is busy with other work (contended): a polling
 // goroutine that takes a task pollerLate or more after it was posted (its
-// thread had lost its processor), a caller of Parallel that had to run
-// such a task itself, and a caller that waited for work under way longer
+// thread had lost its processor; it tells so even when the caller has run
+// the task meanwhile), and a caller that waited for work under way longer
 // than contendedWait and longer than half its own share took. Archives do
 // not depend on any of it: the kernels give the same bits with any number
 // of threads.
@@ -250,15 +238,12 @@ func idleWorker() *worker {
 	return w
 }
 
-// post hands f(t) of j to w and reports whether w was polling for work
-// (else it was asleep, and is woken).
-func (w *worker) post(j *job, t int) bool {
+// post hands f(t) of j to w, waking w if it sleeps.
+func (w *worker) post(j *job, t int) {
 	w.j, w.t = j, t
 	if w.state.Swap(workerPosted) == workerAsleep {
 		w.wake <- struct{}{}
-		return false
 	}
-	return true
 }
 
 func (w *worker) loop() {
