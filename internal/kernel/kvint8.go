@@ -62,6 +62,22 @@ func mixI8Cols(out, p []float32, v []int8, D, n, d0 int) {
 	}
 }
 
+// MixI8From continues MixI8's sums with the terms from <= j < n:
+// out[d] += p[j]·float32(v[j*D+d]), each product rounded to float32 and
+// added in order of j, so that MixI8 over from terms followed by
+// MixI8From computes exactly what MixI8 over n terms computes. It serves
+// the few terms by which one query's sum outruns another's that shared
+// MixI8N with it.
+func MixI8From(out, p []float32, v []int8, D, from, n int) {
+	out = out[:D]
+	for j := from; j < n; j++ {
+		pj := p[j]
+		for d, x := range v[j*D : j*D+D] {
+			out[d] += float32(pj * float32(x))
+		}
+	}
+}
+
 // ScoresI8N is ScoresI8 for nq queries against the same keys (the query
 // heads that share a key head): query i is q[i*D:(i+1)*D] and its scores go
 // to s[i*ldS : i*ldS+n]. Each score is computed exactly as ScoresI8

@@ -179,3 +179,25 @@ func TestWorkDone(t *testing.T) {
 		t.Fatalf("Float %d, Int8 %d", d.Float(), d.Int8())
 	}
 }
+
+// TestMixI8From checks that MixI8 over m terms continued by MixI8From to
+// n computes the same bits as MixI8 over n terms, in every implementation
+// of MixI8, special values included.
+func TestMixI8From(t *testing.T) {
+	r := rand.New(rand.NewPCG(93, 94))
+	for i := 0; i < 300; i++ {
+		D, n := 1+r.IntN(80), 1+r.IntN(60)
+		m := r.IntN(n + 1)
+		p, v := fill(r, n, i%3 == 1), randI8(r, n*D)
+		want := make([]float32, D)
+		mixI8Generic(want, p, v, D, n)
+		for _, im := range impls {
+			got := make([]float32, D)
+			im.mixI8(got, p, v, D, m)
+			MixI8From(got, p, v, D, m, n)
+			if j := firstDiff(want, got); j >= 0 {
+				t.Fatalf("%s D=%d m=%d n=%d: out[%d] = %g, MixI8 over n %g", im.name, D, m, n, j, got[j], want[j])
+			}
+		}
+	}
+}

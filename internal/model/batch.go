@@ -22,8 +22,12 @@ type batch struct {
 	scores [][]float32
 	// k16 holds each row's key head as float16 on its way into the
 	// cache (storeRow; see keyScratch).
-	k16  []uint16
-	seen map[*Cache]bool
+	k16 []uint16
+	// qo holds each worker's gathered queries and outputs of an
+	// attention tile (attendI8); tiles the row boundaries of attention.
+	qo    [][]float32
+	tiles []int
+	seen  map[*Cache]bool
 }
 
 // batches recycles batches and their scratch space from one forward pass to
@@ -185,37 +189,40 @@ func (b *batch) attention(li int, out, qkv []float32, stride, heads, kvHeads, hd
 	kernel.AddAttention(4 * uint64(keys) * uint64(heads) * uint64(hd)) // scores and mix: a multiply-add per key and dimension each
 	for len(b.scores) < kernel.Threads() {
 		b.scores = append(b.scores, nil)
+		b.qo = append(b.qo, nil)
 	}
 	scratch := b.scores
-	// A task is one row and one key head with the query heads that share
-	// it (grouped-query attention): an int8 cache is read once for all of
-	// them (kernel.ScoresI8N, MixI8N); each head's results are the same as
-	// alone.
-	parallelTasks(b.rows*kvHeads, max(1, 4/group), func(task, w int) {
-		r, g := task/kvHeads, task%kvHeads
-		c := b.cache[r]
-		n := b.pos[r] + 1
+	tiles := b.attentionTiles()
+	widest := 1
+	for t := range len(tiles) - 1 {
+		widest = max(widest, tiles[t+1]-tiles[t])
+	}
+	// A task is one tile of rows and one key head with the query heads
+	// that share it (grouped-query attention): an int8 cache is read once
+	// for all of them (kernel.ScoresI8N, MixI8N); each query's results are
+	// the same as alone.
+	parallelTasks((len(tiles)-1)*kvHeads, max(1, 4/(group*widest)), func(task, w int) {
+		t, g := task/kvHeads, task%kvHeads
+		r0, r1 := tiles[t], tiles[t+1]
+		c := b.cache[r0]
 		ld := c.capacity
-		if len(scratch[w]) < group*ld {
-			scratch[w] = make([]float32, group*ld)
+		nq := (r1 - r0) * group
+		if len(scratch[w]) < nq*ld {
+			scratch[w] = make([]float32, nq*ld)
 		}
 		lc := &c.layers[li]
 		lo, hi := g*hd*c.capacity, (g+1)*hd*c.capacity // this KV head's keys, and values
 		h0 := g * group                                // the first query head of the group
+		if c.kv == KVInt8 {
+			b.attendI8(w, lc, out, qkv, stride, heads, hd, g, group, r0, r1, scale)
+			return
+		}
+		r := r0 // tiles of other caches have one row
+		n := b.pos[r] + 1
 		qs := qkv[r*stride+h0*hd : r*stride+(h0+group)*hd]
 		os := out[(r*heads+h0)*hd : (r*heads+h0+group)*hd]
-		if c.kv == KVInt8 {
-			kernel.ScoresI8N(scratch[w], ld, qs, group, lc.k8[lo:hi], hd, n)
-		}
 		for i := 0; i < group; i++ {
 			s := scratch[w][i*ld : i*ld+n]
-			if c.kv == KVInt8 {
-				// Each score times its key's scale, then the attention
-				// scale; each weight times 1/sum, then its value's scale.
-				sum := kernel.ExpShift(s, s, kernel.MulScaleMax(s, lc.ks[g*c.capacity:g*c.capacity+n], scale))
-				kernel.ScaleMul(s, 1/sum, lc.vs[g*c.capacity:g*c.capacity+n])
-				continue
-			}
 			q := qs[i*hd : (i+1)*hd]
 			if c.kv == KVFloat16 {
 				kernel.ScoresF16(s, q, lc.k16[lo:hi], hd, n)
@@ -232,11 +239,80 @@ func (b *batch) attention(li int, out, qkv []float32, stride, heads, kvHeads, hd
 				kernel.Mix(o, s, lc.v[lo:hi], hd, n)
 			}
 		}
-		if c.kv == KVInt8 {
-			kernel.MixI8N(os, scratch[w], ld, group, lc.v8[lo:hi], hd, n)
-		}
 	})
 }
+
+// attendI8 is attention's task for key head g and rows r0 ... r1-1 of one
+// int8 cache at consecutive positions (compression's rows; a decoding
+// step's tiles are single rows of different caches). The keys and values
+// are widened once for up to four queries: the scores of every query run
+// to the last row's position (a query ignores those past its own), the
+// mix of every query to the first row's, and each later row's remaining
+// terms are added in order (kernel.MixI8From), so that every query's
+// result is exactly what it would be alone.
+func (b *batch) attendI8(w int, lc *layerCache, out, qkv []float32, stride, heads, hd, g, group, r0, r1 int, scale float32) {
+	c := b.cache[r0]
+	ld := c.capacity
+	nq := (r1 - r0) * group
+	lo, hi := g*hd*c.capacity, (g+1)*hd*c.capacity
+	ks, vs := lc.ks[g*c.capacity:], lc.vs[g*c.capacity:]
+	h0 := g * group
+	nMin, nMax := b.pos[r0]+1, b.pos[r1-1]+1
+	var qs, os []float32
+	if r1-r0 == 1 {
+		qs = qkv[r0*stride+h0*hd : r0*stride+(h0+group)*hd]
+		os = out[(r0*heads+h0)*hd : (r0*heads+h0+group)*hd]
+	} else {
+		if len(b.qo[w]) < 2*nq*hd {
+			b.qo[w] = make([]float32, 2*nq*hd)
+		}
+		qs, os = b.qo[w][:nq*hd], b.qo[w][nq*hd:2*nq*hd]
+		for r := r0; r < r1; r++ {
+			copy(qs[(r-r0)*group*hd:], qkv[r*stride+h0*hd:r*stride+(h0+group)*hd])
+		}
+	}
+	s := b.scores[w]
+	kernel.ScoresI8N(s, ld, qs, nq, lc.k8[lo:hi], hd, nMax)
+	for i := 0; i < nq; i++ {
+		n := b.pos[r0+i/group] + 1
+		si := s[i*ld : i*ld+n]
+		// Each score times its key's scale, then the attention scale;
+		// each weight times 1/sum, then its value's scale.
+		sum := kernel.ExpShift(si, si, kernel.MulScaleMax(si, ks[:n], scale))
+		kernel.ScaleMul(si, 1/sum, vs[:n])
+	}
+	kernel.MixI8N(os, s, ld, nq, lc.v8[lo:hi], hd, nMin)
+	if r1-r0 == 1 {
+		return
+	}
+	for i := 0; i < nq; i++ {
+		r := r0 + i/group
+		o := os[i*hd : (i+1)*hd]
+		kernel.MixI8From(o, s[i*ld:], lc.v8[lo:hi], hd, nMin, b.pos[r]+1)
+		copy(out[(r*heads+h0+i%group)*hd:], o)
+	}
+}
+
+// attentionTiles splits the rows into tiles for attention and returns
+// their boundaries (tile t is rows tiles[t] ... tiles[t+1]-1): up to
+// attentionTile consecutive rows of one int8 cache at consecutive
+// positions share a tile, any other row is a tile of its own.
+func (b *batch) attentionTiles() []int {
+	t := append(b.tiles[:0], 0)
+	for r := 1; r < b.rows; r++ {
+		c := b.cache[r]
+		if c != b.cache[r-1] || c.kv != KVInt8 || b.pos[r] != b.pos[r-1]+1 || r-t[len(t)-1] == attentionTile {
+			t = append(t, r)
+		}
+	}
+	b.tiles = append(t, b.rows)
+	return b.tiles
+}
+
+// attentionTile is the most rows of one cache that attention takes
+// together: four queries is what the int8 kernels share a widened key
+// among.
+const attentionTile = 4
 
 // commit advances every cache past the batch's tokens and recycles the
 // batch, which must not be used afterwards.
