@@ -2350,6 +2350,72 @@ func (g *gen) biasStep(zmm bool) {
 	g.ret()
 }
 
+// scaleFreqs emits scaleFreqs{suffix}: f = (u·scale)>>32 + 1 lane by lane
+// (the 64-bit products of the even and of the odd lanes, their high
+// halves merged), the lanes' sums, largest u (unsigned) and the index
+// where each lane first met it (see freqLanes: sum, max, best, cur at
+// offsets 0, 64, 128, 192).
+func (g *gen) scaleFreqs(zmm bool) {
+	name, r, w := vecKernel("scaleFreqs", zmm)
+	mov := "VMOVDQU"
+	if zmm {
+		mov = "VMOVDQU32"
+	}
+	g.line(fmt.Sprintf("// func %s(f, u *uint32, n int, scale uint32, acc *freqLanes)", name))
+	g.line(fmt.Sprintf("TEXT ·%s(SB), NOSPLIT, $0-40", name))
+	g.ins("MOVQ f+0(FP), DI")
+	g.ins("MOVQ u+8(FP), SI")
+	g.ins("MOVQ n+16(FP), CX")
+	g.ins("MOVQ acc+32(FP), DX")
+	for _, c := range [][2]string{{"0", "scale+24(FP)"}, {"1", "$1"}, {"6", fmt.Sprint("$", w)}} { // scale, 1, the lanes' step
+		g.ins("MOVL %s, AX", c[1])
+		if zmm {
+			g.ins("VPBROADCASTD AX, Z%s", c[0])
+		} else {
+			g.ins("VMOVD AX, X%s", c[0])
+			g.ins("VPBROADCASTD X%s, Y%s", c[0], c[0])
+		}
+	}
+	g.ins("VPXORD %s2, %s2, %s2", r, r, r) // sums
+	g.ins("VPXORD %s3, %s3, %s3", r, r, r) // largest u
+	g.ins("VPXORD %s4, %s4, %s4", r, r, r) // its index
+	g.ins("%s 192(DX), %s5", mov, r)       // the lanes' indices
+	if zmm {
+		g.ins("MOVL $0xAAAA, AX")
+		g.ins("KMOVW AX, K2") // the odd lanes
+	}
+	g.floatLoop(name+"_loop", name+"_done", w, func() {
+		g.ins("%s (SI), %s7", mov, r)
+		g.ins("VPMULUDQ %s0, %s7, %s8", r, r, r) // even lanes' products
+		g.ins("VPSRLQ $32, %s7, %s9", r, r)
+		g.ins("VPMULUDQ %s0, %s9, %s9", r, r, r) // odd lanes' products
+		g.ins("VPSRLQ $32, %s8, %s8", r, r)      // even lanes' high halves
+		if zmm {
+			g.ins("VMOVDQA32 Z9, K2, Z8") // odd lanes' high halves
+		} else {
+			g.ins("VPBLENDD $0xAA, Y9, Y8, Y8")
+		}
+		g.ins("VPADDD %s1, %s8, %s8", r, r, r)
+		g.ins("%s %s8, (DI)", mov, r)
+		g.ins("VPADDD %s8, %s2, %s2", r, r, r)
+		g.ins("VPMAXUD %s7, %s3, %s10", r, r, r)
+		if zmm {
+			g.ins("VPCMPUD $4, Z3, Z10, K3") // a larger u: the maximum changed
+			g.ins("VMOVDQA32 Z5, K3, Z4")
+		} else {
+			g.ins("VPCMPEQD Y3, Y10, Y11") // no larger u: the maximum stayed
+			g.ins("VPBLENDVB Y11, Y4, Y5, Y4")
+		}
+		g.ins("%s %s10, %s3", map[bool]string{true: "VMOVDQA32", false: "VMOVDQA"}[zmm], r, r)
+		g.ins("VPADDD %s6, %s5, %s5", r, r, r)
+	}, "SI", "DI")
+	g.label(name + "_done")
+	g.ins("%s %s2, (DX)", mov, r)
+	g.ins("%s %s3, 64(DX)", mov, r)
+	g.ins("%s %s4, 128(DX)", mov, r)
+	g.ret()
+}
+
 // vecKernel returns the name of kernel base for the vector width (AVX-512:
 // Z registers, 16 float32 lanes; AVX2: Y, 8), its register prefix and width.
 func vecKernel(base string, zmm bool) (name, r string, w int) {
@@ -2421,6 +2487,7 @@ func main() {
 	a.maxF32(true)
 	a.scaleAddMax(true)
 	a.biasStep(true)
+	a.scaleFreqs(true)
 	write("avx512_amd64.s", a)
 
 	b := &gen{tab: "consts<>", lanes: 8}
@@ -2447,6 +2514,7 @@ func main() {
 	b.maxF32(false)
 	b.scaleAddMax(false)
 	b.biasStep(false)
+	b.scaleFreqs(false)
 	write("avx2_amd64.s", b)
 
 	write("neon_arm64.s", genNEON())

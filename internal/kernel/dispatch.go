@@ -45,6 +45,9 @@ type impl struct {
 	max         func(x []float32) float32
 	scaleAddMax func(z, x, b []float32, s float32) float32
 	biasStep    func(b []float32, cum []uint32, unit, rate float32)
+	// scaleFreqs turns softmax weights into a coder's frequencies
+	// (ScaleFreqs).
+	scaleFreqs func(f, u []uint32, scale uint32) (uint32, int)
 }
 
 // A matmulFunc computes dst[r*N+n] for r < m and the columns n of panels
@@ -80,6 +83,7 @@ var genericImpl = impl{
 	max:         maxGeneric,
 	scaleAddMax: scaleAddMaxGeneric,
 	biasStep:    biasStepGeneric,
+	scaleFreqs:  scaleFreqsGeneric,
 }
 
 // derive returns a copy of the plain Go implementation named name, for an

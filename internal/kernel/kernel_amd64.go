@@ -108,6 +108,18 @@ func scaleAddMaxAVX2(z, x, b *float32, n int, s float32) float32
 //go:noescape
 func biasStepAVX2(b *float32, cum *uint32, n int, unit, rate float32)
 
+// scaleFreqsAVX512 and scaleFreqsAVX2 are ScaleFreqs for n values (a
+// multiple of the lanes), lane by lane: acc.cur holds each lane's first
+// index on entry; on return acc.sum, acc.max and acc.best hold each
+// lane's sum, largest u and the index of its first largest u (acc.best
+// zero on entry).
+//
+//go:noescape
+func scaleFreqsAVX512(f, u *uint32, n int, scale uint32, acc *freqLanes)
+
+//go:noescape
+func scaleFreqsAVX2(f, u *uint32, n int, scale uint32, acc *freqLanes)
+
 //go:noescape
 func mulScaleMaxAVX512(s, k *float32, n int, c float32) float32
 
@@ -188,6 +200,7 @@ func archImpls() []*impl {
 		s.max = maxAsm(maxAVX512, 16)
 		s.scaleAddMax = scaleAddMaxAsm(scaleAddMaxAVX512, 16)
 		s.biasStep = biasStepAsm(biasStepAVX512, 16)
+		s.scaleFreqs = scaleFreqsAsm(scaleFreqsAVX512, 16)
 		add = append(add, &s)
 	}
 	if cpu.X86.HasAVX2 {
@@ -206,6 +219,7 @@ func archImpls() []*impl {
 		s.max = maxAsm(maxAVX2, 8)
 		s.scaleAddMax = scaleAddMaxAsm(scaleAddMaxAVX2, 8)
 		s.biasStep = biasStepAsm(biasStepAVX2, 8)
+		s.scaleFreqs = scaleFreqsAsm(scaleFreqsAVX2, 8)
 		s.scores = scoresAsm(scoresAVX2)
 		s.mix = mixAsm(mixAVX2)
 		if cpu.X86.HasF16C {
@@ -477,6 +491,37 @@ func scaleAddMaxAsm(f func(z, x, b *float32, n int, s float32) float32, step int
 			return firstZero(x)
 		}
 		return m
+	}
+}
+
+// freqLanes is the per-lane state of the ScaleFreqs kernels.
+type freqLanes struct {
+	sum, max, best, cur [16]uint32
+}
+
+// scaleFreqsAsm runs the whole vectors of u through kernel f (step values
+// wide), reduces its lanes (the largest u, and of the lanes that hold it
+// the first index) and takes the rest in Go.
+func scaleFreqsAsm(k func(f, u *uint32, n int, scale uint32, acc *freqLanes), step int) func(f, u []uint32, scale uint32) (uint32, int) {
+	return func(f, u []uint32, scale uint32) (uint32, int) {
+		n := len(u) &^ (step - 1)
+		if n == 0 {
+			return scaleFreqsGeneric(f, u, scale)
+		}
+		var acc freqLanes
+		for l := range step {
+			acc.cur[l] = uint32(l)
+		}
+		k(&f[0], &u[0], n, scale, &acc)
+		var sum uint32
+		top := 0
+		for l := range step {
+			sum += acc.sum[l]
+			if m, b := acc.max[l], int(acc.best[l]); m > u[top] || m == u[top] && b < top {
+				top = b
+			}
+		}
+		return scaleFreqsFrom(f, u, scale, n, sum, top)
 	}
 }
 

@@ -187,3 +187,35 @@ func biasStepGeneric(b []float32, cum []uint32, unit, rate float32) {
 		b[i] -= float32(rate * p)
 	}
 }
+
+// ScaleFreqs sets f[i] = uint32((uint64(u[i])·scale) >> 32) + 1 for every
+// u[i] (f holds at least len(u) values) and returns the sum of the f
+// (modulo 2^32) and the index of the first largest u (0 when u is empty).
+// It turns fixed-point softmax weights (ExpFixed) into the frequencies of
+// an entropy coder's table, exact integer arithmetic in any order.
+func ScaleFreqs(f, u []uint32, scale uint32) (sum uint32, top int) {
+	return active.scaleFreqs(f[:len(u)], u, scale)
+}
+
+func scaleFreqsGeneric(f, u []uint32, scale uint32) (uint32, int) {
+	return scaleFreqsFrom(f, u, scale, 0, 0, 0)
+}
+
+// scaleFreqsFrom is ScaleFreqs for u[from:], continuing a sum and a top
+// index found over u[:from].
+func scaleFreqsFrom(f, u []uint32, scale uint32, from int, sum uint32, top int) (uint32, int) {
+	topU := uint32(0)
+	if from > 0 {
+		topU = u[top]
+	}
+	for i := from; i < len(u); i++ {
+		v := u[i]
+		x := uint32((uint64(v)*uint64(scale))>>32) + 1
+		f[i] = x
+		sum += x
+		if v > topU {
+			top, topU = i, v
+		}
+	}
+	return sum, top
+}

@@ -201,3 +201,51 @@ func TestMixI8From(t *testing.T) {
 		}
 	}
 }
+
+// TestScaleFreqsImplementations checks every implementation of ScaleFreqs
+// against the Go twin: lengths around the vector widths, ties for the
+// largest value in several lanes (the first index must win), all zeros,
+// values up to 2^32-1 (unsigned comparison) and sums that wrap.
+func TestScaleFreqsImplementations(t *testing.T) {
+	r := rand.New(rand.NewPCG(95, 96))
+	for i := 0; i < 400; i++ {
+		n := r.IntN(100)
+		if i%10 == 0 {
+			n = 16384 + r.IntN(40)
+		}
+		u := make([]uint32, n)
+		limit := uint32(1 << 30)
+		switch i % 4 {
+		case 1:
+			limit = 5 // many ties
+		case 2:
+			limit = 0 // all zeros
+		case 3:
+			limit = ^uint32(0)
+		}
+		for j := range u {
+			if limit > 0 {
+				u[j] = r.Uint32() % limit
+				if limit == ^uint32(0) {
+					u[j] = r.Uint32()
+				}
+			}
+		}
+		scale := r.Uint32()
+		want := make([]uint32, n)
+		ws, wt := scaleFreqsGeneric(want, u, scale)
+		for _, im := range impls {
+			got := make([]uint32, n+1)
+			got[n] = 7
+			gs, gt := im.scaleFreqs(got[:n], u, scale)
+			if gs != ws || gt != wt || got[n] != 7 {
+				t.Fatalf("%s n=%d case %d: sum %d top %d, want %d %d", im.name, n, i%4, gs, gt, ws, wt)
+			}
+			for j := range want {
+				if got[j] != want[j] {
+					t.Fatalf("%s n=%d: f[%d] = %d, want %d", im.name, n, j, got[j], want[j])
+				}
+			}
+		}
+	}
+}

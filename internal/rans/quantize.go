@@ -36,17 +36,8 @@ func (q *Quantizer) Freqs(freq []uint32, logits []float32) {
 		freq[0] += uint32(ProbScale % n)
 		return
 	}
-	scale := (budget << 32) / total // ≤ 4·budget: total ≥ FixedOne since the maximum maps to FixedOne
-	var sum uint64
-	top, topU := 0, uint32(0)
-	for i, v := range u {
-		f := uint32((uint64(v)*scale)>>32) + 1
-		freq[i] = f
-		sum += uint64(f)
-		if v > topU {
-			top, topU = i, v
-		}
-	}
+	scale := (budget << 32) / total // ≤ 4·budget < 2^32: total ≥ FixedOne since the maximum maps to FixedOne
+	sum, top := kernel.ScaleFreqs(freq, u, uint32(scale))
 	freq[top] += uint32(ProbScale - sum)
 }
 
