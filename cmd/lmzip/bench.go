@@ -30,7 +30,12 @@ two operations) and its share of the ceiling. The ceiling is what the matrix
 products reach on this machine, measured first by a short microbenchmark of
 each kind (float32, bfloat16 and int8 weights) on 1 thread and on all; the
 share is the time the run's arithmetic would take at the ceiling over the
-time it took. Nothing is written to disk. To profile, set
+time it took. GB/s is the memory the kernels must at least read (each
+matrix product's weights once, each attention row's keys and values), and
+"memory" its share of how fast this machine reads memory (measured first,
+by summing a buffer far larger than the processor's caches): decompression
+advances one token of each of sixteen segments per step, each reading its
+own cache, and is bound by memory, not by arithmetic. Nothing is written to disk. To profile, set
 LMZIP_CPUPROFILE=FILE or LMZIP_MEMPROFILE=FILE (any command; the heap
 profile is taken at the end, GODEBUG=memprofilerate=1 records every
 allocation).
@@ -98,8 +103,8 @@ func runBench(args []string) int {
 	}
 	ceil := measureCeiling(200*time.Millisecond, clk)
 	fmt.Println(ceil)
-	fmt.Printf("%-5s %-12s %-6s %-20s %9s %8s %9s %6s  %-10s %7s %7s %8s %7s %8s\n", "level", "model", "recipe", "file", "bytes", "tokens", "archive", "bpb",
-		"direction", "tok/s", "KB/s", "GFLOP/s", "GOP/s", "ceiling")
+	fmt.Printf("%-5s %-12s %-6s %-20s %9s %8s %9s %6s  %-10s %7s %7s %8s %7s %8s %6s %7s\n", "level", "model", "recipe", "file", "bytes", "tokens", "archive", "bpb",
+		"direction", "tok/s", "KB/s", "GFLOP/s", "GOP/s", "ceiling", "GB/s", "memory")
 	exit := exitOK
 	for _, name := range files {
 		data, err := os.ReadFile(name)
@@ -174,8 +179,8 @@ func benchOne(name string, data []byte, opt *lmzip.Options, ceil *ceiling, clk c
 	fmt.Printf("%-5d %-12s %-6s %-20s %9d %8d %9d %6.3f  ", opt.Level, w.Model(), recipeName(opt.Recipe), filepath.Base(name), len(data), st.Tokens, buf.Len(), 8*float64(buf.Len())/max(n, 1))
 	speed := func(dir string, el time.Duration, wk kernel.Work) string {
 		s := el.Seconds()
-		return fmt.Sprintf("%-10s %7.0f %7.1f %8.1f %7.1f %7.1f%%", dir, float64(st.Tokens)/s, n/1000/s,
-			float64(wk.Float())/1e9/s, float64(wk.Int8())/1e9/s, 100*ceil.share(wk, el))
+		return fmt.Sprintf("%-10s %7.0f %7.1f %8.1f %7.1f %7.1f%% %6.1f %6.1f%%", dir, float64(st.Tokens)/s, n/1000/s,
+			float64(wk.Float())/1e9/s, float64(wk.Int8())/1e9/s, 100*ceil.share(wk, el), float64(wk.Bytes)/1e9/s, 100*ceil.memShare(wk, el))
 	}
 	fmt.Println(speed("compress", tc, wc))
 	fmt.Printf("%-*s  %s\n", 5+1+12+1+6+1+20+1+9+1+8+1+9+1+6, "", speed("decompress", td, wd))

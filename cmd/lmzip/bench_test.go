@@ -35,8 +35,11 @@ func TestBenchReportsCeiling(t *testing.T) {
 		if !regexp.MustCompile(`ceiling .*float32 \d+ / \d+ GFLOP/s, bfloat16 \d+ / \d+ GFLOP/s, int8 \d+ / \d+ GOP/s`).MatchString(r.stdout) {
 			t.Fatalf("no ceiling line:\n%s", r.stdout)
 		}
-		// direction, tok/s, KB/s, GFLOP/s, GOP/s, share
-		row := regexp.MustCompile(`(?m)(compress|decompress)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)%$`)
+		if !regexp.MustCompile(`memory \(reading \d+ MiB, 1 thread / \d+ threads\): [1-9][\d.]* / [1-9][\d.]* GB/s`).MatchString(r.stdout) {
+			t.Fatalf("no memory ceiling line:\n%s", r.stdout)
+		}
+		// direction, tok/s, KB/s, GFLOP/s, GOP/s, share, GB/s, memory share
+		row := regexp.MustCompile(`(?m)(compress|decompress)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)%\s+([\d.]+)\s+([\d.]+)%$`)
 		rows := row.FindAllStringSubmatch(r.stdout, -1)
 		if len(rows) != 4 {
 			t.Fatalf("%d speed rows, want 4:\n%s", len(rows), r.stdout)
@@ -46,8 +49,8 @@ func TestBenchReportsCeiling(t *testing.T) {
 			if int8Ops != (i >= 2) {
 				t.Errorf("row %d (%s): %s GOP/s of int8 products:\n%s", i, m[1], m[5], r.stdout)
 			}
-			if m[2] == "0" || m[6] == "0.0" || i < 2 && m[4] == "0.0" {
-				t.Errorf("row %d: no speed, no float work or no share of the ceiling:\n%s", i, r.stdout)
+			if m[2] == "0" || m[6] == "0.0" || i < 2 && m[4] == "0.0" || m[7] == "0.0" || m[8] == "0.0" {
+				t.Errorf("row %d: no speed, no float work, no share of the ceiling or no memory read:\n%s", i, r.stdout)
 			}
 		}
 		if len(args) > 0 && !strings.Contains(r.stdout, "CPU time") {
@@ -65,5 +68,10 @@ func TestCeilingShare(t *testing.T) {
 	w.Attention = 50e9                // 0.5 s at the float32 ceiling
 	if got := c.share(w, 3*time.Second); got != 0.5 {
 		t.Fatalf("share %g, want 0.5", got)
+	}
+	c.memAll = 20e9
+	w.Bytes = 30e9 // 1.5 s at the memory ceiling
+	if got := c.memShare(w, 3*time.Second); got != 0.5 {
+		t.Fatalf("memory share %g, want 0.5", got)
 	}
 }

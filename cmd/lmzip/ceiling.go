@@ -14,6 +14,9 @@ type ceiling struct {
 	threads int
 	one     [3]float64 // by kernel.Kind: Float32, BFloat16, Int8
 	all     [3]float64
+	// memOne and memAll are how fast 1 thread and all of them read
+	// memory (kernel.MemoryCeiling), in bytes per second.
+	memOne, memAll float64
 }
 
 var ceilingKinds = []kernel.Kind{kernel.Float32, kernel.BFloat16, kernel.Int8}
@@ -52,6 +55,14 @@ func measureCeiling(d time.Duration, clk clock) *ceiling {
 			c.all[k] = rate(k, c.threads)
 		}
 	}
+	mem := func(threads int) float64 {
+		return kernel.MemoryCeiling(threads, d, clock{cpu: clk.cpu, threads: threads}.start())
+	}
+	c.memOne = mem(1)
+	c.memAll = c.memOne
+	if c.threads > 1 {
+		c.memAll = mem(c.threads)
+	}
 	return c
 }
 
@@ -67,7 +78,13 @@ func (c *ceiling) String() string {
 		}
 		s += fmt.Sprintf(" %s %.0f / %.0f %s", k, c.one[k]/1e9, c.all[k]/1e9, unit)
 	}
-	return s
+	return s + fmt.Sprintf("\nmemory (reading %d MiB, 1 thread / %d threads): %.1f / %.1f GB/s", kernel.MemoryCeilingBytes>>20, c.threads, c.memOne/1e9, c.memAll/1e9)
+}
+
+// memShare returns the share of the memory ceiling that the bytes of w
+// read in el reached.
+func (c *ceiling) memShare(w kernel.Work, el time.Duration) float64 {
+	return float64(w.Bytes) / c.memAll / el.Seconds()
 }
 
 // share returns the share of the ceiling that work done in el reached:

@@ -31,7 +31,7 @@ func Ceiling(k Kind, threads int, d time.Duration, now func() time.Duration) flo
 	m := NewMatrixOf(k, w, ceilingN, ceilingK)
 	dst := make([]float32, ceilingRows*ceilingN)
 	MatMul(dst, x, ceilingRows, m) // warm up: pools, caches
-	before := work.matmul[k].Load()
+	before, bytesBefore := work.matmul[k].Load(), work.bytes.Load()
 	start := now()
 	n := 0
 	for n == 0 || now()-start < d {
@@ -40,6 +40,7 @@ func Ceiling(k Kind, threads int, d time.Duration, now func() time.Duration) flo
 	}
 	el := now() - start
 	work.matmul[k].Store(before) // the measurement is not the program's work
+	work.bytes.Store(bytesBefore)
 	return float64(n) * 2 * ceilingRows * ceilingK * ceilingN / el.Seconds()
 }
 
@@ -50,3 +51,35 @@ const (
 	ceilingK    = 768
 	ceilingN    = 2048
 )
+
+// MemoryCeiling measures how fast threads threads read memory, in bytes
+// per second: each sums its share of a buffer of MemoryCeilingBytes (far
+// larger than the processor's caches) with the vector kernels, over and
+// over for about d as measured by now (nil: the wall clock).
+func MemoryCeiling(threads int, d time.Duration, now func() time.Duration) float64 {
+	if now == nil {
+		t0 := time.Now()
+		now = func() time.Duration { return time.Since(t0) }
+	}
+	old := SetThreads(threads)
+	defer SetThreads(old)
+	buf := make([]float32, MemoryCeilingBytes/4)
+	for i := range buf {
+		buf[i] = 1 // touched, so that every page is real memory
+	}
+	part := len(buf) / threads
+	pass := func() {
+		Parallel(threads, func(w int) { Sum(buf[w*part : (w+1)*part]) })
+	}
+	pass() // warm up
+	start := now()
+	n := 0
+	for n == 0 || now()-start < d {
+		pass()
+		n++
+	}
+	return float64(n) * float64(threads*part*4) / (now() - start).Seconds()
+}
+
+// MemoryCeilingBytes is the size of MemoryCeiling's buffer.
+const MemoryCeilingBytes = 256 << 20

@@ -31,6 +31,7 @@ func MatMul(dst, x []float32, m int, w *Matrix) {
 		panic(fmt.Sprintf("kernel.MatMul: x has %d values, dst %d, for %d rows of %d×%d", len(x), len(dst), m, w.K, w.N))
 	}
 	work.matmul[w.kind].Add(2 * uint64(m) * uint64(w.K) * uint64(w.N))
+	work.bytes.Add(uint64(w.Bytes())) // what a product reads at least
 	a := &lhs{x: x[:m*w.K]}
 	if prep := kinds[w.kind].prepare; prep != nil {
 		prep(a, m, w.K)

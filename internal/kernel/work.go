@@ -14,11 +14,18 @@ type Work struct {
 	// (the scores and the weighted sums of values) that engines report
 	// with AddAttention.
 	Attention uint64
+	// Bytes is what the kernels must at least read from memory: the
+	// weights of each matrix product once, and the keys and values that
+	// engines report with AddCacheRead. Products of many rows reread their
+	// weights from the processor's caches; a decoding step's sixteen rows
+	// take each weight once, and each reads its own cache.
+	Bytes uint64
 }
 
 var work struct {
 	matmul    [numKinds]atomic.Uint64
 	attention atomic.Uint64
+	bytes     atomic.Uint64
 }
 
 // WorkDone returns the work done since the program started.
@@ -28,6 +35,7 @@ func WorkDone() Work {
 		w.MatMul[k] = work.matmul[k].Load()
 	}
 	w.Attention = work.attention.Load()
+	w.Bytes = work.bytes.Load()
 	return w
 }
 
@@ -37,6 +45,7 @@ func (w Work) Sub(before Work) Work {
 		w.MatMul[k] -= before.MatMul[k]
 	}
 	w.Attention -= before.Attention
+	w.Bytes -= before.Bytes
 	return w
 }
 
@@ -49,3 +58,6 @@ func (w Work) Int8() uint64 { return w.MatMul[Int8] }
 
 // AddAttention records ops operations of attention.
 func AddAttention(ops uint64) { work.attention.Add(ops) }
+
+// AddCacheRead records bytes of keys and values read by attention.
+func AddCacheRead(bytes uint64) { work.bytes.Add(bytes) }

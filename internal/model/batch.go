@@ -193,10 +193,13 @@ func (b *batch) attention(li int, out, qkv []float32, stride, heads, kvHeads, hd
 	}
 	scratch := b.scores
 	tiles := b.attentionTiles()
-	widest := 1
+	widest, read := 1, uint64(0)
 	for t := range len(tiles) - 1 {
 		widest = max(widest, tiles[t+1]-tiles[t])
+		last := tiles[t+1] - 1 // a tile reads its last row's keys and values
+		read += uint64(b.pos[last]+1) * b.cache[last].bytesPerPosition(kvHeads, hd)
 	}
+	kernel.AddCacheRead(read)
 	// A task is one tile of rows and one key head with the query heads
 	// that share it (grouped-query attention): an int8 cache is read once
 	// for all of them (kernel.ScoresI8N, MixI8N); each query's results are

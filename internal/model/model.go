@@ -222,6 +222,19 @@ type layerCache struct {
 	ks, vs   []float32
 }
 
+// bytesPerPosition returns the bytes of one layer's keys and values (and
+// their scales) at one position.
+func (c *Cache) bytesPerPosition(kvHeads, hd int) uint64 {
+	per := 2 * 4 * hd // float32 keys and values
+	switch c.kv {
+	case KVFloat16:
+		per = 2 * 2 * hd
+	case KVInt8:
+		per = 2 * (hd + 4) // a float32 scale per vector
+	}
+	return uint64(kvHeads * per)
+}
+
 // keys returns how many key values the layer holds.
 func (l *layerCache) keys() int { return len(l.k) + len(l.k16) + len(l.k8) }
 
