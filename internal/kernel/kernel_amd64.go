@@ -200,7 +200,7 @@ func archImpls() []*impl {
 		s.max = maxAsm(maxAVX512, 16)
 		s.scaleAddMax = scaleAddMaxAsm(scaleAddMaxAVX512, 16)
 		s.biasStep = biasStepAsm(biasStepAVX512, 16)
-		s.scaleFreqs = scaleFreqsAsm(scaleFreqsAVX512, 16)
+		s.scaleFreqs = scaleFreqsAsm(true)
 		add = append(add, &s)
 	}
 	if cpu.X86.HasAVX2 {
@@ -219,7 +219,7 @@ func archImpls() []*impl {
 		s.max = maxAsm(maxAVX2, 8)
 		s.scaleAddMax = scaleAddMaxAsm(scaleAddMaxAVX2, 8)
 		s.biasStep = biasStepAsm(biasStepAVX2, 8)
-		s.scaleFreqs = scaleFreqsAsm(scaleFreqsAVX2, 8)
+		s.scaleFreqs = scaleFreqsAsm(false)
 		s.scores = scoresAsm(scoresAVX2)
 		s.mix = mixAsm(mixAVX2)
 		if cpu.X86.HasF16C {
@@ -499,10 +499,15 @@ type freqLanes struct {
 	sum, max, best, cur [16]uint32
 }
 
-// scaleFreqsAsm runs the whole vectors of u through kernel f (step values
-// wide), reduces its lanes (the largest u, and of the lanes that hold it
-// the first index) and takes the rest in Go.
-func scaleFreqsAsm(k func(f, u *uint32, n int, scale uint32, acc *freqLanes), step int) func(f, u []uint32, scale uint32) (uint32, int) {
+// scaleFreqsAsm runs the whole vectors of u through the AVX-512 (zmm) or
+// AVX2 kernel, reduces its lanes (the largest u, and of the lanes that
+// hold it the first index) and takes the rest in Go. The kernels are
+// called directly, so that acc stays on the stack.
+func scaleFreqsAsm(zmm bool) func(f, u []uint32, scale uint32) (uint32, int) {
+	step := 8
+	if zmm {
+		step = 16
+	}
 	return func(f, u []uint32, scale uint32) (uint32, int) {
 		n := len(u) &^ (step - 1)
 		if n == 0 {
@@ -512,7 +517,11 @@ func scaleFreqsAsm(k func(f, u *uint32, n int, scale uint32, acc *freqLanes), st
 		for l := range step {
 			acc.cur[l] = uint32(l)
 		}
-		k(&f[0], &u[0], n, scale, &acc)
+		if zmm {
+			scaleFreqsAVX512(&f[0], &u[0], n, scale, &acc)
+		} else {
+			scaleFreqsAVX2(&f[0], &u[0], n, scale, &acc)
+		}
 		var sum uint32
 		top := 0
 		for l := range step {
