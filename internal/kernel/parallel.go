@@ -19,8 +19,9 @@ import (
 // only for work that is under way. And on repeated signs of such a machine
 // (see contended), Parallel runs everything on the caller for a while
 // (serialFor, longer while they go on) before it tries again. Parallel may
-// be called concurrently and from within f: when no pooled goroutine is
-// idle it starts a new one.
+// be called concurrently and from within f: when every thread (Threads)
+// already runs a task of Parallel, it runs f(0) ... f(n-1) on the caller;
+// otherwise, when no pooled goroutine is idle, it starts a new one.
 func Parallel(n int, f func(t int)) {
 	if n <= 1 {
 		if n == 1 {
@@ -29,7 +30,10 @@ func Parallel(n int, f func(t int)) {
 		return
 	}
 	t0 := clock()
-	if t0 < serialUntil.Load() {
+	if t0 < serialUntil.Load() || busy.Load() >= int32(Threads()) {
+		// A busy machine, or every thread already runs a task of
+		// Parallel (this call is nested in one): run here, in order,
+		// rather than put more goroutines on the processors.
 		for t := range n {
 			f(t)
 		}
@@ -48,7 +52,7 @@ func Parallel(n int, f func(t int)) {
 			go j.run(t)
 		}
 	}
-	f(0)
+	runTask(f, 0)
 	for t := 1; t < n; t++ {
 		j.run(t)
 	}
@@ -171,9 +175,19 @@ func (j *job) run(t int) bool {
 	if j.started[t].Swap(true) {
 		return false
 	}
-	j.f(t)
+	runTask(j.f, t)
 	j.finish()
 	return true
+}
+
+// busy counts the tasks of Parallel running now.
+var busy atomic.Int32
+
+// runTask runs f(t), counted in busy.
+func runTask(f func(int), t int) {
+	busy.Add(1)
+	defer busy.Add(-1)
+	f(t)
 }
 
 const (
@@ -261,7 +275,7 @@ func (w *worker) loop() {
 		w.j = nil
 		ran := !j.started[t].Swap(true)
 		if ran {
-			j.f(t)
+			runTask(j.f, t)
 		}
 		w.state.Store(workerIdle)
 		pool.mu.Lock()

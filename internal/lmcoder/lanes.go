@@ -367,7 +367,7 @@ func (c *Lanes) Decode(stream []byte, lengths []int) ([][]int32, error) {
 		for _, in := range c.inputs {
 			n += len(in.Tokens)
 		}
-		if err := c.m.Forward(c.inputs, c.hidden[:n*d]); err != nil {
+		if err := model.ForwardSteps(c.m, c.inputs, c.hidden[:n*d]); err != nil {
 			return nil, err
 		}
 		r := 0

@@ -222,7 +222,7 @@ func (c *Coder) Decode(stream []byte, lengths []int) ([][]int32, error) {
 			}
 		}
 		c.steps++
-		if err := c.m.Forward(inputs, hidden); err != nil {
+		if err := model.ForwardSteps(c.m, inputs, hidden); err != nil {
 			return nil, err
 		}
 		rows := len(active)
