@@ -194,13 +194,11 @@ func (b *batch) attention(li int, out, qkv []float32, stride, heads, kvHeads, hd
 	}
 	scratch := b.scores
 	tiles := b.attentionTiles()
-	widest, read := 1, uint64(0)
+	widest := 1
 	for t := range len(tiles) - 1 {
 		widest = max(widest, tiles[t+1]-tiles[t])
-		last := tiles[t+1] - 1 // a tile reads its last row's keys and values
-		read += uint64(b.pos[last]+1) * b.cache[last].bytesPerPosition(kvHeads, hd)
 	}
-	kernel.AddCacheRead(read)
+	kernel.AddCacheRead(b.cacheBytes(kvHeads, hd))
 	// A task is one tile of rows and one key head with the query heads
 	// that share it (grouped-query attention): an int8 cache is read once
 	// for all of them (kernel.ScoresI8N, MixI8N); each query's results are
@@ -295,6 +293,21 @@ func (b *batch) attendI8(w int, lc *layerCache, out, qkv []float32, stride, head
 		kernel.MixI8From(o, s[i*ld:], lc.v8[lo:hi], hd, nMin, b.pos[r]+1)
 		copy(out[(r*heads+h0+i%group)*hd:], o)
 	}
+}
+
+// cacheBytes returns the bytes of keys and values that attention must at
+// least read for one layer: each cache's up to its last row's position
+// (the rows of a cache are consecutive; compression's rows reread them
+// from the processor's caches, a decoding step's rows each read their
+// own).
+func (b *batch) cacheBytes(kvHeads, hd int) uint64 {
+	var n uint64
+	for r := range b.rows {
+		if c := b.cache[r]; r+1 == b.rows || b.cache[r+1] != c {
+			n += uint64(b.pos[r]+1) * c.bytesPerPosition(kvHeads, hd)
+		}
+	}
+	return n
 }
 
 // attentionTiles splits the rows into tiles for attention and returns
