@@ -1061,7 +1061,13 @@ func (g *gen) mixF16_512() { g.mixNarrow512("mixF16AVX512", "v *uint16", kvF16) 
 // apart).
 func (g *gen) mixI8_512() { g.mixNarrow512("mixI8AVX512", "v *int8", kvI8) }
 
-func (g *gen) mixNarrow512(n, vArg string, e kvElem) {
+// mixI8Acc_512 emits mixI8AccAVX512, mixI8AVX512 that adds to the outputs'
+// values instead of starting from zero (MixI8From).
+func (g *gen) mixI8Acc_512() { g.mixNarrowAcc512("mixI8AccAVX512", "v *int8", kvI8, true) }
+
+func (g *gen) mixNarrow512(n, vArg string, e kvElem) { g.mixNarrowAcc512(n, vArg, e, false) }
+
+func (g *gen) mixNarrowAcc512(n, vArg string, e kvElem, acc bool) {
 	g.line(sprintf("// func %s(out, p *float32, %s, D, n, cols int)", n, vArg))
 	g.line(sprintf("TEXT ·%s(SB), NOSPLIT, $0-48", n))
 	g.ins("MOVQ out+0(FP), DI")
@@ -1083,7 +1089,11 @@ func (g *gen) mixNarrow512(n, vArg string, e kvElem) {
 		g.ins("MOVQ R8, R10")
 		nacc := w / 16
 		for c := 0; c < nacc; c++ {
-			g.ins("VPXORD Z%d, Z%d, Z%d", c, c, c)
+			if acc {
+				g.ins("VMOVUPS %d(DI), Z%d", 64*c, c)
+			} else {
+				g.ins("VPXORD Z%d, Z%d, Z%d", c, c, c)
+			}
 		}
 		g.label(lab + "_loop")
 		for c := 0; c < nacc; c++ {
@@ -2435,6 +2445,35 @@ func (g *gen) scaleFreqs(zmm bool) {
 	g.ret()
 }
 
+// rotate emits rotate{suffix}: lo ← lo·cos − hi·sin, hi ← hi·cos + lo·sin,
+// every product rounded on its own (Rotate).
+func (g *gen) rotate(zmm bool) {
+	name, r, w := vecKernel("rotate", zmm)
+	g.line(fmt.Sprintf("// func %s(lo, hi, cos, sin *float32, n int)", name))
+	g.line(fmt.Sprintf("TEXT ·%s(SB), NOSPLIT, $0-40", name))
+	g.ins("MOVQ lo+0(FP), DI")
+	g.ins("MOVQ hi+8(FP), SI")
+	g.ins("MOVQ cos+16(FP), DX")
+	g.ins("MOVQ sin+24(FP), R8")
+	g.ins("MOVQ n+32(FP), CX")
+	g.floatLoop(name+"_loop", name+"_done", w, func() {
+		g.ins("VMOVUPS (DI), %s0", r) // a
+		g.ins("VMOVUPS (SI), %s1", r) // b
+		g.ins("VMOVUPS (DX), %s2", r) // cos
+		g.ins("VMOVUPS (R8), %s3", r) // sin
+		g.ins("VMULPS %s2, %s0, %s4", r, r, r)
+		g.ins("VMULPS %s3, %s1, %s5", r, r, r)
+		g.ins("VSUBPS %s5, %s4, %s4", r, r, r) // a·cos − b·sin
+		g.ins("VMULPS %s2, %s1, %s6", r, r, r)
+		g.ins("VMULPS %s3, %s0, %s7", r, r, r)
+		g.ins("VADDPS %s7, %s6, %s6", r, r, r) // b·cos + a·sin
+		g.ins("VMOVUPS %s4, (DI)", r)
+		g.ins("VMOVUPS %s6, (SI)", r)
+	}, "DI", "SI", "DX", "R8")
+	g.label(name + "_done")
+	g.ret()
+}
+
 // vecKernel returns the name of kernel base for the vector width (AVX-512:
 // Z registers, 16 float32 lanes; AVX2: Y, 8), its register prefix and width.
 func vecKernel(base string, zmm bool) (name, r string, w int) {
@@ -2494,6 +2533,7 @@ func main() {
 	a.mixF16_512()
 	a.scoresI8_512()
 	a.mixI8_512()
+	a.mixI8Acc_512()
 	for nq := 2; nq <= 4; nq++ {
 		a.scoresI8N_512(nq)
 		a.mixI8N_512(nq)
@@ -2507,6 +2547,7 @@ func main() {
 	a.scaleAddMax(true)
 	a.biasStep(true)
 	a.scaleFreqs(true)
+	a.rotate(true)
 	write("avx512_amd64.s", a)
 
 	b := &gen{tab: "consts<>", lanes: 8}
@@ -2534,6 +2575,7 @@ func main() {
 	b.scaleAddMax(false)
 	b.biasStep(false)
 	b.scaleFreqs(false)
+	b.rotate(false)
 	write("avx2_amd64.s", b)
 
 	write("neon_arm64.s", genNEON())

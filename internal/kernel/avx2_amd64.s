@@ -4899,3 +4899,35 @@ scaleFreqsAVX2_done:
 	VZEROUPPER
 	RET
 
+// func rotateAVX2(lo, hi, cos, sin *float32, n int)
+TEXT ·rotateAVX2(SB), NOSPLIT, $0-40
+	MOVQ lo+0(FP), DI
+	MOVQ hi+8(FP), SI
+	MOVQ cos+16(FP), DX
+	MOVQ sin+24(FP), R8
+	MOVQ n+32(FP), CX
+rotateAVX2_loop:
+	CMPQ CX, $8
+	JLT rotateAVX2_done
+	VMOVUPS (DI), Y0
+	VMOVUPS (SI), Y1
+	VMOVUPS (DX), Y2
+	VMOVUPS (R8), Y3
+	VMULPS Y2, Y0, Y4
+	VMULPS Y3, Y1, Y5
+	VSUBPS Y5, Y4, Y4
+	VMULPS Y2, Y1, Y6
+	VMULPS Y3, Y0, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y4, (DI)
+	VMOVUPS Y6, (SI)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, R8
+	SUBQ $8, CX
+	JMP rotateAVX2_loop
+rotateAVX2_done:
+	VZEROUPPER
+	RET
+

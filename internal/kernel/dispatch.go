@@ -36,6 +36,7 @@ type impl struct {
 	mixI8      func(out, p []float32, v []int8, D, n int)
 	scoresI8N  func(s []float32, ldS int, q []float32, nq int, kb []int8, D, n int)
 	mixI8N     func(out []float32, p []float32, ldP, nq int, v []int8, D, n int)
+	mixI8From  func(out, p []float32, v []int8, D, n int)
 	// mulScaleMax and scaleMul apply an int8 cache's scales around the
 	// softmax (MulScaleMax, ScaleMul).
 	mulScaleMax func(s, k []float32, c float32) float32
@@ -48,6 +49,8 @@ type impl struct {
 	// scaleFreqs turns softmax weights into a coder's frequencies
 	// (ScaleFreqs).
 	scaleFreqs func(f, u []uint32, scale uint32) (uint32, int)
+	// rotate is the rotary embedding of one head (Rotate).
+	rotate func(lo, hi, cos, sin []float32)
 }
 
 // A matmulFunc computes dst[r*N+n] for r < m and the columns n of panels
@@ -77,6 +80,7 @@ var genericImpl = impl{
 	mixI8:      mixI8Generic,
 	scoresI8N:  scoresI8NGeneric,
 	mixI8N:     mixI8NGeneric,
+	mixI8From:  mixI8FromGeneric,
 
 	mulScaleMax: mulScaleMaxGeneric,
 	scaleMul:    scaleMulGeneric,
@@ -84,6 +88,7 @@ var genericImpl = impl{
 	scaleAddMax: scaleAddMaxGeneric,
 	biasStep:    biasStepGeneric,
 	scaleFreqs:  scaleFreqsGeneric,
+	rotate:      rotateGeneric,
 }
 
 // derive returns a copy of the plain Go implementation named name, for an

@@ -57,6 +57,11 @@ func scoresI8AVX512(s, q *float32, kb *int8, D, n int)
 //go:noescape
 func mixI8AVX512(out, p *float32, v *int8, D, n, cols int)
 
+// mixI8AccAVX512 is mixI8AVX512 adding to out's values (MixI8From).
+//
+//go:noescape
+func mixI8AccAVX512(out, p *float32, v *int8, D, n, cols int)
+
 //go:noescape
 func scoresI8Q2AVX512(s *float32, ldS int, q *float32, kb *int8, D, n int)
 
@@ -193,6 +198,7 @@ func archImpls() []*impl {
 		s.mixF16 = mixF16Asm(mixF16AVX512, 16)
 		s.scoresI8 = scoresI8Asm(scoresI8AVX512)
 		s.mixI8 = mixI8Asm(mixI8AVX512, 16)
+		s.mixI8From = mixI8FromAVX512
 		s.scoresI8N = scoresI8NAVX512
 		s.mixI8N = mixI8NAVX512
 		s.mulScaleMax = mulScaleMaxAsm(mulScaleMaxAVX512, 16)
@@ -201,6 +207,7 @@ func archImpls() []*impl {
 		s.scaleAddMax = scaleAddMaxAsm(scaleAddMaxAVX512, 16)
 		s.biasStep = biasStepAsm(biasStepAVX512, 16)
 		s.scaleFreqs = scaleFreqsAsm(true)
+		s.rotate = rotateAsm(rotateAVX512, 16)
 		add = append(add, &s)
 	}
 	if cpu.X86.HasAVX2 {
@@ -220,6 +227,7 @@ func archImpls() []*impl {
 		s.scaleAddMax = scaleAddMaxAsm(scaleAddMaxAVX2, 8)
 		s.biasStep = biasStepAsm(biasStepAVX2, 8)
 		s.scaleFreqs = scaleFreqsAsm(false)
+		s.rotate = rotateAsm(rotateAVX2, 8)
 		s.scores = scoresAsm(scoresAVX2)
 		s.mix = mixAsm(mixAVX2)
 		if cpu.X86.HasF16C {
@@ -331,6 +339,21 @@ func mixI8Asm(mix func(out, p *float32, v *int8, D, n, cols int), step int) func
 		if cols < D {
 			mixI8Cols(out, p, v, D, n, cols) // the last D%step columns
 		}
+	}
+}
+
+// mixI8FromAVX512 adds the terms through mixI8AccAVX512, the last D%16
+// columns in Go.
+func mixI8FromAVX512(out, p []float32, v []int8, D, n int) {
+	if n <= 0 || D <= 0 {
+		return
+	}
+	cols := D &^ 15
+	if cols > 0 {
+		mixI8AccAVX512(&out[0], &p[0], &v[0], D, n, cols)
+	}
+	if cols < D {
+		mixI8FromCols(out, p, v, D, n, cols)
 	}
 }
 
@@ -491,6 +514,27 @@ func scaleAddMaxAsm(f func(z, x, b *float32, n int, s float32) float32, step int
 			return firstZero(x)
 		}
 		return m
+	}
+}
+
+// rotateAVX512 and rotateAVX2 are Rotate for n values, a multiple of the
+// lanes.
+//
+//go:noescape
+func rotateAVX512(lo, hi, cos, sin *float32, n int)
+
+//go:noescape
+func rotateAVX2(lo, hi, cos, sin *float32, n int)
+
+// rotateAsm runs the whole vectors through kernel f (step values wide)
+// and the rest in Go.
+func rotateAsm(f func(lo, hi, cos, sin *float32, n int), step int) func(lo, hi, cos, sin []float32) {
+	return func(lo, hi, cos, sin []float32) {
+		n := len(lo) &^ (step - 1)
+		if n > 0 {
+			f(&lo[0], &hi[0], &cos[0], &sin[0], n)
+		}
+		rotateGeneric(lo[n:], hi[n:], cos[n:], sin[n:])
 	}
 }
 

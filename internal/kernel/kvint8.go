@@ -69,11 +69,23 @@ func mixI8Cols(out, p []float32, v []int8, D, n, d0 int) {
 // the few terms by which one query's sum outruns another's that shared
 // MixI8N with it.
 func MixI8From(out, p []float32, v []int8, D, from, n int) {
-	out = out[:D]
-	for j := from; j < n; j++ {
+	if from >= n {
+		return
+	}
+	active.mixI8From(out[:D], p[from:n], v[from*D:n*D], D, n-from)
+}
+
+// mixI8FromGeneric adds the n terms of p and v to out.
+func mixI8FromGeneric(out, p []float32, v []int8, D, n int) {
+	mixI8FromCols(out, p, v, D, n, 0)
+}
+
+// mixI8FromCols is mixI8FromGeneric for the columns d0 <= d < len(out).
+func mixI8FromCols(out, p []float32, v []int8, D, n, d0 int) {
+	for j := 0; j < n; j++ {
 		pj := p[j]
-		for d, x := range v[j*D : j*D+D] {
-			out[d] += float32(pj * float32(x))
+		for d, x := range v[j*D+d0 : j*D+len(out)] {
+			out[d0+d] += float32(pj * float32(x))
 		}
 	}
 }

@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -182,7 +183,7 @@ func TestWorkDone(t *testing.T) {
 
 // TestMixI8From checks that MixI8 over m terms continued by MixI8From to
 // n computes the same bits as MixI8 over n terms, in every implementation
-// of MixI8, special values included.
+// of both, special values included.
 func TestMixI8From(t *testing.T) {
 	r := rand.New(rand.NewPCG(93, 94))
 	for i := 0; i < 300; i++ {
@@ -194,7 +195,9 @@ func TestMixI8From(t *testing.T) {
 		for _, im := range impls {
 			got := make([]float32, D)
 			im.mixI8(got, p, v, D, m)
-			MixI8From(got, p, v, D, m, n)
+			if m < n {
+				im.mixI8From(got, p[m:n], v[m*D:n*D], D, n-m)
+			}
 			if j := firstDiff(want, got); j >= 0 {
 				t.Fatalf("%s D=%d m=%d n=%d: out[%d] = %g, MixI8 over n %g", im.name, D, m, n, j, got[j], want[j])
 			}
@@ -245,6 +248,30 @@ func TestScaleFreqsImplementations(t *testing.T) {
 				if got[j] != want[j] {
 					t.Fatalf("%s n=%d: f[%d] = %d, want %d", im.name, n, j, got[j], want[j])
 				}
+			}
+		}
+	}
+}
+
+// TestRotateImplementations checks every implementation of Rotate against
+// the Go twin on lengths around the vector widths, with special values.
+func TestRotateImplementations(t *testing.T) {
+	r := rand.New(rand.NewPCG(97, 98))
+	for i := 0; i < 200; i++ {
+		n := r.IntN(70)
+		special := i%3 == 1
+		lo, hi := fill(r, n, special), fill(r, n, special)
+		cos, sin := fill(r, n, special), fill(r, n, special)
+		wantLo, wantHi := slices.Clone(lo), slices.Clone(hi)
+		rotateGeneric(wantLo, wantHi, cos, sin)
+		for _, im := range impls {
+			gotLo, gotHi := slices.Clone(lo), append(slices.Clone(hi), 7)
+			im.rotate(gotLo, gotHi[:n], cos, sin)
+			if j := firstDiff(wantLo, gotLo); j >= 0 {
+				t.Fatalf("%s n=%d: lo[%d] = %g, want %g", im.name, n, j, gotLo[j], wantLo[j])
+			}
+			if j := firstDiff(wantHi, gotHi[:n]); j >= 0 || gotHi[n] != 7 {
+				t.Fatalf("%s n=%d: hi[%d] wrong", im.name, n, j)
 			}
 		}
 	}

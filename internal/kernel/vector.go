@@ -219,3 +219,21 @@ func mixGeneric(out, p, v []float32, D, n int) {
 		}
 	}
 }
+
+// Rotate turns each pair (lo[i], hi[i]) by the angle whose cosine and sine
+// are cos[i] and sin[i]: lo[i] ← float32(lo[i]·cos[i]) − float32(hi[i]·sin[i]),
+// hi[i] ← float32(hi[i]·cos[i]) + float32(lo[i]·sin[i]) (the old values on
+// the right), each product rounded to float32: the rotary embedding of one
+// head. hi, cos and sin hold at least len(lo) values.
+func Rotate(lo, hi, cos, sin []float32) {
+	n := len(lo)
+	active.rotate(lo, hi[:n], cos[:n], sin[:n])
+}
+
+func rotateGeneric(lo, hi, cos, sin []float32) {
+	for i := range lo {
+		a, b := lo[i], hi[i]
+		lo[i] = float32(a*cos[i]) - float32(b*sin[i])
+		hi[i] = float32(b*cos[i]) + float32(a*sin[i])
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"math"
 	"sync"
 	"sync/atomic"
+
+	"github.com/lmzip/lmzip/internal/kernel"
 )
 
 // rope holds the rotary position embedding tables of one model: cos and
@@ -104,11 +106,5 @@ func (r *rope) apply(x []float32, pos int) {
 	t := r.tables.Load()
 	cos := t.cos[pos*half : pos*half+half]
 	sin := t.sin[pos*half : pos*half+half]
-	lo := x[:half]
-	hi := x[half : 2*half]
-	for i := range lo {
-		a, b := lo[i], hi[i]
-		lo[i] = float32(a*cos[i]) - float32(b*sin[i])
-		hi[i] = float32(b*cos[i]) + float32(a*sin[i])
-	}
+	kernel.Rotate(x[:half], x[half:2*half], cos, sin)
 }
