@@ -9,6 +9,8 @@
 #     And the model tests that pin every architecture's logits (the
 #     fingerprints of internal/model), under NEON and plain Go.
 #     And the context-mixing coder's goldens (every version's output).
+#     The amd64 kernel tests on a CPU without AVX-512 (qemu-x86_64-static
+#     -cpu max), so that the AVX2 kernels run.
 #  2. lmzip built for amd64 (the kernels the CPU has, and AVX2 and plain Go
 #     forced with LMZIP_KERNELS), amd64 with GOAMD64=v3 (where Go may fuse
 #     multiply-adds it is not told not to) and arm64 (NEON, and plain Go;
@@ -42,12 +44,26 @@ trap 'rm -rf "$tmp"' EXIT
 
 echo "== arm64 kernel tests under qemu"
 GOARCH=arm64 go test -c -o "$tmp/kernel.test" ./internal/kernel
-# The float16 rounding sweeps test Go code that has no NEON version and
-# take minutes under emulation; the amd64 runs cover them.
+# The float16 rounding sweeps test Go code that has no assembly version
+# and take minutes under emulation; the native amd64 runs cover them.
 skip='TestFloat32ToF16Reference|TestRoundF16BitPatterns'
 (cd internal/kernel && "$qemu" "$tmp/kernel.test" -test.count=1 -test.skip "$skip")
 # A CPU without the dot-product extension: the int8 product stays in Go.
 (cd internal/kernel && QEMU_CPU=cortex-a53 "$qemu" "$tmp/kernel.test" -test.count=1 -test.run 'Implementations|Int8')
+
+echo "== amd64 kernel tests on a CPU without AVX-512 (qemu-x86_64-static -cpu max: AVX2)"
+# This machine runs the AVX-512 kernels; the AVX2 ones must run (no
+# AVX-512 instruction in them) and match the Go twins there too.
+if command -v qemu-x86_64-static > /dev/null; then
+  GOARCH=amd64 go test -c -o "$tmp/kernel-amd64.test" ./internal/kernel
+  out=$(cd internal/kernel && qemu-x86_64-static -cpu max "$tmp/kernel-amd64.test" -test.count=1 -test.skip "$skip" -test.v 2>&1) ||
+    { echo "$out" | tail -40; exit 1; }
+  echo "$out" | tail -1
+  case "$out" in
+  *'implementations: [avx2 go]'*) ;;
+  *) echo "portability.sh: qemu's CPU did not run the AVX2 kernels" >&2; exit 1 ;;
+  esac
+fi
 
 echo "== arm64 model tests under qemu: every architecture's logits bit for bit"
 # The fingerprints pin each tiny model's logits to the amd64 ones; the

@@ -2405,10 +2405,14 @@ func (g *gen) scaleFreqs(zmm bool) {
 			g.ins("VPBROADCASTD X%s, Y%s", c[0], c[0])
 		}
 	}
-	g.ins("VPXORD %s2, %s2, %s2", r, r, r) // sums
-	g.ins("VPXORD %s3, %s3, %s3", r, r, r) // largest u
-	g.ins("VPXORD %s4, %s4, %s4", r, r, r) // its index
-	g.ins("%s 192(DX), %s5", mov, r)       // the lanes' indices
+	xor := "VPXOR" // VEX: VPXORD on Y registers is AVX-512 (EVEX) only
+	if zmm {
+		xor = "VPXORD"
+	}
+	g.ins("%s %s2, %s2, %s2", xor, r, r, r) // sums
+	g.ins("%s %s3, %s3, %s3", xor, r, r, r) // largest u
+	g.ins("%s %s4, %s4, %s4", xor, r, r, r) // its index
+	g.ins("%s 192(DX), %s5", mov, r)        // the lanes' indices
 	if zmm {
 		g.ins("MOVL $0xAAAA, AX")
 		g.ins("KMOVW AX, K2") // the odd lanes

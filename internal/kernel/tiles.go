@@ -66,6 +66,7 @@ func matmulTiles[E float32 | uint16](tile tileFunc[E], rowTile int, dst, x []flo
 		return
 	}
 	group := max(1, matmulGroupBytes/(int(unsafe.Sizeof(data[0]))*K*panelWidth))
+	var scratch *[matmulRowTile * panelWidth]float32
 	for g0 := p0; g0 < p1; g0 += group {
 		g1 := min(p1, g0+group)
 		for r0, R := 0, 0; r0 < m; r0 += R {
@@ -78,9 +79,12 @@ func matmulTiles[E float32 | uint16](tile tileFunc[E], rowTile int, dst, x []flo
 					tile(&dst[r0*N+c0], N, xp, K, wp, K, R)
 				} else {
 					// The last panel is partly padding: compute it aside
-					// (declared here: it escapes through the indirect
-					// call, and the heap allocation is for this panel only).
-					var scratch [matmulRowTile * panelWidth]float32
+					// (allocated here, once per call: it escapes through
+					// the indirect call, and most matrices have no such
+					// panel).
+					if scratch == nil {
+						scratch = new([matmulRowTile * panelWidth]float32)
+					}
 					tile(&scratch[0], panelWidth, xp, K, wp, K, R)
 					for r := 0; r < R; r++ {
 						copy(dst[(r0+r)*N+c0:(r0+r)*N+N], scratch[r*panelWidth:r*panelWidth+cols])
@@ -117,6 +121,7 @@ func matmulTilesInt8[X int8 | uint8](tile int8Tile[X], rowTile int, dst []float3
 		panic("kernel: matmul operands too short")
 	}
 	group := max(1, matmulGroupBytes/(max(K4, 4)*panelWidth))
+	var scratch *[matmulRowTile * panelWidth]float32
 	for g0 := p0; g0 < p1; g0 += group {
 		g1 := min(p1, g0+group)
 		for r0, R := 0, 0; r0 < m; r0 += R {
@@ -135,7 +140,9 @@ func matmulTilesInt8[X int8 | uint8](tile int8Tile[X], rowTile int, dst []float3
 				if cols := N - c0; cols >= panelWidth {
 					tile(&dst[r0*N+c0], N, xp, K4, wp, K4/4, R, corr, &scale[r0], sw)
 				} else {
-					var scratch [matmulRowTile * panelWidth]float32 // as in matmulTiles
+					if scratch == nil { // as in matmulTiles
+						scratch = new([matmulRowTile * panelWidth]float32)
+					}
 					tile(&scratch[0], panelWidth, xp, K4, wp, K4/4, R, corr, &scale[r0], sw)
 					for r := 0; r < R; r++ {
 						copy(dst[(r0+r)*N+c0:(r0+r)*N+N], scratch[r*panelWidth:r*panelWidth+cols])

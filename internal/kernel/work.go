@@ -15,10 +15,11 @@ type Work struct {
 	// with AddAttention.
 	Attention uint64
 	// Bytes is what the kernels must at least read from memory: the
-	// weights of each matrix product once, and the keys and values that
+	// weights of each call of MatMul once, and the keys and values that
 	// engines report with AddCacheRead. Products of many rows reread their
-	// weights from the processor's caches; a decoding step's sixteen rows
-	// take each weight once, and each reads its own cache.
+	// weights from the processor's caches; a decoding step runs one group
+	// of rows per thread (model.ForwardSteps), each group's products
+	// reading every weight, and each row reads its own cache.
 	Bytes uint64
 }
 

@@ -59,27 +59,13 @@ func (b *batch) buf(i, n int) []float32 {
 
 func newBatch(inputs []Input, c *Config) (*batch, error) {
 	b := batches.Get().(*batch)
+	if err := checkInputs(inputs, c, b.seen); err != nil {
+		batches.Put(b)
+		return nil, err
+	}
 	b.inputs, b.tokens, b.pos, b.cache = inputs, b.tokens[:0], b.pos[:0], b.cache[:0]
-	clear(b.seen)
-	seen := b.seen
-	for i, in := range inputs {
-		if in.Cache == nil {
-			return nil, fmt.Errorf("input %d has no cache", i)
-		}
-		if seen[in.Cache] {
-			return nil, fmt.Errorf("input %d repeats a cache", i)
-		}
-		seen[in.Cache] = true
-		if in.Cache.Len+len(in.Tokens) > in.Cache.limit {
-			return nil, fmt.Errorf("input %d: %d tokens after %d exceed the cache capacity %d", i, len(in.Tokens), in.Cache.Len, in.Cache.limit)
-		}
-		if l := in.Cache.layers; len(l) != c.NumLayers || l[0].keys() != c.NumKVHeads*c.HeadDim*in.Cache.capacity {
-			return nil, fmt.Errorf("input %d: cache belongs to another model", i)
-		}
+	for _, in := range inputs {
 		for j, t := range in.Tokens {
-			if t < 0 || int(t) >= c.VocabSize {
-				return nil, fmt.Errorf("input %d: token %d is out of the vocabulary (%d)", i, t, c.VocabSize)
-			}
 			b.tokens = append(b.tokens, t)
 			b.pos = append(b.pos, in.Cache.Len+j)
 			b.cache = append(b.cache, in.Cache)
@@ -87,6 +73,34 @@ func newBatch(inputs []Input, c *Config) (*batch, error) {
 	}
 	b.rows = len(b.tokens)
 	return b, nil
+}
+
+// checkInputs checks a forward pass's inputs against the model's shape
+// (seen: scratch for the caches met, cleared before and after).
+func checkInputs(inputs []Input, c *Config, seen map[*Cache]bool) error {
+	clear(seen)
+	defer clear(seen)
+	for i, in := range inputs {
+		if in.Cache == nil {
+			return fmt.Errorf("input %d has no cache", i)
+		}
+		if seen[in.Cache] {
+			return fmt.Errorf("input %d repeats a cache", i)
+		}
+		seen[in.Cache] = true
+		if in.Cache.Len+len(in.Tokens) > in.Cache.limit {
+			return fmt.Errorf("input %d: %d tokens after %d exceed the cache capacity %d", i, len(in.Tokens), in.Cache.Len, in.Cache.limit)
+		}
+		if l := in.Cache.layers; len(l) != c.NumLayers || l[0].keys() != c.NumKVHeads*c.HeadDim*in.Cache.capacity {
+			return fmt.Errorf("input %d: cache belongs to another model", i)
+		}
+		for _, t := range in.Tokens {
+			if t < 0 || int(t) >= c.VocabSize {
+				return fmt.Errorf("input %d: token %d is out of the vocabulary (%d)", i, t, c.VocabSize)
+			}
+		}
+	}
+	return nil
 }
 
 // eachRow calls f for every row, spread over the kernel threads.
@@ -364,9 +378,19 @@ func ForwardSteps(m Model, inputs []Input, hidden []float32) error {
 			return m.Forward(inputs, hidden)
 		}
 	}
-	d := m.Config().HiddenSize
+	c := m.Config()
+	d := c.HiddenSize
 	if len(hidden) < n*d {
 		return fmt.Errorf("hidden buffer holds %d values, need %d", len(hidden), n*d)
+	}
+	// Checked whole first, as Forward would: a group must not fail after
+	// another has advanced its caches, and a cache repeated across groups
+	// must be refused, not written by two threads.
+	b := batches.Get().(*batch)
+	err := checkInputs(inputs, c, b.seen)
+	batches.Put(b)
+	if err != nil {
+		return err
 	}
 	errs := make([]error, T)
 	kernel.Parallel(T, func(g int) {
