@@ -103,9 +103,12 @@ func checkInputs(inputs []Input, c *Config, seen map[*Cache]bool) error {
 	return nil
 }
 
-// eachRow calls f for every row, spread over the kernel threads.
+// eachRow calls f for every row, spread over the kernel threads in chunks
+// of rows (each chunk is one claim on a counter the threads share: one
+// per row cost compression's thousand-row passes more than some rows'
+// work).
 func (b *batch) eachRow(f func(r int)) {
-	parallelTasks(b.rows, 1, func(r int, _ int) { f(r) })
+	parallelTasks(b.rows, max(1, b.rows/(8*kernel.Threads())), func(r int, _ int) { f(r) })
 }
 
 // parallelTasks runs f(task, worker) for task in [0, n), handing out
@@ -217,7 +220,8 @@ func (b *batch) attention(li int, out, qkv []float32, stride, heads, kvHeads, hd
 	// that share it (grouped-query attention): an int8 cache is read once
 	// for all of them (kernel.ScoresI8N, MixI8N); each query's results are
 	// the same as alone.
-	parallelTasks((len(tiles)-1)*kvHeads, max(1, 4/(group*widest)), func(task, w int) {
+	tasks := (len(tiles) - 1) * kvHeads
+	parallelTasks(tasks, max(4/(group*widest), tasks/(32*kernel.Threads()), 1), func(task, w int) {
 		t, g := task/kvHeads, task%kvHeads
 		r0, r1 := tiles[t], tiles[t+1]
 		c := b.cache[r0]
