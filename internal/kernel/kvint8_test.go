@@ -276,3 +276,49 @@ func TestRotateImplementations(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkAttentionI8Streams times the int8 attention kernels over the
+// keys (or values) of one head, 512 positions of 64 dimensions, from
+// memory, in two placements: "scattered", each head's 32 KiB allocated on
+// its own and taken in random order (as a decoding step reads its
+// segments' caches), and "consecutive", heads end to end in one array and
+// taken in order, so that one head's stream runs on into the next's.
+//
+//	go test -run X -bench AttentionI8Streams -cpu 1 ./internal/kernel
+func BenchmarkAttentionI8Streams(b *testing.B) {
+	const D, n, heads = 64, 512, 2048 // 64 MiB of keys, as much of values, in each placement
+	r := rand.New(rand.NewPCG(3, 3))
+	q, p := fill(r, D, false), fill(r, n, false)
+	s, out := make([]float32, n), make([]float32, D)
+	kAll, vAll := randI8(r, heads*n*D), randI8(r, heads*n*D)
+	ks, vs := make([][]int8, heads), make([][]int8, heads)
+	for h := range ks {
+		ks[h], vs[h] = slices.Clone(kAll[h*n*D:(h+1)*n*D]), slices.Clone(vAll[h*n*D:(h+1)*n*D])
+	}
+	order := r.Perm(heads)
+	for _, place := range []string{"scattered", "consecutive"} {
+		head := func(all []int8, each [][]int8, i int) []int8 {
+			if place == "scattered" {
+				return each[order[i%heads]]
+			}
+			h := i % heads
+			return all[h*n*D : (h+1)*n*D]
+		}
+		b.Run(place+"/keys", func(b *testing.B) {
+			b.SetBytes(n * D)
+			i := 0
+			for b.Loop() {
+				ScoresI8(s, q, head(kAll, ks, i), D, n)
+				i++
+			}
+		})
+		b.Run(place+"/values", func(b *testing.B) {
+			b.SetBytes(n * D)
+			i := 0
+			for b.Loop() {
+				MixI8(out, p, head(vAll, vs, i), D, n)
+				i++
+			}
+		})
+	}
+}
