@@ -2478,6 +2478,63 @@ func (g *gen) rotate(zmm bool) {
 	g.ret()
 }
 
+// fixedDot emits fixedDot{suffix}: Σ f·FixedLogit(x) into int64 partial
+// sums (FixedDot): x·256 clamped to ±2^20 (VMINPS, VMAXPS), truncated
+// (VCVTTPS2DQ), NaN lanes zeroed; the 64-bit products of the even and of
+// the odd lanes (VPMULDQ: f < 2^31) added to two accumulators.
+func (g *gen) fixedDot(zmm bool) {
+	name, r, w := vecKernel("fixedDot", zmm)
+	g.line(fmt.Sprintf("// func %s(f *uint32, x *float32, n int, acc *[8]int64)", name))
+	g.line(fmt.Sprintf("TEXT ·%s(SB), NOSPLIT, $0-32", name))
+	g.ins("MOVQ f+0(FP), DI")
+	g.ins("MOVQ x+8(FP), SI")
+	g.ins("MOVQ n+16(FP), CX")
+	g.ins("MOVQ acc+24(FP), DX")
+	for _, c := range [][2]string{{"10", "$0x43800000"}, {"11", "$0x49800000"}, {"12", "$0xc9800000"}} { // 256, 2^20, -2^20
+		g.ins("MOVL %s, AX", c[1])
+		if zmm {
+			g.ins("VPBROADCASTD AX, Z%s", c[0])
+		} else {
+			g.ins("VMOVD AX, X%s", c[0])
+			g.ins("VPBROADCASTD X%s, Y%s", c[0], c[0])
+		}
+	}
+	xor, mov := "VPXOR", "VMOVDQU"
+	if zmm {
+		xor, mov = "VPXORD", "VMOVDQU32"
+	}
+	g.ins("%s %s0, %s0, %s0", xor, r, r, r)
+	g.ins("%s %s6, %s6, %s6", xor, r, r, r)
+	g.floatLoop(name+"_loop", name+"_done", w, func() {
+		g.ins("VMOVUPS (SI), %s1", r)
+		g.ins("VMULPS %s10, %s1, %s1", r, r, r)
+		if zmm {
+			g.ins("VCMPPS $3, Z1, Z1, K1") // NaN
+		} else {
+			g.ins("VCMPPS $3, Y1, Y1, Y7")
+		}
+		g.ins("VMINPS %s11, %s1, %s1", r, r, r)
+		g.ins("VMAXPS %s12, %s1, %s1", r, r, r)
+		g.ins("VCVTTPS2DQ %s1, %s1", r, r)
+		if zmm {
+			g.ins("VPXORD Z1, Z1, K1, Z1") // NaN lanes to 0
+		} else {
+			g.ins("VPANDN Y1, Y7, Y1")
+		}
+		g.ins("%s (DI), %s2", mov, r)
+		g.ins("VPMULDQ %s2, %s1, %s3", r, r, r) // even lanes
+		g.ins("VPSRLQ $32, %s1, %s4", r, r)
+		g.ins("VPSRLQ $32, %s2, %s5", r, r)
+		g.ins("VPMULDQ %s5, %s4, %s4", r, r, r) // odd lanes
+		g.ins("VPADDQ %s3, %s0, %s0", r, r, r)
+		g.ins("VPADDQ %s4, %s6, %s6", r, r, r)
+	}, "SI", "DI")
+	g.label(name + "_done")
+	g.ins("VPADDQ %s6, %s0, %s0", r, r, r)
+	g.ins("%s %s0, (DX)", mov, r)
+	g.ret()
+}
+
 // vecKernel returns the name of kernel base for the vector width (AVX-512:
 // Z registers, 16 float32 lanes; AVX2: Y, 8), its register prefix and width.
 func vecKernel(base string, zmm bool) (name, r string, w int) {
@@ -2552,6 +2609,7 @@ func main() {
 	a.biasStep(true)
 	a.scaleFreqs(true)
 	a.rotate(true)
+	a.fixedDot(true)
 	write("avx512_amd64.s", a)
 
 	b := &gen{tab: "consts<>", lanes: 8}
@@ -2580,6 +2638,7 @@ func main() {
 	b.biasStep(false)
 	b.scaleFreqs(false)
 	b.rotate(false)
+	b.fixedDot(false)
 	write("avx2_amd64.s", b)
 
 	write("neon_arm64.s", genNEON())

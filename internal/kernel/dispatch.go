@@ -51,6 +51,8 @@ type impl struct {
 	scaleFreqs func(f, u []uint32, scale uint32) (uint32, int)
 	// rotate is the rotary embedding of one head (Rotate).
 	rotate func(lo, hi, cos, sin []float32)
+	// fixedDot is the mixer's expected logit (FixedDot).
+	fixedDot func(f []uint32, x []float32) int64
 }
 
 // A matmulFunc computes dst[r*N+n] for r < m and the columns n of panels
@@ -89,6 +91,7 @@ var genericImpl = impl{
 	biasStep:    biasStepGeneric,
 	scaleFreqs:  scaleFreqsGeneric,
 	rotate:      rotateGeneric,
+	fixedDot:    fixedDotGeneric,
 }
 
 // derive returns a copy of the plain Go implementation named name, for an

@@ -208,6 +208,7 @@ func archImpls() []*impl {
 		s.biasStep = biasStepAsm(biasStepAVX512, 16)
 		s.scaleFreqs = scaleFreqsAsm(true)
 		s.rotate = rotateAsm(rotateAVX512, 16)
+		s.fixedDot = fixedDotAsm(true)
 		add = append(add, &s)
 	}
 	if cpu.X86.HasAVX2 {
@@ -228,6 +229,7 @@ func archImpls() []*impl {
 		s.biasStep = biasStepAsm(biasStepAVX2, 8)
 		s.scaleFreqs = scaleFreqsAsm(false)
 		s.rotate = rotateAsm(rotateAVX2, 8)
+		s.fixedDot = fixedDotAsm(false)
 		s.scores = scoresAsm(scoresAVX2)
 		s.mix = mixAsm(mixAVX2)
 		if cpu.X86.HasF16C {
@@ -535,6 +537,41 @@ func rotateAsm(f func(lo, hi, cos, sin *float32, n int), step int) func(lo, hi, 
 			f(&lo[0], &hi[0], &cos[0], &sin[0], n)
 		}
 		rotateGeneric(lo[n:], hi[n:], cos[n:], sin[n:])
+	}
+}
+
+// fixedDotAVX512 and fixedDotAVX2 are FixedDot for n values, a multiple
+// of the lanes, into 8 (AVX2: 4) int64 partial sums.
+//
+//go:noescape
+func fixedDotAVX512(f *uint32, x *float32, n int, acc *[8]int64)
+
+//go:noescape
+func fixedDotAVX2(f *uint32, x *float32, n int, acc *[8]int64)
+
+// fixedDotAsm runs the whole vectors through the AVX-512 (zmm) or AVX2
+// kernel (called directly, so that acc stays on the stack) and the rest
+// in Go.
+func fixedDotAsm(zmm bool) func(f []uint32, x []float32) int64 {
+	step := 8
+	if zmm {
+		step = 16
+	}
+	return func(f []uint32, x []float32) int64 {
+		n := len(x) &^ (step - 1)
+		var acc [8]int64
+		if n > 0 {
+			if zmm {
+				fixedDotAVX512(&f[0], &x[0], n, &acc)
+			} else {
+				fixedDotAVX2(&f[0], &x[0], n, &acc)
+			}
+		}
+		var sum int64
+		for _, a := range acc {
+			sum += a
+		}
+		return sum + fixedDotGeneric(f[n:len(x)], x[n:])
 	}
 }
 

@@ -231,3 +231,34 @@ func scaleFreqsFrom(f, u []uint32, scale uint32, from int, sum uint32, top int) 
 	}
 	return sum, top
 }
+
+// FixedLogit returns x in units of 1/256 as an integer: the float32
+// x·256 truncated toward zero, clamped to ±2^20, a NaN as 0.
+func FixedLogit(x float32) int32 {
+	v := x * 256
+	switch {
+	case v > 1<<20:
+		return 1 << 20
+	case v < -(1 << 20):
+		return -(1 << 20)
+	case v != v: // NaN
+		return 0
+	}
+	return int32(v)
+}
+
+// FixedDot returns Σ f[i]·FixedLogit(x[i]) over the len(x) values (f holds
+// at least as many, each below 2^31), exactly: the expected logit under a
+// coder's frequencies, in integers, so that it does not depend on the
+// order of addition.
+func FixedDot(f []uint32, x []float32) int64 {
+	return active.fixedDot(f[:len(x)], x)
+}
+
+func fixedDotGeneric(f []uint32, x []float32) int64 {
+	var acc int64
+	for i, v := range x {
+		acc += int64(f[i]) * int64(FixedLogit(v))
+	}
+	return acc
+}

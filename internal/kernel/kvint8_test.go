@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -320,5 +321,39 @@ func BenchmarkAttentionI8Streams(b *testing.B) {
 				i++
 			}
 		})
+	}
+}
+
+// TestFixedDotImplementations checks every implementation of FixedDot
+// against the Go twin: lengths around the vector widths, logits past the
+// clamp, infinities and NaNs (as 0), frequencies up to 2^31-1.
+func TestFixedDotImplementations(t *testing.T) {
+	r := rand.New(rand.NewPCG(99, 100))
+	specials := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 1 << 13, -(1 << 13), 4096.004, -4095.999, 0.001953125, -0.0039, 0}
+	for i := 0; i < 300; i++ {
+		n := r.IntN(80)
+		if i%25 == 0 {
+			n = 16384 + r.IntN(20)
+		}
+		f, x := make([]uint32, n), make([]float32, n)
+		for j := range x {
+			f[j] = r.Uint32() % (1 << 28)
+			if i%7 == 0 {
+				f[j] = r.Uint32() >> 1 // up to 2^31-1
+			}
+			x[j] = float32(r.NormFloat64() * 20)
+			if r.IntN(8) == 0 {
+				x[j] = specials[r.IntN(len(specials))]
+			}
+		}
+		want := fixedDotGeneric(f, x)
+		for _, im := range impls {
+			if got := im.fixedDot(f, x); got != want {
+				t.Fatalf("%s n=%d: %d, want %d", im.name, n, got, want)
+			}
+		}
+	}
+	if FixedLogit(float32(math.NaN())) != 0 || FixedLogit(1e9) != 1<<20 || FixedLogit(-1e9) != -(1<<20) || FixedLogit(-1.5/256) != -1 {
+		t.Fatal("FixedLogit's clamps or truncation")
 	}
 }

@@ -194,8 +194,9 @@ func scaleBias(z, x, b []float32, s float32) float32 {
 }
 
 // quantize turns logits z into r.Cum as rans.Quantizer.Freqs followed by
-// the running sum would, in one pass. With mean, it also computes Σ p·x
-// of the model's logits x (for the scale's gradient).
+// the running sum would (the frequencies by kernel.ScaleFreqs into r.Cum,
+// then summed in place). With mean, it also computes Σ p·x of the model's
+// logits x (for the scale's gradient; kernel.FixedDot).
 func (r *Row) quantize(z []float32, mean bool) {
 	V := len(z)
 	if cap(r.u) < V {
@@ -214,31 +215,18 @@ func (r *Row) quantize(z []float32, mean bool) {
 		r.mean = 0
 		return
 	}
-	scale := (uint64(rans.ProbScale-V) << 32) / total
-	var sum uint32
-	top, topU := 0, uint32(0)
+	scale := (uint64(rans.ProbScale-V) << 32) / total // < 2^32 (see rans.Quantizer.Freqs)
+	// The frequencies into cum first, then their running sum in place.
+	c := cum[:V]
+	sum, top := kernel.ScaleFreqs(c, u, uint32(scale))
 	var acc int64
-	c := cum[:len(u)] // (the same lengths let the compiler drop bounds checks)
 	if mean {
-		x := r.logits[:len(u)]
-		for i, v := range u {
-			f := uint32((uint64(v)*scale)>>32) + 1
-			c[i] = sum
-			sum += f
-			acc += int64(f) * int64(fixLogit(x[i]))
-			if v > topU {
-				top, topU = i, v
-			}
-		}
-	} else {
-		for i, v := range u {
-			f := uint32((uint64(v)*scale)>>32) + 1
-			c[i] = sum
-			sum += f
-			if v > topU {
-				top, topU = i, v
-			}
-		}
+		acc = kernel.FixedDot(c, r.logits[:V])
+	}
+	var run uint32
+	for i, f := range c {
+		c[i] = run
+		run += f
 	}
 	delta := rans.ProbScale - sum
 	for i := top + 1; i < V; i++ {
@@ -246,7 +234,7 @@ func (r *Row) quantize(z []float32, mean bool) {
 	}
 	cum[V] = rans.ProbScale
 	if mean {
-		acc += int64(delta) * int64(fixLogit(r.logits[top]))
+		acc += int64(delta) * int64(kernel.FixedLogit(r.logits[top]))
 		r.mean = float32(acc>>12) * (1.0 / (1 << 24)) // Σ p·x with p = f/2^28, x = X/256
 	}
 }
@@ -341,20 +329,6 @@ func (m *Mixer) updateScale(r *Row, y int32) {
 	g := r.mean - r.logits[y]
 	s := m.scale - float32(scaleRate*g)
 	m.scale = min(max(s, scaleMin), scaleMax)
-}
-
-// fixLogit returns x in units of 1/256, clamped to ±2^20.
-func fixLogit(x float32) int32 {
-	v := x * 256
-	switch {
-	case v > 1<<20:
-		return 1 << 20
-	case v < -(1 << 20):
-		return -(1 << 20)
-	case v != v: // NaN
-		return 0
-	}
-	return int32(v)
 }
 
 // updateBias steps the bias of tokens [lo, hi) for every row, rows in
