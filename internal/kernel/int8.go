@@ -42,6 +42,9 @@ func QuantizeRow(q []int8, x []float32) (scale float32) {
 	if len(x) > quantizeFast && active != &genericImpl {
 		return quantizeRowKernel(q, x)
 	}
+	if s, ok := quantizeRowArch(q, x); ok {
+		return s
+	}
 	return quantizeRowGo(q, x)
 }
 

@@ -436,6 +436,36 @@ func quantizeAsm(absMax func(x *float32, n int) uint32, quantize func(q *int8, u
 	}
 }
 
+// quantizeRowArch is QuantizeRow for rows of up to quantizeFast values
+// (a KV cache's head vectors) by the AVX-512 kernels when they are the
+// active implementation, called directly so that q and the kernel's
+// scratch stay on the caller's stack; ok is false otherwise.
+func quantizeRowArch(q []int8, x []float32) (scale float32, ok bool) {
+	if active.name != "avx512" || len(x) > quantizeFast {
+		return 0, false
+	}
+	var u [quantizeFast]uint8
+	q = q[:len(x)]
+	n := len(x) &^ 15
+	var amax uint32
+	if n > 0 {
+		amax = absMaxAVX512(&x[0], n)
+	}
+	for _, v := range x[n:] {
+		amax = max(amax, math.Float32bits(v)&0x7fffffff)
+	}
+	inv, scale, ok := quantScale(amax)
+	if !ok {
+		clear(q)
+		return scale, true
+	}
+	if n > 0 {
+		quantizeAVX512(&q[0], &u[0], &x[0], n, inv)
+	}
+	quantizeTo(q[n:], nil, x[n:], inv)
+	return scale, true
+}
+
 // mulScaleMaxAsm runs the whole vectors of s through kernel f (step values
 // wide) and the rest in Go. A zero maximum is looked up again, as the Go
 // code finds it (the first zero of s), since folding the lanes may have

@@ -188,3 +188,7 @@ func mixF16NEONGo(out, p []float32, v []uint16, D, n int) {
 		mixF16Cols(out, p, v, D, n, cols)
 	}
 }
+
+// quantizeRowArch has no assembly here: QuantizeRow's short rows are
+// quantized in Go.
+func quantizeRowArch(q []int8, x []float32) (float32, bool) { return 0, false }
