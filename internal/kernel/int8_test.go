@@ -82,6 +82,18 @@ func TestQuantizeRow(t *testing.T) {
 	} {
 		check(special)
 	}
+	// The special values in rows of 16 to 256, where the short-row kernel
+	// takes whole vectors (quantizeRowArch) and the Go tail the rest.
+	for _, v := range []float32{float32(math.NaN()), float32(math.Inf(-1)), 1e-37, 0, math.MaxFloat32} {
+		for _, n := range []int{16, 17, 31, 64, 100, 256} {
+			x := fill(r, n, false)
+			if v == 1e-37 || v == 0 {
+				clear(x)
+			}
+			x[r.IntN(n)] = v
+			check(x)
+		}
+	}
 	// Many magnitudes and near-ties.
 	for i := 0; i < 2000; i++ {
 		n := 1 + r.IntN(40)
