@@ -2396,19 +2396,10 @@ func (g *gen) scaleFreqs(zmm bool) {
 	g.ins("MOVQ u+8(FP), SI")
 	g.ins("MOVQ n+16(FP), CX")
 	g.ins("MOVQ acc+32(FP), DX")
-	for _, c := range [][2]string{{"0", "scale+24(FP)"}, {"1", "$1"}, {"6", fmt.Sprint("$", w)}} { // scale, 1, the lanes' step
-		g.ins("MOVL %s, AX", c[1])
-		if zmm {
-			g.ins("VPBROADCASTD AX, Z%s", c[0])
-		} else {
-			g.ins("VMOVD AX, X%s", c[0])
-			g.ins("VPBROADCASTD X%s, Y%s", c[0], c[0])
-		}
-	}
-	xor := "VPXOR" // VEX: VPXORD on Y registers is AVX-512 (EVEX) only
-	if zmm {
-		xor = "VPXORD"
-	}
+	g.broadcast32(zmm, 0, "scale+24(FP)")
+	g.broadcast32(zmm, 1, "$1")
+	g.broadcast32(zmm, 6, fmt.Sprint("$", w)) // the lanes' step
+	xor := vecXor(zmm)
 	g.ins("%s %s2, %s2, %s2", xor, r, r, r) // sums
 	g.ins("%s %s3, %s3, %s3", xor, r, r, r) // largest u
 	g.ins("%s %s4, %s4, %s4", xor, r, r, r) // its index
@@ -2490,18 +2481,12 @@ func (g *gen) fixedDot(zmm bool) {
 	g.ins("MOVQ x+8(FP), SI")
 	g.ins("MOVQ n+16(FP), CX")
 	g.ins("MOVQ acc+24(FP), DX")
-	for _, c := range [][2]string{{"10", "$0x43800000"}, {"11", "$0x49800000"}, {"12", "$0xc9800000"}} { // 256, 2^20, -2^20
-		g.ins("MOVL %s, AX", c[1])
-		if zmm {
-			g.ins("VPBROADCASTD AX, Z%s", c[0])
-		} else {
-			g.ins("VMOVD AX, X%s", c[0])
-			g.ins("VPBROADCASTD X%s, Y%s", c[0], c[0])
-		}
-	}
-	xor, mov := "VPXOR", "VMOVDQU"
+	g.broadcast32(zmm, 10, "$0x43800000") // 256
+	g.broadcast32(zmm, 11, "$0x49800000") // 2^20
+	g.broadcast32(zmm, 12, "$0xc9800000") // -2^20
+	xor, mov := vecXor(zmm), "VMOVDQU"
 	if zmm {
-		xor, mov = "VPXORD", "VMOVDQU32"
+		mov = "VMOVDQU32"
 	}
 	g.ins("%s %s0, %s0, %s0", xor, r, r, r)
 	g.ins("%s %s6, %s6, %s6", xor, r, r, r)
@@ -2533,6 +2518,27 @@ func (g *gen) fixedDot(zmm bool) {
 	g.ins("VPADDQ %s6, %s0, %s0", r, r, r)
 	g.ins("%s %s0, (DX)", mov, r)
 	g.ret()
+}
+
+// broadcast32 sets every 32-bit lane of vector register reg (Z or Y) to
+// src, a 32-bit memory operand or immediate, through AX.
+func (g *gen) broadcast32(zmm bool, reg int, src string) {
+	g.ins("MOVL %s, AX", src)
+	if zmm {
+		g.ins("VPBROADCASTD AX, Z%d", reg)
+	} else {
+		g.ins("VMOVD AX, X%d", reg)
+		g.ins("VPBROADCASTD X%d, Y%d", reg, reg)
+	}
+}
+
+// vecXor returns the integer XOR for the width: VPXORD on Y registers is
+// AVX-512 (EVEX) only, so AVX2 kernels need VEX's VPXOR.
+func vecXor(zmm bool) string {
+	if zmm {
+		return "VPXORD"
+	}
+	return "VPXOR"
 }
 
 // vecKernel returns the name of kernel base for the vector width (AVX-512:
