@@ -13,10 +13,6 @@ import (
 // model's arithmetic with: products of many rows, whose weights the
 // kernels reuse from cache, run as fast as these kernels can.
 func Ceiling(k Kind, threads int, d time.Duration, now func() time.Duration) float64 {
-	if now == nil {
-		t0 := time.Now()
-		now = func() time.Duration { return time.Since(t0) }
-	}
 	old := SetThreads(threads)
 	defer SetThreads(old)
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -30,18 +26,30 @@ func Ceiling(k Kind, threads int, d time.Duration, now func() time.Duration) flo
 	}
 	m := NewMatrixOf(k, w, ceilingN, ceilingK)
 	dst := make([]float32, ceilingRows*ceilingN)
-	MatMul(dst, x, ceilingRows, m) // warm up: pools, caches
 	before, bytesBefore := work.matmul[k].Load(), work.bytes.Load()
+	rate := repeatFor(d, now, func() { MatMul(dst, x, ceilingRows, m) })
+	work.matmul[k].Store(before) // the measurement is not the program's work
+	work.bytes.Store(bytesBefore)
+	return rate * 2 * ceilingRows * ceilingK * ceilingN
+}
+
+// repeatFor runs f once to warm up (pools, caches), then again and again
+// until about d has passed as measured by now (a clock that only goes
+// forward; nil means the wall clock), and returns how many times a second
+// it ran.
+func repeatFor(d time.Duration, now func() time.Duration, f func()) float64 {
+	if now == nil {
+		t0 := time.Now()
+		now = func() time.Duration { return time.Since(t0) }
+	}
+	f()
 	start := now()
 	n := 0
 	for n == 0 || now()-start < d {
-		MatMul(dst, x, ceilingRows, m)
+		f()
 		n++
 	}
-	el := now() - start
-	work.matmul[k].Store(before) // the measurement is not the program's work
-	work.bytes.Store(bytesBefore)
-	return float64(n) * 2 * ceilingRows * ceilingK * ceilingN / el.Seconds()
+	return float64(n) / (now() - start).Seconds()
 }
 
 // The shape of Ceiling's products: about a transformer layer's
@@ -57,10 +65,6 @@ const (
 // larger than the processor's caches) with the vector kernels, over and
 // over for about d as measured by now (nil: the wall clock).
 func MemoryCeiling(threads int, d time.Duration, now func() time.Duration) float64 {
-	if now == nil {
-		t0 := time.Now()
-		now = func() time.Duration { return time.Since(t0) }
-	}
 	old := SetThreads(threads)
 	defer SetThreads(old)
 	buf := make([]float32, MemoryCeilingBytes/4)
@@ -71,14 +75,7 @@ func MemoryCeiling(threads int, d time.Duration, now func() time.Duration) float
 	pass := func() {
 		Parallel(threads, func(w int) { Sum(buf[w*part : (w+1)*part]) })
 	}
-	pass() // warm up
-	start := now()
-	n := 0
-	for n == 0 || now()-start < d {
-		pass()
-		n++
-	}
-	return float64(n) * float64(threads*part*4) / (now() - start).Seconds()
+	return repeatFor(d, now, pass) * float64(threads*part*4)
 }
 
 // MemoryCeilingBytes is the size of MemoryCeiling's buffer.

@@ -226,18 +226,17 @@ func (b *batch) attention(li int, out, qkv []float32, stride, heads, kvHeads, hd
 		r0, r1 := tiles[t], tiles[t+1]
 		c := b.cache[r0]
 		ld := c.capacity
-		nq := (r1 - r0) * group
-		if len(scratch[w]) < nq*ld {
+		if nq := (r1 - r0) * group; len(scratch[w]) < nq*ld {
 			scratch[w] = make([]float32, nq*ld)
 		}
 		lc := &c.layers[li]
-		lo, hi := g*hd*c.capacity, (g+1)*hd*c.capacity // this KV head's keys, and values
-		h0 := g * group                                // the first query head of the group
 		if c.kv == KVInt8 {
 			b.attendI8(w, lc, out, qkv, stride, heads, hd, g, group, r0, r1, scale)
 			return
 		}
-		r := r0 // tiles of other caches have one row
+		lo, hi := g*hd*c.capacity, (g+1)*hd*c.capacity // this KV head's keys, and values
+		h0 := g * group                                // the first query head of the group
+		r := r0                                        // tiles of other caches have one row
 		n := b.pos[r] + 1
 		qs := qkv[r*stride+h0*hd : r*stride+(h0+group)*hd]
 		os := out[(r*heads+h0)*hd : (r*heads+h0+group)*hd]
