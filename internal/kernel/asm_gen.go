@@ -1212,9 +1212,14 @@ func (g *gen) scoresI8N_512(nq int) {
 // mixI8N_512 emits mixI8Q<nq>AVX512: MixI8 for nq rows of weights (ldP
 // float32s apart) over the same values, each value row widened once for
 // all of them: the first cols (a multiple of 16) of each query's D outputs
-// (output rows D float32s apart), in chunks of 64 and 16 columns.
-func (g *gen) mixI8N_512(nq int) {
+// (output rows D float32s apart), in chunks of 64 and 16 columns. With acc
+// it emits mixI8AccQ<nq>AVX512, which adds to the outputs' values instead
+// of starting from zero (MixI8NFrom).
+func (g *gen) mixI8N_512(nq int, acc bool) {
 	n := fmt.Sprintf("mixI8Q%dAVX512", nq)
+	if acc {
+		n = fmt.Sprintf("mixI8AccQ%dAVX512", nq)
+	}
 	g.line(sprintf("// func %s(out, p *float32, ldP int, v *int8, D, n, cols int)", n))
 	g.line(sprintf("TEXT ·%s(SB), NOSPLIT, $0-56", n))
 	g.ins("MOVQ out+0(FP), DI")
@@ -1240,8 +1245,14 @@ func (g *gen) mixI8N_512(nq int) {
 		g.ins("MOVQ SI, BX")
 		g.ins("MOVQ R8, R10")
 		nacc := w / 16
-		for i := 0; i < nq*nacc; i++ {
-			g.ins("VPXORD Z%d, Z%d, Z%d", i, i, i)
+		for i := 0; i < nq; i++ {
+			for c := 0; c < nacc; c++ {
+				if acc {
+					g.ins("VMOVUPS %d%s, Z%d", 64*c, oa[i], i*nacc+c)
+				} else {
+					g.ins("VPXORD Z%d, Z%d, Z%d", i*nacc+c, i*nacc+c, i*nacc+c)
+				}
+			}
 		}
 		g.label(lab + "_loop")
 		for c := 0; c < nacc; c++ {
@@ -2603,7 +2614,8 @@ func main() {
 	a.mixI8Acc_512()
 	for nq := 2; nq <= 4; nq++ {
 		a.scoresI8N_512(nq)
-		a.mixI8N_512(nq)
+		a.mixI8N_512(nq, false)
+		a.mixI8N_512(nq, true)
 	}
 	a.matmulInt8VNNI()
 	a.absMax(true)

@@ -37,6 +37,7 @@ type impl struct {
 	scoresI8N  func(s []float32, ldS int, q []float32, nq int, kb []int8, D, n int)
 	mixI8N     func(out []float32, p []float32, ldP, nq int, v []int8, D, n int)
 	mixI8From  func(out, p []float32, v []int8, D, n int)
+	mixI8NFrom func(out []float32, p []float32, ldP, nq int, v []int8, D, n int)
 	// mulScaleMax and scaleMul apply an int8 cache's scales around the
 	// softmax (MulScaleMax, ScaleMul).
 	mulScaleMax func(s, k []float32, c float32) float32
@@ -83,6 +84,7 @@ var genericImpl = impl{
 	scoresI8N:  scoresI8NGeneric,
 	mixI8N:     mixI8NGeneric,
 	mixI8From:  mixI8FromGeneric,
+	mixI8NFrom: mixI8NFromGeneric,
 
 	mulScaleMax: mulScaleMaxGeneric,
 	scaleMul:    scaleMulGeneric,

@@ -80,6 +80,18 @@ func mixI8Q3AVX512(out, p *float32, ldP int, v *int8, D, n, cols int)
 //go:noescape
 func mixI8Q4AVX512(out, p *float32, ldP int, v *int8, D, n, cols int)
 
+// mixI8AccQ2AVX512 ... mixI8AccQ4AVX512 are mixI8Q2AVX512 ... mixI8Q4AVX512
+// adding to out's values (MixI8NFrom).
+//
+//go:noescape
+func mixI8AccQ2AVX512(out, p *float32, ldP int, v *int8, D, n, cols int)
+
+//go:noescape
+func mixI8AccQ3AVX512(out, p *float32, ldP int, v *int8, D, n, cols int)
+
+//go:noescape
+func mixI8AccQ4AVX512(out, p *float32, ldP int, v *int8, D, n, cols int)
+
 //go:noescape
 func matmulTileInt8VNNI(dst *float32, ldd int, x *uint8, ldx int, w *int8, groups int, rows int, corr *int32, sx, sw *float32)
 
@@ -201,6 +213,7 @@ func archImpls() []*impl {
 		s.mixI8From = mixI8FromAVX512
 		s.scoresI8N = scoresI8NAVX512
 		s.mixI8N = mixI8NAVX512
+		s.mixI8NFrom = mixI8NFromAVX512
 		s.mulScaleMax = mulScaleMaxAsm(mulScaleMaxAVX512, 16)
 		s.scaleMul = scaleMulAsm(scaleMulAVX512, 16)
 		s.max = maxAsm(maxAVX512, 16)
@@ -382,24 +395,44 @@ func scoresI8NAVX512(s []float32, ldS int, q []float32, nq int, kb []int8, D, n 
 // mixI8NAVX512 is scoresI8NAVX512's counterpart for MixI8N; the Go code
 // computes the last D%16 columns.
 func mixI8NAVX512(out []float32, p []float32, ldP, nq int, v []int8, D, n int) {
+	mixI8NAsm(out, p, ldP, nq, v, D, n, false)
+}
+
+// mixI8NFromAVX512 is mixI8NAVX512 for MixI8NFrom.
+func mixI8NFromAVX512(out []float32, p []float32, ldP, nq int, v []int8, D, n int) {
+	mixI8NAsm(out, p, ldP, nq, v, D, n, true)
+}
+
+// mixI8NAsm runs MixI8N's (or with acc MixI8NFrom's) sums through the
+// AVX-512 kernels for up to four rows at a time.
+func mixI8NAsm(out []float32, p []float32, ldP, nq int, v []int8, D, n int, acc bool) {
 	if n <= 0 || D <= 0 {
-		mixI8NGeneric(out, p, ldP, nq, v, D, n)
+		if acc {
+			mixI8NFromGeneric(out, p, ldP, nq, v, D, n)
+		} else {
+			mixI8NGeneric(out, p, ldP, nq, v, D, n)
+		}
 		return
 	}
 	kernels := [...]func(out, p *float32, ldP int, v *int8, D, n, cols int){nil, nil, mixI8Q2AVX512, mixI8Q3AVX512, mixI8Q4AVX512}
+	one, cols1 := mixI8AVX512, mixI8Cols
+	if acc {
+		kernels = [...]func(out, p *float32, ldP int, v *int8, D, n, cols int){nil, nil, mixI8AccQ2AVX512, mixI8AccQ3AVX512, mixI8AccQ4AVX512}
+		one, cols1 = mixI8AccAVX512, mixI8FromCols
+	}
 	cols := D &^ 15
 	for i := 0; i < nq; {
 		k := min(4, nq-i)
 		if cols > 0 {
 			if k == 1 {
-				mixI8AVX512(&out[i*D], &p[i*ldP], &v[0], D, n, cols)
+				one(&out[i*D], &p[i*ldP], &v[0], D, n, cols)
 			} else {
 				kernels[k](&out[i*D], &p[i*ldP], ldP, &v[0], D, n, cols)
 			}
 		}
 		if cols < D {
 			for j := i; j < i+k; j++ {
-				mixI8Cols(out[j*D:(j+1)*D], p[j*ldP:j*ldP+n], v, D, n, cols)
+				cols1(out[j*D:(j+1)*D], p[j*ldP:j*ldP+n], v, D, n, cols)
 			}
 		}
 		i += k

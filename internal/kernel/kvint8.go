@@ -130,6 +130,28 @@ func mixI8NGeneric(out []float32, p []float32, ldP, nq int, v []int8, D, n int) 
 	}
 }
 
+// MixI8NFrom is MixI8From for nq rows of weights over the same values, as
+// MixI8N is MixI8's: row i of weights is p[i*ldP : i*ldP+n], and its terms
+// from <= j < n are added to out[i*D:(i+1)*D] in order of j, the values read
+// once for all the rows. MixI8N over a first run of positions continued by
+// MixI8NFrom over the next computes exactly what MixI8N over both computes:
+// attention over a cache stored in pages mixes one page at a time.
+func MixI8NFrom(out []float32, p []float32, ldP, nq int, v []int8, D, from, n int) {
+	if nq <= 0 || from >= n {
+		return
+	}
+	if ldP < n {
+		panic("kernel.MixI8NFrom: weight rows overlap")
+	}
+	active.mixI8NFrom(out[:nq*D], p[from:(nq-1)*ldP+n], ldP, nq, v[from*D:n*D], D, n-from)
+}
+
+func mixI8NFromGeneric(out []float32, p []float32, ldP, nq int, v []int8, D, n int) {
+	for i := 0; i < nq; i++ {
+		mixI8FromGeneric(out[i*D:(i+1)*D], p[i*ldP:i*ldP+n], v, D, n)
+	}
+}
+
 // MulScaleMax sets s[j] = float32(s[j]·k[j])·c, two roundings, and returns
 // the largest s[j] as a loop comparing v > m from -Inf finds it: NaNs are
 // passed over, and of equal values (+0 and -0) the first counts. It

@@ -206,6 +206,42 @@ func TestMixI8From(t *testing.T) {
 	}
 }
 
+// TestMixI8NFrom checks that MixI8N over m terms continued by MixI8NFrom
+// to n computes the same bits as MixI8N over n terms for 1 to 6 rows of
+// weights, in every implementation of both, and that MixI8NFrom leaves
+// alone what lies between the rows of weights and past the outputs.
+func TestMixI8NFrom(t *testing.T) {
+	r := rand.New(rand.NewPCG(97, 98))
+	for i := 0; i < 300; i++ {
+		D, n, nq := 1+r.IntN(80), 1+r.IntN(60), 1+r.IntN(6)
+		m := r.IntN(n + 1)
+		ldP := n + r.IntN(5)
+		p, v := fill(r, (nq-1)*ldP+n, i%3 == 1), randI8(r, n*D)
+		want := make([]float32, nq*D)
+		mixI8NGeneric(want, p, ldP, nq, v, D, n)
+		for _, im := range impls {
+			got := make([]float32, nq*D+3)
+			got[nq*D] = 7
+			im.mixI8N(got, p, ldP, nq, v[:m*D], D, m)
+			MixI8NFrom(got, p, ldP, nq, v, D, m, n) // the active implementation
+			im2 := make([]float32, nq*D)
+			im.mixI8N(im2, p, ldP, nq, v[:m*D], D, m)
+			if m < n {
+				im.mixI8NFrom(im2, p[m:], ldP, nq, v[m*D:n*D], D, n-m)
+			}
+			if j := firstDiff(want, im2); j >= 0 {
+				t.Fatalf("%s D=%d nq=%d m=%d n=%d: out[%d] = %g, MixI8N over n %g", im.name, D, nq, m, n, j, im2[j], want[j])
+			}
+			if j := firstDiff(want, got[:nq*D]); j >= 0 {
+				t.Fatalf("MixI8NFrom D=%d nq=%d m=%d n=%d: out[%d] = %g, MixI8N over n %g", D, nq, m, n, j, got[j], want[j])
+			}
+			if got[nq*D] != 7 {
+				t.Fatalf("MixI8NFrom D=%d nq=%d: wrote past the outputs", D, nq)
+			}
+		}
+	}
+}
+
 // TestScaleFreqsImplementations checks every implementation of ScaleFreqs
 // against the Go twin: lengths around the vector widths, ties for the
 // largest value in several lanes (the first index must win), all zeros,

@@ -91,7 +91,7 @@ func checkInputs(inputs []Input, c *Config, seen map[*Cache]bool) error {
 		if in.Cache.Len+len(in.Tokens) > in.Cache.limit {
 			return fmt.Errorf("input %d: %d tokens after %d exceed the cache capacity %d", i, len(in.Tokens), in.Cache.Len, in.Cache.limit)
 		}
-		if l := in.Cache.layers; len(l) != c.NumLayers || l[0].keys() != c.NumKVHeads*c.HeadDim*in.Cache.capacity {
+		if l := in.Cache.layers; len(l) != c.NumLayers || in.Cache.kvHeads != c.NumKVHeads || l[0].keys() != c.NumKVHeads*c.HeadDim*in.Cache.capacity {
 			return fmt.Errorf("input %d: cache belongs to another model", i)
 		}
 		for _, t := range in.Tokens {
@@ -157,10 +157,9 @@ func (b *batch) storeRow(li, r int, qkv []float32, qOut, kvOut, hd int) {
 	stride := qOut + 2*kvOut
 	c := b.cache[r]
 	lc := &c.layers[li]
-	capacity, pos := c.capacity, b.pos[r]
+	pos := b.pos[r]
 	k := qkv[r*stride+qOut : r*stride+qOut+kvOut]
 	v := qkv[r*stride+qOut+kvOut : r*stride+stride]
-	base := kernel.KeyIndex(pos, 0, hd)
 	var small8 [256]int8 // stays on the stack (QuantizeRow keeps no reference)
 	k8 := small8[:]
 	if hd > len(small8) {
@@ -168,25 +167,27 @@ func (b *batch) storeRow(li, r int, qkv []float32, qOut, kvOut, hd int) {
 	}
 	k16 := b.k16[r*hd : (r+1)*hd]
 	for g := 0; g < kvOut/hd; g++ {
-		vrow := (g*capacity + pos) * hd
+		page, j := c.at(g, pos, hd)
+		vrow := page + j*hd
+		base := page + kernel.KeyIndex(j, 0, hd)
 		kg, vg := k[g*hd:(g+1)*hd], v[g*hd:(g+1)*hd]
 		switch c.kv {
 		case KVInt8:
-			lc.ks[g*capacity+pos] = kernel.QuantizeRow(k8, kg)
-			kb := lc.k8[g*hd*capacity:]
+			lc.ks[c.scaleAt(g, pos)] = kernel.QuantizeRow(k8, kg)
+			kb := lc.k8
 			for d := 0; d < hd; d++ {
 				kb[base+d*kernel.KeyBlock] = k8[d]
 			}
-			lc.vs[g*capacity+pos] = kernel.QuantizeRow(lc.v8[vrow:vrow+hd], vg)
+			lc.vs[c.scaleAt(g, pos)] = kernel.QuantizeRow(lc.v8[vrow:vrow+hd], vg)
 		case KVFloat16:
 			kernel.RoundF16(k16[:hd], kg)
-			kb := lc.k16[g*hd*capacity:]
+			kb := lc.k16
 			for d := 0; d < hd; d++ {
 				kb[base+d*kernel.KeyBlock] = k16[d]
 			}
 			kernel.RoundF16(lc.v16[vrow:vrow+hd], vg)
 		default:
-			kb := lc.k[g*hd*capacity:]
+			kb := lc.k
 			for d := 0; d < hd; d++ {
 				kb[base+d*kernel.KeyBlock] = kg[d]
 			}
@@ -217,26 +218,41 @@ func (b *batch) attention(li int, out, qkv []float32, stride, heads, kvHeads, hd
 	}
 	kernel.AddCacheRead(b.cacheBytes(kvHeads, hd))
 	// A task is one tile of rows and one key head with the query heads
-	// that share it (grouped-query attention): an int8 cache is read once
-	// for all of them (kernel.ScoresI8N, MixI8N); each query's results are
-	// the same as alone.
-	tasks := (len(tiles) - 1) * kvHeads
-	parallelTasks(tasks, max(4/(group*widest), tasks/(32*kernel.Threads()), 1), func(task, w int) {
-		t, g := task/kvHeads, task%kvHeads
+	// that share it (grouped-query attention). An int8 cache's tile is one
+	// task for all its key heads, so that it reads the layer's keys, then
+	// its values, page by page in one run (see Cache; when other caches
+	// share the batch, the first head's task takes them all and the
+	// others' are empty); the keys and values are read once for all the
+	// queries of the tile (kernel.ScoresI8N, MixI8N), and each query's
+	// results are the same as alone.
+	perTile := kvHeads
+	if b.allInt8() {
+		perTile = 1
+	}
+	tasks := (len(tiles) - 1) * perTile
+	parallelTasks(tasks, max(4/(group*widest*(kvHeads/perTile)), tasks/(32*kernel.Threads()), 1), func(task, w int) {
+		t, g := task/perTile, task%perTile
 		r0, r1 := tiles[t], tiles[t+1]
 		c := b.cache[r0]
 		ld := c.capacity
-		if nq := (r1 - r0) * group; len(scratch[w]) < nq*ld {
-			scratch[w] = make([]float32, nq*ld)
-		}
 		lc := &c.layers[li]
 		if c.kv == KVInt8 {
-			b.attendI8(w, lc, out, qkv, stride, heads, hd, g, group, r0, r1, scale)
+			if g > 0 {
+				return
+			}
+			if nq := (r1 - r0) * heads; len(scratch[w]) < nq*ld {
+				scratch[w] = make([]float32, nq*ld)
+			}
+			b.attendI8(w, lc, out, qkv, stride, heads, kvHeads, hd, r0, r1, scale)
 			return
 		}
-		lo, hi := g*hd*c.capacity, (g+1)*hd*c.capacity // this KV head's keys, and values
-		h0 := g * group                                // the first query head of the group
-		r := r0                                        // tiles of other caches have one row
+		if len(scratch[w]) < group*ld {
+			scratch[w] = make([]float32, group*ld)
+		}
+		lo, _ := c.at(g, 0, hd) // this KV head's keys, and values: one page
+		hi := lo + c.page*hd
+		h0 := g * group // the first query head of the group
+		r := r0         // tiles of other caches have one row
 		n := b.pos[r] + 1
 		qs := qkv[r*stride+h0*hd : r*stride+(h0+group)*hd]
 		os := out[(r*heads+h0)*hd : (r*heads+h0+group)*hd]
@@ -261,54 +277,83 @@ func (b *batch) attention(li int, out, qkv []float32, stride, heads, kvHeads, hd
 	})
 }
 
-// attendI8 is attention's task for key head g and rows r0 ... r1-1 of one
-// int8 cache at consecutive positions (compression's rows; a decoding
-// step's tiles are single rows of different caches). The keys and values
-// are widened once for up to four queries: the scores of every query run
-// to the last row's position (a query ignores those past its own), the
-// mix of every query to the first row's, and each later row's remaining
-// terms are added in order (kernel.MixI8From), so that every query's
-// result is exactly what it would be alone.
-func (b *batch) attendI8(w int, lc *layerCache, out, qkv []float32, stride, heads, hd, g, group, r0, r1 int, scale float32) {
+// attendI8 is attention's task for rows r0 ... r1-1 of one int8 cache at
+// consecutive positions (compression's rows; a decoding step's tiles are
+// single rows of different caches), all key heads. The keys and values
+// are widened once for up to four rows' queries: the scores of every
+// query run to the last row's position (a query ignores those past its
+// own), the mix of every query to the first row's, and each later row's
+// remaining terms are added in order (kernel.MixI8From), so that every
+// query's result is exactly what it would be alone. Keys and values are
+// read page by page, every head's part of a page before the next page;
+// the mix continues each sum from page to page (kernel.MixI8NFrom), in
+// the order of positions as over one run.
+func (b *batch) attendI8(w int, lc *layerCache, out, qkv []float32, stride, heads, kvHeads, hd, r0, r1 int, scale float32) {
 	c := b.cache[r0]
-	ld := c.capacity
-	nq := (r1 - r0) * group
-	lo, hi := g*hd*c.capacity, (g+1)*hd*c.capacity
-	ks, vs := lc.ks[g*c.capacity:], lc.vs[g*c.capacity:]
-	h0 := g * group
+	ld, P := c.capacity, c.page
+	group := heads / kvHeads
+	nq := (r1 - r0) * group // queries of each key head
 	nMin, nMax := b.pos[r0]+1, b.pos[r1-1]+1
+	// Queries and outputs are [key head][row][query head of its group]
+	// [hd], as one row's lie in qkv and out already.
 	var qs, os []float32
 	if r1-r0 == 1 {
-		qs = qkv[r0*stride+h0*hd : r0*stride+(h0+group)*hd]
-		os = out[(r0*heads+h0)*hd : (r0*heads+h0+group)*hd]
+		qs = qkv[r0*stride : r0*stride+heads*hd]
+		os = out[r0*heads*hd : (r0+1)*heads*hd]
 	} else {
-		if len(b.qo[w]) < 2*nq*hd {
-			b.qo[w] = make([]float32, 2*nq*hd)
+		all := kvHeads * nq * hd
+		if len(b.qo[w]) < 2*all {
+			b.qo[w] = make([]float32, 2*all)
 		}
-		qs, os = b.qo[w][:nq*hd], b.qo[w][nq*hd:2*nq*hd]
-		for r := r0; r < r1; r++ {
-			copy(qs[(r-r0)*group*hd:], qkv[r*stride+h0*hd:r*stride+(h0+group)*hd])
+		qs, os = b.qo[w][:all], b.qo[w][all:2*all]
+		for g := 0; g < kvHeads; g++ {
+			for r := r0; r < r1; r++ {
+				copy(qs[(g*nq+(r-r0)*group)*hd:], qkv[r*stride+g*group*hd:r*stride+(g+1)*group*hd])
+			}
 		}
 	}
-	s := b.scores[w]
-	kernel.ScoresI8N(s, ld, qs, nq, lc.k8[lo:hi], hd, nMax)
-	for i := 0; i < nq; i++ {
-		n := b.pos[r0+i/group] + 1
-		si := s[i*ld : i*ld+n]
-		// Each score times its key's scale, then the attention scale;
-		// each weight times 1/sum, then its value's scale.
-		sum := kernel.ExpShift(si, si, kernel.MulScaleMax(si, ks[:n], scale))
-		kernel.ScaleMul(si, 1/sum, vs[:n])
+	s := b.scores[w] // [key head][query][ld]
+	for p0 := 0; p0 < nMax; p0 += P {
+		for g := 0; g < kvHeads; g++ {
+			k, _ := c.at(g, p0, hd)
+			kernel.ScoresI8N(s[g*nq*ld+p0:], ld, qs[g*nq*hd:(g+1)*nq*hd], nq, lc.k8[k:k+P*hd], hd, min(P, nMax-p0))
+		}
 	}
-	kernel.MixI8N(os, s, ld, nq, lc.v8[lo:hi], hd, nMin)
+	for g := 0; g < kvHeads; g++ {
+		ks, vs := lc.ks[g*ld:], lc.vs[g*ld:]
+		for i := 0; i < nq; i++ {
+			n := b.pos[r0+i/group] + 1
+			si := s[(g*nq+i)*ld:][:n]
+			// Each score times its key's scale, then the attention scale;
+			// each weight times 1/sum, then its value's scale.
+			sum := kernel.ExpShift(si, si, kernel.MulScaleMax(si, ks[:n], scale))
+			kernel.ScaleMul(si, 1/sum, vs[:n])
+		}
+	}
+	for p0 := 0; p0 < nMin; p0 += P {
+		for g := 0; g < kvHeads; g++ {
+			v, _ := c.at(g, p0, hd)
+			o, sg := os[g*nq*hd:(g+1)*nq*hd], s[g*nq*ld+p0:]
+			if p0 == 0 {
+				kernel.MixI8N(o, sg, ld, nq, lc.v8[v:v+P*hd], hd, min(P, nMin))
+			} else {
+				kernel.MixI8NFrom(o, sg, ld, nq, lc.v8[v:v+P*hd], hd, 0, min(P, nMin-p0))
+			}
+		}
+	}
 	if r1-r0 == 1 {
 		return
 	}
-	for i := 0; i < nq; i++ {
-		r := r0 + i/group
-		o := os[i*hd : (i+1)*hd]
-		kernel.MixI8From(o, s[i*ld:], lc.v8[lo:hi], hd, nMin, b.pos[r]+1)
-		copy(out[(r*heads+h0+i%group)*hd:], o)
+	for g := 0; g < kvHeads; g++ {
+		for i := 0; i < nq; i++ {
+			r := r0 + i/group
+			o, si := os[(g*nq+i)*hd:][:hd], s[(g*nq+i)*ld:]
+			for p0, n := nMin/P*P, b.pos[r]+1; p0 < n; p0 += P {
+				v, _ := c.at(g, p0, hd)
+				kernel.MixI8From(o, si[p0:], lc.v8[v:v+P*hd], hd, max(nMin-p0, 0), min(P, n-p0))
+			}
+			copy(out[(r*heads+g*group+i%group)*hd:], o)
+		}
 	}
 }
 
@@ -325,6 +370,16 @@ func (b *batch) cacheBytes(kvHeads, hd int) uint64 {
 		}
 	}
 	return n
+}
+
+// allInt8 reports whether every row's cache stores int8 keys and values.
+func (b *batch) allInt8() bool {
+	for _, c := range b.cache[:b.rows] {
+		if c.kv != KVInt8 {
+			return false
+		}
+	}
+	return true
 }
 
 // attentionTiles splits the rows into tiles for attention and returns

@@ -374,3 +374,53 @@ func TestTinyArchFingerprintsInt8(t *testing.T) {
 		}
 	}
 }
+
+// TestInt8CachePages checks that an int8 cache stored in pages computes
+// the same bits as in one page: every architecture's logits, with pages
+// of 16 and 48 positions (so that the tiny models' sequences span several,
+// and compression's tiles of four rows straddle a page's end), a whole
+// pass and one token at a time (fullAndIncremental), equal those with the
+// sequence in a single page; and that an int8 cache in a batch with a
+// float32 one computes the same hidden states as alone.
+func TestInt8CachePages(t *testing.T) {
+	for _, arch := range tinyArchs {
+		t.Run(arch, func(t *testing.T) {
+			dir := testutil.Data(t, "archs", arch)
+			m, err := LoadDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids := ints(t, golden(t, filepath.Join(dir, "golden.safetensors")), "input_ids")
+			if len(ids) <= 2*kernel.KeyBlock {
+				t.Fatalf("%d tokens do not span pages of %d", len(ids), kernel.KeyBlock)
+			}
+			ref := fullAndIncremental(t, m, ids, KVInt8)
+			old := cachePage
+			defer func() { cachePage = old }()
+			for _, page := range []int{16, 48} {
+				cachePage = page
+				if c := m.NewCache(len(ids), KVInt8); c.page != page {
+					t.Fatalf("cache of %d positions has pages of %d, want %d", len(ids), c.page, page)
+				}
+				sameLogits(t, fmt.Sprintf("pages of %d", page), fullAndIncremental(t, m, ids, KVInt8), ref)
+			}
+			// A batch with an int8 cache beside a float32 one (attention's
+			// tasks then go by key head) computes each as alone.
+			d := m.Config().HiddenSize
+			solo := func(kv KV) []float32 {
+				h := make([]float32, len(ids)*d)
+				if err := m.Forward([]Input{{Cache: m.NewCache(len(ids), kv), Tokens: ids}}, h); err != nil {
+					t.Fatal(err)
+				}
+				return h
+			}
+			both := make([]float32, 2*len(ids)*d)
+			in := []Input{{Cache: m.NewCache(len(ids), KVFloat32), Tokens: ids}, {Cache: m.NewCache(len(ids), KVInt8), Tokens: ids}}
+			if err := m.Forward(in, both); err != nil {
+				t.Fatal(err)
+			}
+			sameLogits(t, "float32 cache beside an int8 one", both[:len(ids)*d], solo(KVFloat32))
+			sameLogits(t, "int8 cache beside a float32 one", both[len(ids)*d:], solo(KVInt8))
+		})
+	}
+}

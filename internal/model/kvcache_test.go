@@ -13,7 +13,8 @@ import (
 // position pos in layer li, with its scale.
 func (c *Cache) valueBytes(li, g, pos, hd int) []byte {
 	lc := &c.layers[li]
-	i := (g*c.capacity + pos) * hd
+	page, j := c.at(g, pos, hd)
+	i := page + j*hd
 	var b []byte
 	switch c.kv {
 	case KVFloat16:
@@ -24,7 +25,7 @@ func (c *Cache) valueBytes(li, g, pos, hd int) []byte {
 		for _, v := range lc.v8[i : i+hd] {
 			b = append(b, byte(v))
 		}
-		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(lc.vs[g*c.capacity+pos]))
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(lc.vs[c.scaleAt(g, pos)]))
 	default:
 		for _, v := range lc.v[i : i+hd] {
 			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))

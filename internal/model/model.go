@@ -198,23 +198,44 @@ func (kv KV) String() string {
 }
 
 // Cache is the key/value cache of one sequence. Keys are stored in the
-// blocked layout of kernel.Scores (per layer and KV head: blocks of
-// kernel.KeyBlock keys, each headDim rows of KeyBlock values), so that the
-// scores of one query against all keys read memory in one sequential run.
+// blocked layout of kernel.Scores (blocks of kernel.KeyBlock keys, each
+// headDim rows of KeyBlock values), so that the scores of one query
+// against a run of keys read memory in one sequential run.
+//
+// Positions are stored in pages: per layer, page after page, each holding
+// every KV head's keys (and values) of its positions, head after head. A
+// decoding step reads a layer's keys for all heads, and then their
+// values, page by page, so that what it reads is one run of memory
+// however far the cache is filled: heads laid out each over the whole
+// capacity, a decoding step read a short run per head, each starting
+// cold, with the unfilled rest of the head between it and the next (see
+// kernel.BenchmarkAttentionI8Streams). An int8 cache has pages of
+// cachePage positions; float32 and float16 caches, whose attention reads
+// one head at a time, have one page of the whole capacity.
 type Cache struct {
 	// Len is the number of tokens the cache holds.
 	Len int
 
 	limit    int // positions the cache may hold
-	capacity int // positions of its storage (limit rounded up to whole key blocks)
+	capacity int // positions of its storage (limit rounded up to whole key blocks, and pages)
+	page     int // positions per page
+	kvHeads  int
 	kv       KV
 	layers   []layerCache
 }
 
-// layerCache holds one layer's keys ([kvHeads][capacity/KeyBlock][headDim]
-// [KeyBlock]) and values ([kvHeads][capacity][headDim]), in k and v or, for
-// KVFloat16, in k16 and v16, or for KVInt8 in k8 and v8 with the scale of
-// each key and value vector in ks and vs ([kvHeads][capacity]).
+// cachePage is the positions of an int8 cache's page: 8 KiB of keys of a
+// head of 64 dimensions, the eight key blocks that kernel.ScoresI8 reads
+// ahead of. A variable so that tests can make pages small enough for tiny
+// models to span several.
+var cachePage = 128
+
+// layerCache holds one layer's keys ([capacity/page][kvHeads]
+// [page/KeyBlock][headDim][KeyBlock]) and values ([capacity/page][kvHeads]
+// [page][headDim]), in k and v or, for KVFloat16, in k16 and v16, or for
+// KVInt8 in k8 and v8 with the scale of each key and value vector in ks and
+// vs ([kvHeads][capacity]: a head's scales are read in one run for its
+// softmax).
 type layerCache struct {
 	k, v     []float32
 	k16, v16 []uint16
@@ -235,13 +256,31 @@ func (c *Cache) bytesPerPosition(kvHeads, hd int) uint64 {
 	return uint64(kvHeads * per)
 }
 
+// at returns where the page holding position pos of KV head g (of hd
+// dimensions) starts in a layer's keys or values, and pos's place in it:
+// the key's values are at base+kernel.KeyIndex(j, d, hd), the value's at
+// base+j*hd+d.
+func (c *Cache) at(g, pos, hd int) (base, j int) {
+	p := pos / c.page
+	return (p*c.kvHeads + g) * c.page * hd, pos - p*c.page
+}
+
+// scaleAt returns the index in a layer's ks or vs of the scale of KV head
+// g's key or value at position pos.
+func (c *Cache) scaleAt(g, pos int) int { return g*c.capacity + pos }
+
 // keys returns how many key values the layer holds.
 func (l *layerCache) keys() int { return len(l.k) + len(l.k16) + len(l.k8) }
 
 // NewCache allocates a cache for a model of the given shape.
 func newCache(layers, kvHeads, headDim, capacity int, kv KV) *Cache {
-	c := &Cache{limit: capacity, kv: kv, layers: make([]layerCache, layers)}
+	c := &Cache{limit: capacity, kvHeads: kvHeads, kv: kv, layers: make([]layerCache, layers)}
 	capacity = (capacity + kernel.KeyBlock - 1) / kernel.KeyBlock * kernel.KeyBlock
+	c.page = capacity
+	if kv == KVInt8 && capacity > cachePage {
+		c.page = cachePage
+		capacity = (capacity + cachePage - 1) / cachePage * cachePage
+	}
 	c.capacity = capacity
 	n := kvHeads * headDim * capacity
 	for i := range c.layers {

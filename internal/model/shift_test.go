@@ -73,13 +73,14 @@ func TestShiftRotatesKeys(t *testing.T) {
 		for g := 0; g < kvHeads; g++ {
 			for j := 0; j < len(kept); j++ {
 				for d := 0; d < hd; d++ {
-					i := (g*a.capacity+j)*hd + d
+					page, jj := a.at(g, j, hd)
+					i := page + jj*hd + d
 					var x, y float32
 					switch kv {
 					case KVFloat16:
 						x, y = kernel.F16ToFloat32(a.layers[0].v16[i]), kernel.F16ToFloat32(b.layers[0].v16[i])
 					case KVInt8:
-						s := g*a.capacity + j
+						s := a.scaleAt(g, j)
 						x = float32(a.layers[0].v8[i]) * a.layers[0].vs[s]
 						y = float32(b.layers[0].v8[i]) * b.layers[0].vs[s]
 					default:
