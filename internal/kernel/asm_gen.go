@@ -1065,6 +1065,10 @@ func (g *gen) mixI8_512() { g.mixNarrow512("mixI8AVX512", "v *int8", kvI8) }
 // values instead of starting from zero (MixI8From).
 func (g *gen) mixI8Acc_512() { g.mixNarrowAcc512("mixI8AccAVX512", "v *int8", kvI8, true) }
 
+// mixF16Acc_512 emits mixF16AccAVX512, mixF16AVX512 that adds to the
+// outputs' values instead of starting from zero (MixF16From).
+func (g *gen) mixF16Acc_512() { g.mixNarrowAcc512("mixF16AccAVX512", "v *uint16", kvF16, true) }
+
 func (g *gen) mixNarrow512(n, vArg string, e kvElem) { g.mixNarrowAcc512(n, vArg, e, false) }
 
 func (g *gen) mixNarrowAcc512(n, vArg string, e kvElem, acc bool) {
@@ -2079,11 +2083,15 @@ func (g *gen) scoresF16_256() {
 }
 
 // mixF16_256 is mixF16_512 with ymm registers: chunks of 64 and 8 columns,
-// cols a multiple of 8.
-func (g *gen) mixF16_256() {
+// cols a multiple of 8. With acc it emits mixF16AccAVX2, which adds to the
+// outputs' values instead of starting from zero (MixF16From).
+func (g *gen) mixF16_256(acc bool) {
 	n := "mixF16AVX2"
-	g.line("// func mixF16AVX2(out, p *float32, v *uint16, D, n, cols int)")
-	g.line("TEXT ·mixF16AVX2(SB), NOSPLIT, $0-48")
+	if acc {
+		n = "mixF16AccAVX2"
+	}
+	g.line(sprintf("// func %s(out, p *float32, v *uint16, D, n, cols int)", n))
+	g.line(sprintf("TEXT ·%s(SB), NOSPLIT, $0-48", n))
 	g.ins("MOVQ out+0(FP), DI")
 	g.ins("MOVQ p+8(FP), SI")
 	g.ins("MOVQ v+16(FP), DX")
@@ -2101,7 +2109,11 @@ func (g *gen) mixF16_256() {
 		g.ins("MOVQ R8, R10")
 		nacc := w / 8
 		for c := 0; c < nacc; c++ {
-			g.ins("VXORPS Y%d, Y%d, Y%d", c, c, c)
+			if acc {
+				g.ins("VMOVUPS %d(DI), Y%d", 32*c, c)
+			} else {
+				g.ins("VXORPS Y%d, Y%d, Y%d", c, c, c)
+			}
 		}
 		g.label(lab + "_loop")
 		g.ins("VBROADCASTSS (BX), Y8")
@@ -2612,6 +2624,7 @@ func main() {
 	a.scoresI8_512()
 	a.mixI8_512()
 	a.mixI8Acc_512()
+	a.mixF16Acc_512()
 	for nq := 2; nq <= 4; nq++ {
 		a.scoresI8N_512(nq)
 		a.mixI8N_512(nq, false)
@@ -2645,7 +2658,8 @@ func main() {
 	b.matmulBF16_256()
 	b.roundF16_256()
 	b.scoresF16_256()
-	b.mixF16_256()
+	b.mixF16_256(false)
+	b.mixF16_256(true)
 	b.matmulInt8_256()
 	b.absMax(false)
 	b.quantize(false)

@@ -338,11 +338,16 @@ func (g *gen) scoresNEON(f16 bool) {
 }
 
 // mixNEON: out[d] = Σ_j p[j]·v[j*D+d] in order of j, for the first cols
-// (a multiple of 16) outputs, 16 at a time; f16 says v is float16.
-func (g *gen) mixNEON(f16 bool) {
+// (a multiple of 16) outputs, 16 at a time; f16 says v is float16. With
+// acc it emits mixF16AccNEON, which adds to the outputs' values instead of
+// starting from zero (MixF16From).
+func (g *gen) mixNEON(f16, acc bool) {
 	name, vt, size := "mixNEON", "float32", 4
 	if f16 {
 		name, vt, size = "mixF16NEON", "uint16", 2
+	}
+	if acc {
+		name = name[:len(name)-4] + "AccNEON"
 	}
 	g.line(fmt.Sprintf("// func %s(out, p *float32, v *%s, D, n, cols int)", name, vt))
 	g.line(fmt.Sprintf("TEXT ·%s(SB), NOSPLIT, $0-48", name))
@@ -356,7 +361,11 @@ func (g *gen) mixNEON(f16 bool) {
 	g.ins("LSR $4, R5, R5")
 	g.ins("CBZ R5, %s_done", name)
 	g.label(name + "_chunk")
-	g.zero(0, 1, 2, 3)
+	if acc {
+		g.ins("VLD1 (R0), %s", vlist(0, 4, "S4"))
+	} else {
+		g.zero(0, 1, 2, 3)
+	}
 	g.ins("MOVD R2, R7")
 	g.ins("MOVD R1, R8")
 	g.ins("MOVD R4, R9")
@@ -582,7 +591,8 @@ func genNEON() *gen {
 	g.swigluNEON()
 	g.scoresNEON(false)
 	g.scoresNEON(true)
-	g.mixNEON(false)
-	g.mixNEON(true)
+	g.mixNEON(false, false)
+	g.mixNEON(true, false)
+	g.mixNEON(true, true)
 	return g
 }

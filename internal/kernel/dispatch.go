@@ -32,6 +32,7 @@ type impl struct {
 	roundF16   func(dst []uint16, src []float32)
 	scoresF16  func(s, q []float32, kb []uint16, D, n int)
 	mixF16     func(out, p []float32, v []uint16, D, n int)
+	mixF16From func(out, p []float32, v []uint16, D, n int)
 	scoresI8   func(s, q []float32, kb []int8, D, n int)
 	mixI8      func(out, p []float32, v []int8, D, n int)
 	scoresI8N  func(s []float32, ldS int, q []float32, nq int, kb []int8, D, n int)
@@ -79,6 +80,7 @@ var genericImpl = impl{
 	roundF16:   roundF16Generic,
 	scoresF16:  scoresF16Generic,
 	mixF16:     mixF16Generic,
+	mixF16From: mixF16FromGeneric,
 	scoresI8:   scoresI8Generic,
 	mixI8:      mixI8Generic,
 	scoresI8N:  scoresI8NGeneric,

@@ -132,6 +132,33 @@ func mixF16Generic(out, p []float32, v []uint16, D, n int) {
 	mixF16Cols(out, p, v, D, n, 0)
 }
 
+// MixF16From continues MixF16's sums with the terms from <= j < n:
+// out[d] += p[j]·F16ToFloat32(v[j*D+d]), each product rounded to float32
+// and added in order of j, so that MixF16 over from terms followed by
+// MixF16From computes exactly what MixF16 over n terms computes: attention
+// over a cache stored in pages mixes one page at a time.
+func MixF16From(out, p []float32, v []uint16, D, from, n int) {
+	if from >= n {
+		return
+	}
+	active.mixF16From(out[:D], p[from:n], v[from*D:n*D], D, n-from)
+}
+
+// mixF16FromGeneric adds the n terms of p and v to out.
+func mixF16FromGeneric(out, p []float32, v []uint16, D, n int) {
+	mixF16FromCols(out, p, v, D, n, 0)
+}
+
+// mixF16FromCols is mixF16FromGeneric for the columns d0 <= d < len(out).
+func mixF16FromCols(out, p []float32, v []uint16, D, n, d0 int) {
+	for j := 0; j < n; j++ {
+		pj := p[j]
+		for d, x := range v[j*D+d0 : j*D+len(out)] {
+			out[d0+d] += float32(pj * F16ToFloat32(x))
+		}
+	}
+}
+
 // mixF16Cols is mixF16Generic for the columns d0 <= d < len(out) only.
 func mixF16Cols(out, p []float32, v []uint16, D, n, d0 int) {
 	for d := d0; d < len(out); d++ {

@@ -674,3 +674,38 @@ func BenchmarkAttentionF16Cold(b *testing.B) {
 		run("MixF16", func(i int) { MixF16(out, s, vh[i], D, n) })
 	}
 }
+
+// TestMixF16From checks that MixF16 over m terms continued by MixF16From
+// to n computes the same bits as MixF16 over n terms, in every
+// implementation of both, special values included, and that MixF16From
+// writes nothing past the D outputs.
+func TestMixF16From(t *testing.T) {
+	r := rand.New(rand.NewPCG(101, 102))
+	for i := 0; i < 300; i++ {
+		D, n := 1+r.IntN(80), 1+r.IntN(60)
+		m := r.IntN(n + 1)
+		p, v := fill(r, n, i%3 == 1), randF16(r, n*D, i%4 == 2)
+		want := make([]float32, D)
+		mixF16Generic(want, p, v, D, n)
+		for _, im := range impls {
+			got := make([]float32, D+1)
+			got[D] = 7
+			im.mixF16(got[:D], p, v, D, m)
+			if m < n {
+				im.mixF16From(got[:D], p[m:n], v[m*D:n*D], D, n-m)
+			}
+			if j := firstDiff(want, got[:D]); j >= 0 {
+				t.Fatalf("%s D=%d m=%d n=%d: out[%d] = %g, MixF16 over n %g", im.name, D, m, n, j, got[j], want[j])
+			}
+			if got[D] != 7 {
+				t.Fatalf("%s D=%d: wrote past the outputs", im.name, D)
+			}
+		}
+		got := make([]float32, D)
+		MixF16(got, p, v, D, m)
+		MixF16From(got, p, v, D, m, n)
+		if j := firstDiff(want, got); j >= 0 {
+			t.Fatalf("MixF16From D=%d m=%d n=%d: out[%d] = %g, MixF16 over n %g", D, m, n, j, got[j], want[j])
+		}
+	}
+}

@@ -51,6 +51,11 @@ func scoresF16AVX512(s, q *float32, kb *uint16, D, n int)
 //go:noescape
 func mixF16AVX512(out, p *float32, v *uint16, D, n, cols int)
 
+// mixF16AccAVX512 is mixF16AVX512 adding to out's values (MixF16From).
+//
+//go:noescape
+func mixF16AccAVX512(out, p *float32, v *uint16, D, n, cols int)
+
 //go:noescape
 func scoresI8AVX512(s, q *float32, kb *int8, D, n int)
 
@@ -185,6 +190,11 @@ func scoresF16AVX2(s, q *float32, kb *uint16, D, n int)
 //go:noescape
 func mixF16AVX2(out, p *float32, v *uint16, D, n, cols int)
 
+// mixF16AccAVX2 is mixF16AVX2 adding to out's values (MixF16From).
+//
+//go:noescape
+func mixF16AccAVX2(out, p *float32, v *uint16, D, n, cols int)
+
 // archImpls returns the x86 implementations the CPU can run, preferred
 // first: each entry replaces the plain Go one (see impl).
 func archImpls() []*impl {
@@ -208,6 +218,7 @@ func archImpls() []*impl {
 		s.roundF16 = roundF16Asm(roundF16AVX512, 16)
 		s.scoresF16 = scoresF16Asm(scoresF16AVX512)
 		s.mixF16 = mixF16Asm(mixF16AVX512, 16)
+		s.mixF16From = mixF16FromAsm(mixF16AccAVX512, 16)
 		s.scoresI8 = scoresI8Asm(scoresI8AVX512)
 		s.mixI8 = mixI8Asm(mixI8AVX512, 16)
 		s.mixI8From = mixI8FromAVX512
@@ -249,6 +260,7 @@ func archImpls() []*impl {
 			s.roundF16 = roundF16Asm(roundF16AVX2, 8)
 			s.scoresF16 = scoresF16Asm(scoresF16AVX2)
 			s.mixF16 = mixF16Asm(mixF16AVX2, 8)
+			s.mixF16From = mixF16FromAsm(mixF16AccAVX2, 8)
 		}
 		add = append(add, &s)
 	}
@@ -322,6 +334,25 @@ func mixF16Asm(mix func(out, p *float32, v *uint16, D, n, cols int), step int) f
 		}
 		if cols < D {
 			mixF16Cols(out, p, v, D, n, cols) // the last D%step columns
+		}
+	}
+}
+
+// mixF16FromAsm is mixF16Asm for MixF16From, with a kernel that adds to
+// the outputs' values.
+func mixF16FromAsm(mix func(out, p *float32, v *uint16, D, n, cols int), step int) func(out, p []float32, v []uint16, D, n int) {
+	return func(out, p []float32, v []uint16, D, n int) {
+		if n <= 0 || D <= 0 || len(out) < D || len(p) < n || len(v) < n*D {
+			mixF16FromGeneric(out, p, v, D, n)
+			return
+		}
+		out = out[:D]
+		cols := D &^ (step - 1)
+		if cols > 0 {
+			mix(&out[0], &p[0], &v[0], D, n, cols)
+		}
+		if cols < D {
+			mixF16FromCols(out, p, v, D, n, cols) // the last D%step columns
 		}
 	}
 }

@@ -45,6 +45,11 @@ func mixNEON(out, p, v *float32, D, n, cols int)
 //go:noescape
 func mixF16NEON(out, p *float32, v *uint16, D, n, cols int)
 
+// mixF16AccNEON is mixF16NEON adding to out's values (MixF16From).
+//
+//go:noescape
+func mixF16AccNEON(out, p *float32, v *uint16, D, n, cols int)
+
 // neonRowTile is the number of rows the NEON matrix tiles compute at once.
 const neonRowTile = 4
 
@@ -67,6 +72,7 @@ func archImpls() []*impl {
 	s.mix = mixNEONGo
 	s.scoresF16 = scoresF16NEONGo
 	s.mixF16 = mixF16NEONGo
+	s.mixF16From = mixF16FromNEONGo
 	return []*impl{&s}
 }
 
@@ -192,3 +198,18 @@ func mixF16NEONGo(out, p []float32, v []uint16, D, n int) {
 // quantizeRowArch has no assembly here: QuantizeRow's short rows are
 // quantized in Go.
 func quantizeRowArch(q []int8, x []float32) (float32, bool) { return 0, false }
+
+func mixF16FromNEONGo(out, p []float32, v []uint16, D, n int) {
+	if n <= 0 || D <= 0 || len(out) < D || len(p) < n || len(v) < n*D {
+		mixF16FromGeneric(out, p, v, D, n)
+		return
+	}
+	out = out[:D]
+	cols := D &^ 15
+	if cols > 0 {
+		mixF16AccNEON(&out[0], &p[0], &v[0], D, n, cols)
+	}
+	if cols < D {
+		mixF16FromCols(out, p, v, D, n, cols)
+	}
+}

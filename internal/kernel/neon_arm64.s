@@ -3661,3 +3661,45 @@ mixF16NEON_store:
 mixF16NEON_done:
 	RET
 
+// func mixF16AccNEON(out, p *float32, v *uint16, D, n, cols int)
+TEXT ·mixF16AccNEON(SB), NOSPLIT, $0-48
+	MOVD out+0(FP), R0
+	MOVD p+8(FP), R1
+	MOVD v+16(FP), R2
+	MOVD D+24(FP), R3
+	MOVD n+32(FP), R4
+	MOVD cols+40(FP), R5
+	LSL $1, R3, R6
+	LSR $4, R5, R5
+	CBZ R5, mixF16AccNEON_done
+mixF16AccNEON_chunk:
+	VLD1 (R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	MOVD R2, R7
+	MOVD R1, R8
+	MOVD R4, R9
+	CBZ R9, mixF16AccNEON_store
+mixF16AccNEON_j:
+	VLD1.P (R7)(R6), [V4.H8, V5.H8]
+	WORD $0x0e21788a // fcvtl v10.4s, v4.4h
+	WORD $0x4e21788b // fcvtl2 v11.4s, v4.8h
+	WORD $0x0e2178ac // fcvtl v12.4s, v5.4h
+	WORD $0x4e2178ad // fcvtl2 v13.4s, v5.8h
+	VLD1R.P 4(R8), [V8.S4]
+	WORD $0x6e2add0a // fmul v10.4s, v8.4s, v10.4s
+	WORD $0x4e2ad400 // fadd v0.4s, v0.4s, v10.4s
+	WORD $0x6e2bdd0b // fmul v11.4s, v8.4s, v11.4s
+	WORD $0x4e2bd421 // fadd v1.4s, v1.4s, v11.4s
+	WORD $0x6e2cdd0c // fmul v12.4s, v8.4s, v12.4s
+	WORD $0x4e2cd442 // fadd v2.4s, v2.4s, v12.4s
+	WORD $0x6e2ddd0d // fmul v13.4s, v8.4s, v13.4s
+	WORD $0x4e2dd463 // fadd v3.4s, v3.4s, v13.4s
+	SUBS $1, R9, R9
+	BNE mixF16AccNEON_j
+mixF16AccNEON_store:
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)
+	ADD $32, R2, R2
+	SUBS $1, R5, R5
+	BNE mixF16AccNEON_chunk
+mixF16AccNEON_done:
+	RET
+

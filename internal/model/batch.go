@@ -200,7 +200,6 @@ func (b *batch) storeRow(li, r int, qkv []float32, qOut, kvOut, hd int) {
 // (rows × heads·hd): each row attends to the positions 0 ... pos of its
 // own cache.
 func (b *batch) attention(li int, out, qkv []float32, stride, heads, kvHeads, hd int, scale float32) {
-	group := heads / kvHeads
 	keys := 0
 	for _, p := range b.pos {
 		keys += p + 1
@@ -212,69 +211,78 @@ func (b *batch) attention(li int, out, qkv []float32, stride, heads, kvHeads, hd
 	}
 	scratch := b.scores
 	tiles := b.attentionTiles()
-	widest := 1
-	for t := range len(tiles) - 1 {
-		widest = max(widest, tiles[t+1]-tiles[t])
-	}
 	kernel.AddCacheRead(b.cacheBytes(kvHeads, hd))
-	// A task is one tile of rows and one key head with the query heads
-	// that share it (grouped-query attention). An int8 cache's tile is one
-	// task for all its key heads, so that it reads the layer's keys, then
-	// its values, page by page in one run (see Cache; when other caches
-	// share the batch, the first head's task takes them all and the
-	// others' are empty); the keys and values are read once for all the
-	// queries of the tile (kernel.ScoresI8N, MixI8N), and each query's
+	// A task is one tile of rows and all the key heads, so that it reads
+	// the layer's keys, then its values, page by page in one run (see
+	// Cache). An int8 cache's keys and values are read once for all the
+	// queries of the tile and the query heads that share a key head
+	// (grouped-query attention: kernel.ScoresI8N, MixI8N); each query's
 	// results are the same as alone.
-	perTile := kvHeads
-	if b.allInt8() {
-		perTile = 1
-	}
-	tasks := (len(tiles) - 1) * perTile
-	parallelTasks(tasks, max(4/(group*widest*(kvHeads/perTile)), tasks/(32*kernel.Threads()), 1), func(task, w int) {
-		t, g := task/perTile, task%perTile
+	tasks := len(tiles) - 1
+	parallelTasks(tasks, max(tasks/(32*kernel.Threads()), 1), func(t, w int) {
 		r0, r1 := tiles[t], tiles[t+1]
 		c := b.cache[r0]
-		ld := c.capacity
-		lc := &c.layers[li]
+		if nq := (r1 - r0) * heads; len(scratch[w]) < nq*c.capacity {
+			scratch[w] = make([]float32, nq*c.capacity)
+		}
 		if c.kv == KVInt8 {
-			if g > 0 {
-				return
-			}
-			if nq := (r1 - r0) * heads; len(scratch[w]) < nq*ld {
-				scratch[w] = make([]float32, nq*ld)
-			}
-			b.attendI8(w, lc, out, qkv, stride, heads, kvHeads, hd, r0, r1, scale)
-			return
-		}
-		if len(scratch[w]) < group*ld {
-			scratch[w] = make([]float32, group*ld)
-		}
-		lo, _ := c.at(g, 0, hd) // this KV head's keys, and values: one page
-		hi := lo + c.page*hd
-		h0 := g * group // the first query head of the group
-		r := r0         // tiles of other caches have one row
-		n := b.pos[r] + 1
-		qs := qkv[r*stride+h0*hd : r*stride+(h0+group)*hd]
-		os := out[(r*heads+h0)*hd : (r*heads+h0+group)*hd]
-		for i := 0; i < group; i++ {
-			s := scratch[w][i*ld : i*ld+n]
-			q := qs[i*hd : (i+1)*hd]
-			if c.kv == KVFloat16 {
-				kernel.ScoresF16(s, q, lc.k16[lo:hi], hd, n)
-			} else {
-				kernel.Scores(s, q, lc.k[lo:hi], hd, n)
-			}
-			kernel.Scale(s, scale)
-			sum := kernel.ExpShift(s, s, kernel.Max(s))
-			kernel.Scale(s, 1/sum)
-			o := os[i*hd : (i+1)*hd]
-			if c.kv == KVFloat16 {
-				kernel.MixF16(o, s, lc.v16[lo:hi], hd, n)
-			} else {
-				kernel.Mix(o, s, lc.v[lo:hi], hd, n)
-			}
+			b.attendI8(w, &c.layers[li], out, qkv, stride, heads, kvHeads, hd, r0, r1, scale)
+		} else {
+			b.attendRow(w, &c.layers[li], out, qkv, stride, heads, kvHeads, hd, r0, scale)
 		}
 	})
+}
+
+// attendRow is attention's task for row r of a float32 or float16 cache,
+// all heads: the scores of every head page by page, each head's softmax,
+// and the mix page by page, each sum continued from page to page
+// (kernel.MixF16From) in the order of positions as over one run. A
+// float32 cache has one page.
+func (b *batch) attendRow(w int, lc *layerCache, out, qkv []float32, stride, heads, kvHeads, hd, r int, scale float32) {
+	c := b.cache[r]
+	ld, P := c.capacity, c.page
+	group := heads / kvHeads
+	n := b.pos[r] + 1
+	qs := qkv[r*stride : r*stride+heads*hd]
+	os := out[r*heads*hd : (r+1)*heads*hd]
+	s := b.scores[w] // [head][ld]
+	for p0 := 0; p0 < n; p0 += P {
+		m := min(P, n-p0)
+		for g := 0; g < kvHeads; g++ {
+			k, _ := c.at(g, p0, hd)
+			for h := g * group; h < (g+1)*group; h++ {
+				sh, q := s[h*ld+p0:][:m], qs[h*hd:(h+1)*hd]
+				if c.kv == KVFloat16 {
+					kernel.ScoresF16(sh, q, lc.k16[k:k+P*hd], hd, m)
+				} else {
+					kernel.Scores(sh, q, lc.k[k:k+P*hd], hd, m)
+				}
+			}
+		}
+	}
+	for h := 0; h < heads; h++ {
+		sh := s[h*ld:][:n]
+		kernel.Scale(sh, scale)
+		sum := kernel.ExpShift(sh, sh, kernel.Max(sh))
+		kernel.Scale(sh, 1/sum)
+	}
+	for p0 := 0; p0 < n; p0 += P {
+		m := min(P, n-p0)
+		for g := 0; g < kvHeads; g++ {
+			v, _ := c.at(g, p0, hd)
+			for h := g * group; h < (g+1)*group; h++ {
+				o, sh := os[h*hd:(h+1)*hd], s[h*ld+p0:][:m]
+				switch {
+				case c.kv != KVFloat16:
+					kernel.Mix(o, sh, lc.v[v:v+P*hd], hd, m) // one page: p0 is 0
+				case p0 == 0:
+					kernel.MixF16(o, sh, lc.v16[v:v+P*hd], hd, m)
+				default:
+					kernel.MixF16From(o, sh, lc.v16[v:v+P*hd], hd, 0, m)
+				}
+			}
+		}
+	}
 }
 
 // attendI8 is attention's task for rows r0 ... r1-1 of one int8 cache at
@@ -370,16 +378,6 @@ func (b *batch) cacheBytes(kvHeads, hd int) uint64 {
 		}
 	}
 	return n
-}
-
-// allInt8 reports whether every row's cache stores int8 keys and values.
-func (b *batch) allInt8() bool {
-	for _, c := range b.cache[:b.rows] {
-		if c.kv != KVInt8 {
-			return false
-		}
-	}
-	return true
 }
 
 // attentionTiles splits the rows into tiles for attention and returns

@@ -107,26 +107,35 @@ func BenchmarkDecodeStep(b *testing.B) {
 }
 
 // BenchmarkPrefill times compression's side on one thread: a whole
-// context of tokens through lmzip-base in one pass, with the int8 recipe's
-// weights and cache, attention over the cache in tiles of four rows
-// included (BenchmarkDecodeStep is decompression's side).
+// context of tokens through lmzip-base in one pass, with the recipes'
+// weights and caches (native: bfloat16 weights, float16 cache; int8),
+// attention over the cache included (BenchmarkDecodeStep is
+// decompression's side).
 //
 //	go test -run X -bench Prefill -count 3 ./internal/model
 func BenchmarkPrefill(b *testing.B) {
-	m := loadWith(b, filepath.Join(testutil.RepoRoot(b), "models", "lmzip-base"), &Options{Linear: StoreInt8, Head: StoreInt8})
-	c := m.Config()
-	cache := m.NewCache(c.MaxPositions, KVInt8)
-	tokens := make([]int32, c.MaxPositions)
-	for i := range tokens {
-		tokens[i] = int32((i*7919 + 13) % c.VocabSize)
+	for _, opts := range []struct {
+		name string
+		o    *Options
+		kv   KV
+	}{{"native", nil, KVFloat16}, {"int8", &Options{Linear: StoreInt8, Head: StoreInt8}, KVInt8}} {
+		b.Run(opts.name, func(b *testing.B) {
+			m := loadWith(b, filepath.Join(testutil.RepoRoot(b), "models", "lmzip-base"), opts.o)
+			c := m.Config()
+			cache := m.NewCache(c.MaxPositions, opts.kv)
+			tokens := make([]int32, c.MaxPositions)
+			for i := range tokens {
+				tokens[i] = int32((i*7919 + 13) % c.VocabSize)
+			}
+			hidden := make([]float32, len(tokens)*c.HiddenSize)
+			defer kernel.SetThreads(kernel.SetThreads(1))
+			for b.Loop() {
+				cache.Reset()
+				if err := m.Forward([]Input{{Cache: cache, Tokens: tokens}}, hidden); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*len(tokens))/b.Elapsed().Seconds(), "tok/s")
+		})
 	}
-	hidden := make([]float32, len(tokens)*c.HiddenSize)
-	defer kernel.SetThreads(kernel.SetThreads(1))
-	for b.Loop() {
-		cache.Reset()
-		if err := m.Forward([]Input{{Cache: cache, Tokens: tokens}}, hidden); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N*len(tokens))/b.Elapsed().Seconds(), "tok/s")
 }

@@ -375,14 +375,15 @@ func TestTinyArchFingerprintsInt8(t *testing.T) {
 	}
 }
 
-// TestInt8CachePages checks that an int8 cache stored in pages computes
-// the same bits as in one page: every architecture's logits, with pages
-// of 16 and 48 positions (so that the tiny models' sequences span several,
-// and compression's tiles of four rows straddle a page's end), a whole
-// pass and one token at a time (fullAndIncremental), equal those with the
-// sequence in a single page; and that an int8 cache in a batch with a
-// float32 one computes the same hidden states as alone.
-func TestInt8CachePages(t *testing.T) {
+// TestCachePages checks that a cache stored in pages computes the same
+// bits as in one page: every architecture's logits, with pages of 16 and
+// 48 positions (so that the tiny models' sequences span several, and
+// compression's tiles of four rows straddle a page's end), a whole pass
+// and one token at a time (fullAndIncremental), equal those with the
+// sequence in a single page, for every storage (a float32 cache keeps one
+// page); and that an int8 cache in a batch with a float32 one computes
+// the same hidden states as alone.
+func TestCachePages(t *testing.T) {
 	for _, arch := range tinyArchs {
 		t.Run(arch, func(t *testing.T) {
 			dir := testutil.Data(t, "archs", arch)
@@ -394,15 +395,23 @@ func TestInt8CachePages(t *testing.T) {
 			if len(ids) <= 2*kernel.KeyBlock {
 				t.Fatalf("%d tokens do not span pages of %d", len(ids), kernel.KeyBlock)
 			}
-			ref := fullAndIncremental(t, m, ids, KVInt8)
-			old := cachePage
-			defer func() { cachePage = old }()
-			for _, page := range []int{16, 48} {
-				cachePage = page
-				if c := m.NewCache(len(ids), KVInt8); c.page != page {
-					t.Fatalf("cache of %d positions has pages of %d, want %d", len(ids), c.page, page)
+			defer func(old int) { cachePage = old }(cachePage)
+			for _, kv := range []KV{KVInt8, KVFloat16, KVFloat32} {
+				ref := fullAndIncremental(t, m, ids, kv)
+				old := cachePage
+				for _, page := range []int{16, 48} {
+					cachePage = page
+					want := page
+					if kv == KVFloat32 {
+						want = len(ids) + kernel.KeyBlock - 1 - (len(ids)+kernel.KeyBlock-1)%kernel.KeyBlock
+					}
+					if c := m.NewCache(len(ids), kv); c.page != want {
+						t.Fatalf("%v cache of %d positions has pages of %d, want %d", kv, len(ids), c.page, want)
+					}
+					got := fullAndIncremental(t, m, ids, kv)
+					cachePage = old
+					sameLogits(t, fmt.Sprintf("%v cache, pages of %d", kv, page), got, ref)
 				}
-				sameLogits(t, fmt.Sprintf("pages of %d", page), fullAndIncremental(t, m, ids, KVInt8), ref)
 			}
 			// A batch with an int8 cache beside a float32 one (attention's
 			// tasks then go by key head) computes each as alone.

@@ -209,9 +209,10 @@ func (kv KV) String() string {
 // however far the cache is filled: heads laid out each over the whole
 // capacity, a decoding step read a short run per head, each starting
 // cold, with the unfilled rest of the head between it and the next (see
-// kernel.BenchmarkAttentionI8Streams). An int8 cache has pages of
-// cachePage positions; float32 and float16 caches, whose attention reads
-// one head at a time, have one page of the whole capacity.
+// kernel.BenchmarkAttentionI8Streams). Int8 and float16 caches have pages
+// of cachePage positions; a float32 cache has one page of the whole
+// capacity (its attention has no kernel to continue a mix from page to
+// page).
 type Cache struct {
 	// Len is the number of tokens the cache holds.
 	Len int
@@ -224,11 +225,13 @@ type Cache struct {
 	layers   []layerCache
 }
 
-// cachePage is the positions of an int8 cache's page: 8 KiB of keys of a
-// head of 64 dimensions, the eight key blocks that kernel.ScoresI8 reads
-// ahead of. A variable so that tests can make pages small enough for tiny
-// models to span several.
-var cachePage = 128
+// cachePage is the positions of a cache's page. Any size lets a decoding
+// step read one run; a page of 256 (16 KiB of int8 keys of a head of 64
+// dimensions) makes compression's calls per page few enough to cost
+// nothing measurable (BenchmarkPrefill), where 128 cost 3-4%. A variable
+// so that tests can make pages small enough for tiny models to span
+// several.
+var cachePage = 256
 
 // layerCache holds one layer's keys ([capacity/page][kvHeads]
 // [page/KeyBlock][headDim][KeyBlock]) and values ([capacity/page][kvHeads]
@@ -277,7 +280,7 @@ func newCache(layers, kvHeads, headDim, capacity int, kv KV) *Cache {
 	c := &Cache{limit: capacity, kvHeads: kvHeads, kv: kv, layers: make([]layerCache, layers)}
 	capacity = (capacity + kernel.KeyBlock - 1) / kernel.KeyBlock * kernel.KeyBlock
 	c.page = capacity
-	if kv == KVInt8 && capacity > cachePage {
+	if kv != KVFloat32 && capacity > cachePage {
 		c.page = cachePage
 		capacity = (capacity + cachePage - 1) / cachePage * cachePage
 	}
