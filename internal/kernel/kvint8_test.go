@@ -317,9 +317,12 @@ func TestRotateImplementations(t *testing.T) {
 // BenchmarkAttentionI8Streams times the int8 attention kernels over the
 // keys (or values) of one head, 512 positions of 64 dimensions, from
 // memory, in two placements: "scattered", each head's 32 KiB allocated on
-// its own and taken in random order (as a decoding step reads its
-// segments' caches), and "consecutive", heads end to end in one array and
-// taken in order, so that one head's stream runs on into the next's.
+// its own and taken in random order (as a decoding step read its
+// segments' caches before they were stored in pages), and "consecutive",
+// heads end to end in one array and taken in order, so that one head's
+// stream runs on into the next's (as a decoding step reads a paged
+// cache); and "cached", one head over and over, from the processor's
+// caches: the kernels' arithmetic alone.
 //
 //	go test -run X -bench AttentionI8Streams -cpu 1 ./internal/kernel
 func BenchmarkAttentionI8Streams(b *testing.B) {
@@ -333,10 +336,13 @@ func BenchmarkAttentionI8Streams(b *testing.B) {
 		ks[h], vs[h] = slices.Clone(kAll[h*n*D:(h+1)*n*D]), slices.Clone(vAll[h*n*D:(h+1)*n*D])
 	}
 	order := r.Perm(heads)
-	for _, place := range []string{"scattered", "consecutive"} {
+	for _, place := range []string{"scattered", "consecutive", "cached"} {
 		head := func(all []int8, each [][]int8, i int) []int8 {
-			if place == "scattered" {
+			switch place {
+			case "scattered":
 				return each[order[i%heads]]
+			case "cached":
+				return each[0]
 			}
 			h := i % heads
 			return all[h*n*D : (h+1)*n*D]
