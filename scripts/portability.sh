@@ -67,9 +67,11 @@ fi
 
 echo "== arm64 model tests under qemu: every architecture's logits bit for bit"
 # The fingerprints pin each tiny model's logits to the amd64 ones; the
-# kernel and thread test runs each under NEON and plain Go.
+# kernel and thread test runs each under NEON and plain Go; caches in
+# small pages must give the bits of one page (the NEON mix continued from
+# page to page).
 GOARCH=arm64 go test -c -o "$tmp/model.test" ./internal/model
-(cd internal/model && "$qemu" "$tmp/model.test" -test.count=1 -test.run 'TestTinyArchFingerprints|TestTinyArchsKernelsThreadsBatches')
+(cd internal/model && "$qemu" "$tmp/model.test" -test.count=1 -test.run 'TestTinyArchFingerprints|TestTinyArchsKernelsThreadsBatches|TestCachePages')
 
 echo "== arm64 context-mixing goldens under qemu: every version's output byte for byte"
 GOARCH=arm64 go test -c -o "$tmp/cm.test" ./internal/cm

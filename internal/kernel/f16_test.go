@@ -677,12 +677,16 @@ func BenchmarkAttentionF16Cold(b *testing.B) {
 
 // TestMixF16From checks that MixF16 over m terms continued by MixF16From
 // to n computes the same bits as MixF16 over n terms, in every
-// implementation of both, special values included, and that MixF16From
-// writes nothing past the D outputs.
+// implementation of both, special values included, head sizes up to 605
+// (every chunk width of the kernels), and that MixF16From writes nothing
+// past the D outputs.
 func TestMixF16From(t *testing.T) {
 	r := rand.New(rand.NewPCG(101, 102))
 	for i := 0; i < 300; i++ {
 		D, n := 1+r.IntN(80), 1+r.IntN(60)
+		if i%5 == 0 {
+			D = 256 + r.IntN(350) // the kernels' widest chunks (256 columns)
+		}
 		m := r.IntN(n + 1)
 		p, v := fill(r, n, i%3 == 1), randF16(r, n*D, i%4 == 2)
 		want := make([]float32, D)

@@ -214,44 +214,52 @@ func (b *batch) attention(li int, out, qkv []float32, stride, heads, kvHeads, hd
 	kernel.AddCacheRead(b.cacheBytes(kvHeads, hd))
 	// A task is one tile of rows and all the key heads, so that it reads
 	// the layer's keys, then its values, page by page in one run (see
-	// Cache). An int8 cache's keys and values are read once for all the
-	// queries of the tile and the query heads that share a key head
-	// (grouped-query attention: kernel.ScoresI8N, MixI8N); each query's
-	// results are the same as alone.
-	tasks := len(tiles) - 1
-	parallelTasks(tasks, max(tasks/(32*kernel.Threads()), 1), func(t, w int) {
+	// Cache); when there are fewer tiles than threads (a lone row), a task
+	// is one tile and one key head. An int8 cache's keys and values are
+	// read once for all the queries of the tile and the query heads that
+	// share a key head (grouped-query attention: kernel.ScoresI8N,
+	// MixI8N); each query's results are the same as alone.
+	split := 1
+	if len(tiles)-1 < kernel.Threads() {
+		split = kvHeads
+	}
+	tasks := (len(tiles) - 1) * split
+	parallelTasks(tasks, max(tasks/(32*kernel.Threads()), 1), func(task, w int) {
+		t, part := task/split, task%split
+		g0, g1 := part*kvHeads/split, (part+1)*kvHeads/split
 		r0, r1 := tiles[t], tiles[t+1]
 		c := b.cache[r0]
 		if nq := (r1 - r0) * heads; len(scratch[w]) < nq*c.capacity {
 			scratch[w] = make([]float32, nq*c.capacity)
 		}
 		if c.kv == KVInt8 {
-			b.attendI8(w, &c.layers[li], out, qkv, stride, heads, kvHeads, hd, r0, r1, scale)
+			b.attendI8(w, &c.layers[li], out, qkv, stride, heads, kvHeads, hd, g0, g1, r0, r1, scale)
 		} else {
-			b.attendRow(w, &c.layers[li], out, qkv, stride, heads, kvHeads, hd, r0, scale)
+			b.attendRow(w, &c.layers[li], out, qkv, stride, heads, kvHeads, hd, g0, g1, r0, scale)
 		}
 	})
 }
 
 // attendRow is attention's task for row r of a float32 or float16 cache,
-// all heads: the scores of every head page by page, each head's softmax,
-// and the mix page by page, each sum continued from page to page
-// (kernel.MixF16From) in the order of positions as over one run. A
-// float32 cache has one page.
-func (b *batch) attendRow(w int, lc *layerCache, out, qkv []float32, stride, heads, kvHeads, hd, r int, scale float32) {
+// key heads g0 ... g1-1 with their query heads: the scores of every head
+// page by page, each head's softmax, and the mix page by page, each sum
+// continued from page to page (kernel.MixF16From) in the order of
+// positions as over one run. A float32 cache has one page.
+func (b *batch) attendRow(w int, lc *layerCache, out, qkv []float32, stride, heads, kvHeads, hd, g0, g1, r int, scale float32) {
 	c := b.cache[r]
 	ld, P := c.capacity, c.page
 	group := heads / kvHeads
+	h0, h1 := g0*group, g1*group // the query heads
 	n := b.pos[r] + 1
 	qs := qkv[r*stride : r*stride+heads*hd]
 	os := out[r*heads*hd : (r+1)*heads*hd]
-	s := b.scores[w] // [head][ld]
+	s := b.scores[w] // [query head - h0][ld]
 	for p0 := 0; p0 < n; p0 += P {
 		m := min(P, n-p0)
-		for g := 0; g < kvHeads; g++ {
+		for g := g0; g < g1; g++ {
 			k, _ := c.at(g, p0, hd)
 			for h := g * group; h < (g+1)*group; h++ {
-				sh, q := s[h*ld+p0:][:m], qs[h*hd:(h+1)*hd]
+				sh, q := s[(h-h0)*ld+p0:][:m], qs[h*hd:(h+1)*hd]
 				if c.kv == KVFloat16 {
 					kernel.ScoresF16(sh, q, lc.k16[k:k+P*hd], hd, m)
 				} else {
@@ -260,18 +268,18 @@ func (b *batch) attendRow(w int, lc *layerCache, out, qkv []float32, stride, hea
 			}
 		}
 	}
-	for h := 0; h < heads; h++ {
-		sh := s[h*ld:][:n]
+	for h := h0; h < h1; h++ {
+		sh := s[(h-h0)*ld:][:n]
 		kernel.Scale(sh, scale)
 		sum := kernel.ExpShift(sh, sh, kernel.Max(sh))
 		kernel.Scale(sh, 1/sum)
 	}
 	for p0 := 0; p0 < n; p0 += P {
 		m := min(P, n-p0)
-		for g := 0; g < kvHeads; g++ {
+		for g := g0; g < g1; g++ {
 			v, _ := c.at(g, p0, hd)
 			for h := g * group; h < (g+1)*group; h++ {
-				o, sh := os[h*hd:(h+1)*hd], s[h*ld+p0:][:m]
+				o, sh := os[h*hd:(h+1)*hd], s[(h-h0)*ld+p0:][:m]
 				switch {
 				case c.kv != KVFloat16:
 					kernel.Mix(o, sh, lc.v[v:v+P*hd], hd, m) // one page: p0 is 0
@@ -287,51 +295,53 @@ func (b *batch) attendRow(w int, lc *layerCache, out, qkv []float32, stride, hea
 
 // attendI8 is attention's task for rows r0 ... r1-1 of one int8 cache at
 // consecutive positions (compression's rows; a decoding step's tiles are
-// single rows of different caches), all key heads. The keys and values
-// are widened once for up to four rows' queries: the scores of every
-// query run to the last row's position (a query ignores those past its
-// own), the mix of every query to the first row's, and each later row's
-// remaining terms are added in order (kernel.MixI8From), so that every
-// query's result is exactly what it would be alone. Keys and values are
-// read page by page, every head's part of a page before the next page;
-// the mix continues each sum from page to page (kernel.MixI8NFrom), in
-// the order of positions as over one run.
-func (b *batch) attendI8(w int, lc *layerCache, out, qkv []float32, stride, heads, kvHeads, hd, r0, r1 int, scale float32) {
+// single rows of different caches), key heads g0 ... g1-1 with their query
+// heads. The keys and values are widened once for up to four rows'
+// queries: the scores of every query run to the last row's position (a
+// query ignores those past its own), the mix of every query to the first
+// row's, and each later row's remaining terms are added in order
+// (kernel.MixI8From), so that every query's result is exactly what it
+// would be alone. Keys and values are read page by page, every head's
+// part of a page before the next page; the mix continues each sum from
+// page to page (kernel.MixI8NFrom), in the order of positions as over one
+// run.
+func (b *batch) attendI8(w int, lc *layerCache, out, qkv []float32, stride, heads, kvHeads, hd, g0, g1, r0, r1 int, scale float32) {
 	c := b.cache[r0]
 	ld, P := c.capacity, c.page
 	group := heads / kvHeads
 	nq := (r1 - r0) * group // queries of each key head
 	nMin, nMax := b.pos[r0]+1, b.pos[r1-1]+1
-	// Queries and outputs are [key head][row][query head of its group]
-	// [hd], as one row's lie in qkv and out already.
+	// Queries and outputs are [key head - g0][row][query head of its
+	// group][hd], as one row's lie in qkv and out already.
 	var qs, os []float32
 	if r1-r0 == 1 {
-		qs = qkv[r0*stride : r0*stride+heads*hd]
-		os = out[r0*heads*hd : (r0+1)*heads*hd]
+		qs = qkv[r0*stride+g0*group*hd : r0*stride+g1*group*hd]
+		os = out[(r0*heads+g0*group)*hd : (r0*heads+g1*group)*hd]
 	} else {
-		all := kvHeads * nq * hd
+		all := (g1 - g0) * nq * hd
 		if len(b.qo[w]) < 2*all {
 			b.qo[w] = make([]float32, 2*all)
 		}
 		qs, os = b.qo[w][:all], b.qo[w][all:2*all]
-		for g := 0; g < kvHeads; g++ {
+		for g := g0; g < g1; g++ {
 			for r := r0; r < r1; r++ {
-				copy(qs[(g*nq+(r-r0)*group)*hd:], qkv[r*stride+g*group*hd:r*stride+(g+1)*group*hd])
+				copy(qs[((g-g0)*nq+(r-r0)*group)*hd:], qkv[r*stride+g*group*hd:r*stride+(g+1)*group*hd])
 			}
 		}
 	}
-	s := b.scores[w] // [key head][query][ld]
+	s := b.scores[w] // [key head - g0][query][ld]
 	for p0 := 0; p0 < nMax; p0 += P {
-		for g := 0; g < kvHeads; g++ {
+		for g := g0; g < g1; g++ {
 			k, _ := c.at(g, p0, hd)
-			kernel.ScoresI8N(s[g*nq*ld+p0:], ld, qs[g*nq*hd:(g+1)*nq*hd], nq, lc.k8[k:k+P*hd], hd, min(P, nMax-p0))
+			i := g - g0
+			kernel.ScoresI8N(s[i*nq*ld+p0:], ld, qs[i*nq*hd:(i+1)*nq*hd], nq, lc.k8[k:k+P*hd], hd, min(P, nMax-p0))
 		}
 	}
-	for g := 0; g < kvHeads; g++ {
+	for g := g0; g < g1; g++ {
 		ks, vs := lc.ks[g*ld:], lc.vs[g*ld:]
 		for i := 0; i < nq; i++ {
 			n := b.pos[r0+i/group] + 1
-			si := s[(g*nq+i)*ld:][:n]
+			si := s[((g-g0)*nq+i)*ld:][:n]
 			// Each score times its key's scale, then the attention scale;
 			// each weight times 1/sum, then its value's scale.
 			sum := kernel.ExpShift(si, si, kernel.MulScaleMax(si, ks[:n], scale))
@@ -339,9 +349,10 @@ func (b *batch) attendI8(w int, lc *layerCache, out, qkv []float32, stride, head
 		}
 	}
 	for p0 := 0; p0 < nMin; p0 += P {
-		for g := 0; g < kvHeads; g++ {
+		for g := g0; g < g1; g++ {
 			v, _ := c.at(g, p0, hd)
-			o, sg := os[g*nq*hd:(g+1)*nq*hd], s[g*nq*ld+p0:]
+			i := g - g0
+			o, sg := os[i*nq*hd:(i+1)*nq*hd], s[i*nq*ld+p0:]
 			if p0 == 0 {
 				kernel.MixI8N(o, sg, ld, nq, lc.v8[v:v+P*hd], hd, min(P, nMin))
 			} else {
@@ -352,10 +363,11 @@ func (b *batch) attendI8(w int, lc *layerCache, out, qkv []float32, stride, head
 	if r1-r0 == 1 {
 		return
 	}
-	for g := 0; g < kvHeads; g++ {
+	for g := g0; g < g1; g++ {
 		for i := 0; i < nq; i++ {
 			r := r0 + i/group
-			o, si := os[(g*nq+i)*hd:][:hd], s[(g*nq+i)*ld:]
+			q := (g-g0)*nq + i
+			o, si := os[q*hd:][:hd], s[q*ld:]
 			for p0, n := nMin/P*P, b.pos[r]+1; p0 < n; p0 += P {
 				v, _ := c.at(g, p0, hd)
 				kernel.MixI8From(o, si[p0:], lc.v8[v:v+P*hd], hd, max(nMin-p0, 0), min(P, n-p0))

@@ -75,6 +75,21 @@ func fullAndIncremental(t *testing.T, m Model, ids []int32, kv KV) []float32 {
 	return full
 }
 
+// inChunks runs ids through m into a fresh cache in two passes, the first
+// of first tokens, and returns the hidden states.
+func inChunks(t *testing.T, m Model, ids []int32, kv KV, first int) []float32 {
+	t.Helper()
+	d := m.Config().HiddenSize
+	cache := m.NewCache(len(ids), kv)
+	out := make([]float32, len(ids)*d)
+	for _, r := range [][2]int{{0, first}, {first, len(ids)}} {
+		if err := m.Forward([]Input{{Cache: cache, Tokens: ids[r[0]:r[1]]}}, out[r[0]*d:r[1]*d]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
 // tinyArchs are the tiny random models of testdata/archs, one per
 // architecture (two for llama), with transformers' logits.
 var tinyArchs = []string{"gpt2", "llama", "llama3-rope-scaling", "qwen2", "qwen3", "mistral", "phi", "phi3", "gpt_neox", "gemma", "olmo2"}
@@ -376,13 +391,13 @@ func TestTinyArchFingerprintsInt8(t *testing.T) {
 }
 
 // TestCachePages checks that a cache stored in pages computes the same
-// bits as in one page: every architecture's logits, with pages of 16 and
-// 48 positions (so that the tiny models' sequences span several, and
-// compression's tiles of four rows straddle a page's end), a whole pass
-// and one token at a time (fullAndIncremental), equal those with the
-// sequence in a single page, for every storage (a float32 cache keeps one
-// page); and that an int8 cache in a batch with a float32 one computes
-// the same hidden states as alone.
+// bits as in one page: every architecture's logits with int8 and float16
+// caches in pages of 16 and 32 positions (the tiny models' sequences span
+// several), a whole pass and one token at a time (fullAndIncremental),
+// equal those with the sequence in a single page; the hidden states of
+// passes whose first chunk of 1-3, 13-15 tokens leaves compression's
+// tiles of four rows straddling a page's end, likewise; and an int8 cache
+// in a batch with a float32 one computes the same hidden states as alone.
 func TestCachePages(t *testing.T) {
 	for _, arch := range tinyArchs {
 		t.Run(arch, func(t *testing.T) {
@@ -392,29 +407,34 @@ func TestCachePages(t *testing.T) {
 				t.Fatal(err)
 			}
 			ids := ints(t, golden(t, filepath.Join(dir, "golden.safetensors")), "input_ids")
-			if len(ids) <= 2*kernel.KeyBlock {
-				t.Fatalf("%d tokens do not span pages of %d", len(ids), kernel.KeyBlock)
+			if len(ids) <= 32 {
+				t.Fatalf("%d tokens do not span pages of 32", len(ids))
 			}
 			defer func(old int) { cachePage = old }(cachePage)
-			for _, kv := range []KV{KVInt8, KVFloat16, KVFloat32} {
+			for _, kv := range []KV{KVInt8, KVFloat16} {
+				cachePage = 1 << 20
 				ref := fullAndIncremental(t, m, ids, kv)
-				old := cachePage
-				for _, page := range []int{16, 48} {
+				var chunked [][]float32
+				for _, first := range []int{1, 2, 3, 13, 14, 15} {
+					chunked = append(chunked, inChunks(t, m, ids, kv, first))
+				}
+				for _, page := range []int{16, 32} {
 					cachePage = page
-					want := page
-					if kv == KVFloat32 {
-						want = len(ids) + kernel.KeyBlock - 1 - (len(ids)+kernel.KeyBlock-1)%kernel.KeyBlock
+					if c := m.NewCache(len(ids), kv); c.page != page {
+						t.Fatalf("%v cache of %d positions has pages of %d, want %d", kv, len(ids), c.page, page)
 					}
-					if c := m.NewCache(len(ids), kv); c.page != want {
-						t.Fatalf("%v cache of %d positions has pages of %d, want %d", kv, len(ids), c.page, want)
+					sameLogits(t, fmt.Sprintf("%v cache, pages of %d", kv, page), fullAndIncremental(t, m, ids, kv), ref)
+					for i, first := range []int{1, 2, 3, 13, 14, 15} {
+						sameLogits(t, fmt.Sprintf("%v cache, pages of %d, first chunk %d", kv, page, first), inChunks(t, m, ids, kv, first), chunked[i])
 					}
-					got := fullAndIncremental(t, m, ids, kv)
-					cachePage = old
-					sameLogits(t, fmt.Sprintf("%v cache, pages of %d", kv, page), got, ref)
 				}
 			}
-			// A batch with an int8 cache beside a float32 one (attention's
-			// tasks then go by key head) computes each as alone.
+			cachePage = 1 << 20
+			if c := m.NewCache(len(ids), KVFloat32); c.page != c.capacity {
+				t.Fatalf("float32 cache of %d positions has pages of %d", c.capacity, c.page)
+			}
+			// A batch with an int8 cache beside a float32 one computes each
+			// as alone.
 			d := m.Config().HiddenSize
 			solo := func(kv KV) []float32 {
 				h := make([]float32, len(ids)*d)

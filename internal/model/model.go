@@ -280,9 +280,9 @@ func newCache(layers, kvHeads, headDim, capacity int, kv KV) *Cache {
 	c := &Cache{limit: capacity, kvHeads: kvHeads, kv: kv, layers: make([]layerCache, layers)}
 	capacity = (capacity + kernel.KeyBlock - 1) / kernel.KeyBlock * kernel.KeyBlock
 	c.page = capacity
-	if kv != KVFloat32 && capacity > cachePage {
-		c.page = cachePage
-		capacity = (capacity + cachePage - 1) / cachePage * cachePage
+	if page := (cachePage + kernel.KeyBlock - 1) / kernel.KeyBlock * kernel.KeyBlock; kv != KVFloat32 && capacity > page {
+		c.page = page // whole key blocks
+		capacity = (capacity + page - 1) / page * page
 	}
 	c.capacity = capacity
 	n := kvHeads * headDim * capacity
