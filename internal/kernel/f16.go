@@ -159,6 +159,32 @@ func mixF16FromCols(out, p []float32, v []uint16, D, n, d0 int) {
 	}
 }
 
+// mixF16Asm returns the MixF16 entry (with acc, MixF16From's) of an
+// assembly kernel that computes the first cols outputs, a multiple of
+// step; the Go code computes the rest, and whole calls the kernel cannot
+// take (nothing to do, or too short slices, which panic as the reference
+// does).
+func mixF16Asm(mix func(out, p *float32, v *uint16, D, n, cols int), step int, acc bool) func(out, p []float32, v []uint16, D, n int) {
+	whole, rest := mixF16Generic, mixF16Cols
+	if acc {
+		whole, rest = mixF16FromGeneric, mixF16FromCols
+	}
+	return func(out, p []float32, v []uint16, D, n int) {
+		if n <= 0 || D <= 0 || len(out) < D || len(p) < n || len(v) < n*D {
+			whole(out, p, v, D, n)
+			return
+		}
+		out = out[:D]
+		cols := D &^ (step - 1)
+		if cols > 0 {
+			mix(&out[0], &p[0], &v[0], D, n, cols)
+		}
+		if cols < D {
+			rest(out, p, v, D, n, cols) // the last D%step columns
+		}
+	}
+}
+
 // mixF16Cols is mixF16Generic for the columns d0 <= d < len(out) only.
 func mixF16Cols(out, p []float32, v []uint16, D, n, d0 int) {
 	for d := d0; d < len(out); d++ {

@@ -217,8 +217,8 @@ func archImpls() []*impl {
 		s.mix = mixAsm(mixAVX512)
 		s.roundF16 = roundF16Asm(roundF16AVX512, 16)
 		s.scoresF16 = scoresF16Asm(scoresF16AVX512)
-		s.mixF16 = mixF16Asm(mixF16AVX512, 16)
-		s.mixF16From = mixF16FromAsm(mixF16AccAVX512, 16)
+		s.mixF16 = mixF16Asm(mixF16AVX512, 16, false)
+		s.mixF16From = mixF16Asm(mixF16AccAVX512, 16, true)
 		s.scoresI8 = scoresI8Asm(scoresI8AVX512)
 		s.mixI8 = mixI8Asm(mixI8AVX512, 16)
 		s.mixI8From = mixI8FromAVX512
@@ -259,8 +259,8 @@ func archImpls() []*impl {
 		if cpu.X86.HasF16C {
 			s.roundF16 = roundF16Asm(roundF16AVX2, 8)
 			s.scoresF16 = scoresF16Asm(scoresF16AVX2)
-			s.mixF16 = mixF16Asm(mixF16AVX2, 8)
-			s.mixF16From = mixF16FromAsm(mixF16AccAVX2, 8)
+			s.mixF16 = mixF16Asm(mixF16AVX2, 8, false)
+			s.mixF16From = mixF16Asm(mixF16AccAVX2, 8, true)
 		}
 		add = append(add, &s)
 	}
@@ -316,44 +316,6 @@ func scoresF16Asm(scores func(s, q *float32, kb *uint16, D, n int)) func(s, q []
 			return
 		}
 		scores(&s[0], &q[0], &kb[0], D, n)
-	}
-}
-
-// mixF16Asm returns the MixF16 entry of an assembly kernel that computes
-// the first cols outputs, a multiple of step; the Go code computes the rest.
-func mixF16Asm(mix func(out, p *float32, v *uint16, D, n, cols int), step int) func(out, p []float32, v []uint16, D, n int) {
-	return func(out, p []float32, v []uint16, D, n int) {
-		if n <= 0 || D <= 0 || len(out) < D || len(p) < n || len(v) < n*D {
-			mixF16Generic(out, p, v, D, n)
-			return
-		}
-		out = out[:D]
-		cols := D &^ (step - 1)
-		if cols > 0 {
-			mix(&out[0], &p[0], &v[0], D, n, cols)
-		}
-		if cols < D {
-			mixF16Cols(out, p, v, D, n, cols) // the last D%step columns
-		}
-	}
-}
-
-// mixF16FromAsm is mixF16Asm for MixF16From, with a kernel that adds to
-// the outputs' values.
-func mixF16FromAsm(mix func(out, p *float32, v *uint16, D, n, cols int), step int) func(out, p []float32, v []uint16, D, n int) {
-	return func(out, p []float32, v []uint16, D, n int) {
-		if n <= 0 || D <= 0 || len(out) < D || len(p) < n || len(v) < n*D {
-			mixF16FromGeneric(out, p, v, D, n)
-			return
-		}
-		out = out[:D]
-		cols := D &^ (step - 1)
-		if cols > 0 {
-			mix(&out[0], &p[0], &v[0], D, n, cols)
-		}
-		if cols < D {
-			mixF16FromCols(out, p, v, D, n, cols) // the last D%step columns
-		}
 	}
 }
 

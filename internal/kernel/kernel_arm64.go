@@ -71,8 +71,8 @@ func archImpls() []*impl {
 	s.scores = scoresNEONGo
 	s.mix = mixNEONGo
 	s.scoresF16 = scoresF16NEONGo
-	s.mixF16 = mixF16NEONGo
-	s.mixF16From = mixF16FromNEONGo
+	s.mixF16 = mixF16Asm(mixF16NEON, 16, false)
+	s.mixF16From = mixF16Asm(mixF16AccNEON, 16, true)
 	return []*impl{&s}
 }
 
@@ -180,36 +180,6 @@ func mixNEONGo(out, p, v []float32, D, n int) {
 	}
 }
 
-func mixF16NEONGo(out, p []float32, v []uint16, D, n int) {
-	if n <= 0 || D <= 0 || len(out) < D || len(p) < n || len(v) < n*D {
-		mixF16Generic(out, p, v, D, n)
-		return
-	}
-	out = out[:D]
-	cols := D &^ 15
-	if cols > 0 {
-		mixF16NEON(&out[0], &p[0], &v[0], D, n, cols)
-	}
-	if cols < D {
-		mixF16Cols(out, p, v, D, n, cols)
-	}
-}
-
 // quantizeRowArch has no assembly here: QuantizeRow's short rows are
 // quantized in Go.
 func quantizeRowArch(q []int8, x []float32) (float32, bool) { return 0, false }
-
-func mixF16FromNEONGo(out, p []float32, v []uint16, D, n int) {
-	if n <= 0 || D <= 0 || len(out) < D || len(p) < n || len(v) < n*D {
-		mixF16FromGeneric(out, p, v, D, n)
-		return
-	}
-	out = out[:D]
-	cols := D &^ 15
-	if cols > 0 {
-		mixF16AccNEON(&out[0], &p[0], &v[0], D, n, cols)
-	}
-	if cols < D {
-		mixF16FromCols(out, p, v, D, n, cols)
-	}
-}
