@@ -161,15 +161,21 @@ func mixF16FromCols(out, p []float32, v []uint16, D, n, d0 int) {
 
 // mixF16Asm returns the MixF16 entry (with acc, MixF16From's) of an
 // assembly kernel that computes the first cols outputs, a multiple of
-// step; the Go code computes the rest, and whole calls the kernel cannot
-// take (nothing to do, or too short slices, which panic as the reference
-// does).
+// step (see mixEntry).
 func mixF16Asm(mix func(out, p *float32, v *uint16, D, n, cols int), step int, acc bool) func(out, p []float32, v []uint16, D, n int) {
-	whole, rest := mixF16Generic, mixF16Cols
 	if acc {
-		whole, rest = mixF16FromGeneric, mixF16FromCols
+		return mixEntry(mix, step, mixF16FromGeneric, mixF16FromCols)
 	}
-	return func(out, p []float32, v []uint16, D, n int) {
+	return mixEntry(mix, step, mixF16Generic, mixF16Cols)
+}
+
+// mixEntry returns the entry of an assembly kernel over float16 or int8
+// values that computes the first cols outputs, a multiple of step: rest,
+// the Go twin for columns d0 on, computes the last D%step; whole, the Go
+// twin, takes the calls the kernel cannot (nothing to do, or slices too
+// short, which panic as the reference does).
+func mixEntry[T int8 | uint16](mix func(out, p *float32, v *T, D, n, cols int), step int, whole func(out, p []float32, v []T, D, n int), rest func(out, p []float32, v []T, D, n, d0 int)) func(out, p []float32, v []T, D, n int) {
+	return func(out, p []float32, v []T, D, n int) {
 		if n <= 0 || D <= 0 || len(out) < D || len(p) < n || len(v) < n*D {
 			whole(out, p, v, D, n)
 			return
@@ -180,7 +186,7 @@ func mixF16Asm(mix func(out, p *float32, v *uint16, D, n, cols int), step int, a
 			mix(&out[0], &p[0], &v[0], D, n, cols)
 		}
 		if cols < D {
-			rest(out, p, v, D, n, cols) // the last D%step columns
+			rest(out, p, v, D, n, cols)
 		}
 	}
 }

@@ -220,7 +220,7 @@ func archImpls() []*impl {
 		s.mixF16 = mixF16Asm(mixF16AVX512, 16, false)
 		s.mixF16From = mixF16Asm(mixF16AccAVX512, 16, true)
 		s.scoresI8 = scoresI8Asm(scoresI8AVX512)
-		s.mixI8 = mixI8Asm(mixI8AVX512, 16)
+		s.mixI8 = mixEntry(mixI8AVX512, 16, mixI8Generic, mixI8Cols)
 		s.mixI8From = mixI8FromAVX512
 		s.scoresI8N = scoresI8NAVX512
 		s.mixI8N = mixI8NAVX512
@@ -328,25 +328,6 @@ func scoresI8Asm(scores func(s, q *float32, kb *int8, D, n int)) func(s, q []flo
 			return
 		}
 		scores(&s[0], &q[0], &kb[0], D, n)
-	}
-}
-
-// mixI8Asm returns the MixI8 entry of an assembly kernel that computes the
-// first cols outputs, a multiple of step; the Go code computes the rest.
-func mixI8Asm(mix func(out, p *float32, v *int8, D, n, cols int), step int) func(out, p []float32, v []int8, D, n int) {
-	return func(out, p []float32, v []int8, D, n int) {
-		if n <= 0 || D <= 0 || len(out) < D || len(p) < n || len(v) < n*D {
-			mixI8Generic(out, p, v, D, n)
-			return
-		}
-		out = out[:D]
-		cols := D &^ (step - 1)
-		if cols > 0 {
-			mix(&out[0], &p[0], &v[0], D, n, cols)
-		}
-		if cols < D {
-			mixI8Cols(out, p, v, D, n, cols) // the last D%step columns
-		}
 	}
 }
 
