@@ -1,0 +1,176 @@
+// Command adapt measures what adapting lmzip-base's output to the file as
+// it is coded could gain, the lever that dynamic evaluation pulls (issue
+// 10: A Study in Scarlet's target is some 3% beyond the default level).
+// It runs lmzip-base on the first tokens of a file (CRLF turned to LF as
+// lmzip's filter does, windows of 1024 positions, 256 carried from the
+// window before, float32 weights and cache) and prints the ideal code
+// length of the tokens, in float64, under:
+//   - the model alone;
+//   - an online bias on the logits (the default level's kind of bias: a
+//     gradient step per token, one-hot minus the distribution);
+//   - that bias and an affine map of the final hidden state, h·(1+a) + b,
+//     a and b learned online by a gradient step per token through the
+//     tied output matrix (the cheapest part of dynamic evaluation: the
+//     output layer's input, not the network).
+//
+// It is a measurement, not an archive: the learned parts would have to be
+// computed bit for bit alike in compression and decompression.
+//
+//	go run ./scripts/adapt [-n TOKENS] [-lr RATE] FILE
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+
+	"github.com/lmzip/lmzip/internal/lm"
+	"github.com/lmzip/lmzip/internal/model"
+)
+
+func main() {
+	limit := flag.Int("n", 8000, "tokens to measure (0: all)")
+	lrH := flag.Float64("lr", 0.002, "learning rate of the affine map")
+	lrB := flag.Float64("lrbias", 0.02, "learning rate of the logit bias")
+	flag.Parse()
+	if flag.NArg() != 1 {
+		fmt.Fprintln(os.Stderr, "usage: adapt [-n TOKENS] [-lr RATE] [-lrbias RATE] FILE")
+		os.Exit(2)
+	}
+	data, err := os.ReadFile(flag.Arg(0))
+	if err != nil {
+		fatal(err)
+	}
+	l, err := lm.Load("base")
+	if err != nil {
+		fatal(err)
+	}
+	m, err := l.Model()
+	if err != nil {
+		fatal(err)
+	}
+	data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+	toks := l.Tokenizer.Encode(data)
+	if *limit > 0 && len(toks) > *limit {
+		toks = toks[:*limit]
+	}
+	V, d := m.Config().VocabSize, m.Config().HiddenSize
+	H := hiddens(l, m, toks)
+	// The output matrix, transposed (wt[k*V+v] = W[v][k]), from the
+	// logits of the unit vectors.
+	eye := make([]float32, d*d)
+	for k := range d {
+		eye[k*d+k] = 1
+	}
+	wt32 := make([]float32, d*V)
+	m.Logits(wt32, eye, d)
+	wt := make([]float64, d*V)
+	for i, v := range wt32 {
+		wt[i] = float64(v)
+	}
+	a, b := make([]float64, d), make([]float64, d)
+	bias0, bias1 := make([]float64, V), make([]float64, V) // the bias of each variant
+	z0, z1, p := make([]float64, V), make([]float64, V), make([]float64, V)
+	hh, g := make([]float64, d), make([]float64, d)
+	var bitsBase, bitsBias, bitsAffine float64
+	for i, y := range toks {
+		h := H[i*d : (i+1)*d]
+		clear(z0)
+		clear(z1)
+		for k := range d {
+			hk := float64(h[k])
+			hh[k] = hk*(1+a[k]) + b[k]
+			row := wt[k*V : (k+1)*V]
+			for v, w := range row {
+				z0[v] += w * hk
+				z1[v] += w * hh[k]
+			}
+		}
+		bitsBase += nll(z0, nil, p, y)
+		bitsBias += nll(z0, bias0, p, y)
+		step(bias0, p, y, *lrB)
+		bitsAffine += nll(z1, bias1, p, y)
+		// The gradient of -log p(y) with respect to the mapped state:
+		// Wᵀ(p - onehot(y)); then a and b by the chain rule.
+		p[y]--
+		for k := range d {
+			row := wt[k*V : (k+1)*V]
+			s := 0.0
+			for v, w := range row {
+				s += w * p[v]
+			}
+			g[k] = s
+		}
+		p[y]++
+		step(bias1, p, y, *lrB)
+		for k := range d {
+			a[k] -= *lrH * g[k] * float64(h[k])
+			b[k] -= *lrH * g[k]
+		}
+	}
+	nb := len(l.Tokenizer.Decode(toks))
+	fmt.Printf("%s, %d tokens (%d bytes)\n", flag.Arg(0), len(toks), nb)
+	for _, r := range []struct {
+		what string
+		bits float64
+	}{{"lmzip-base", bitsBase}, {"+ online logit bias", bitsBias}, {"+ bias and affine hidden map", bitsAffine}} {
+		fmt.Printf("%-30s %9.0f bits %.4f bits per byte %+6.2f%%\n", r.what, r.bits, r.bits/float64(nb), 100*(r.bits/bitsBase-1))
+	}
+}
+
+// nll returns -log2 of token y's probability under softmax(z + bias) and
+// leaves the distribution in p.
+func nll(z, bias, p []float64, y int32) float64 {
+	mx := math.Inf(-1)
+	for v := range z {
+		p[v] = z[v]
+		if bias != nil {
+			p[v] += bias[v]
+		}
+		mx = math.Max(mx, p[v])
+	}
+	s := 0.0
+	for v := range p {
+		p[v] = math.Exp(p[v] - mx)
+		s += p[v]
+	}
+	for v := range p {
+		p[v] /= s
+	}
+	return -math.Log2(p[y])
+}
+
+// step moves the bias by one gradient step: bias -= rate·(p - onehot(y)).
+func step(bias, p []float64, y int32, rate float64) {
+	for v := range bias {
+		bias[v] -= rate * p[v]
+	}
+	bias[y] += rate
+}
+
+// hiddens returns the final hidden state (the output head's input) at
+// every position of toks: row i predicts toks[i].
+func hiddens(l *lm.LM, m model.Model, toks []int32) []float32 {
+	const window, carry = 1024, 256
+	d := m.Config().HiddenSize
+	out := make([]float32, len(toks)*d)
+	for pos := 0; pos < len(toks); {
+		start := max(0, pos-carry)
+		end := min(len(toks), start+window-1)
+		in := append([]int32{l.Start}, toks[start:end]...)
+		h := make([]float32, len(in)*d)
+		if err := m.Forward([]model.Input{{Cache: m.NewCache(len(in), model.KVFloat32), Tokens: in}}, h); err != nil {
+			fatal(err)
+		}
+		copy(out[pos*d:end*d], h[(pos-start)*d:(end-start)*d])
+		pos = end
+	}
+	return out
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "adapt:", err)
+	os.Exit(1)
+}
