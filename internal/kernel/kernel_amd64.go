@@ -221,7 +221,7 @@ func archImpls() []*impl {
 		s.mixF16From = mixF16Asm(mixF16AccAVX512, 16, true)
 		s.scoresI8 = scoresI8Asm(scoresI8AVX512)
 		s.mixI8 = mixEntry(mixI8AVX512, 16, mixI8Generic, mixI8Cols)
-		s.mixI8From = mixI8FromAVX512
+		s.mixI8From = mixEntry(mixI8AccAVX512, 16, mixI8FromGeneric, mixI8FromCols)
 		s.scoresI8N = scoresI8NAVX512
 		s.mixI8N = mixI8NAVX512
 		s.mixI8NFrom = mixI8NFromAVX512
@@ -328,21 +328,6 @@ func scoresI8Asm(scores func(s, q *float32, kb *int8, D, n int)) func(s, q []flo
 			return
 		}
 		scores(&s[0], &q[0], &kb[0], D, n)
-	}
-}
-
-// mixI8FromAVX512 adds the terms through mixI8AccAVX512, the last D%16
-// columns in Go.
-func mixI8FromAVX512(out, p []float32, v []int8, D, n int) {
-	if n <= 0 || D <= 0 {
-		return
-	}
-	cols := D &^ 15
-	if cols > 0 {
-		mixI8AccAVX512(&out[0], &p[0], &v[0], D, n, cols)
-	}
-	if cols < D {
-		mixI8FromCols(out, p, v, D, n, cols)
 	}
 }
 

@@ -91,7 +91,7 @@ func checkInputs(inputs []Input, c *Config, seen map[*Cache]bool) error {
 		if in.Cache.Len+len(in.Tokens) > in.Cache.limit {
 			return fmt.Errorf("input %d: %d tokens after %d exceed the cache capacity %d", i, len(in.Tokens), in.Cache.Len, in.Cache.limit)
 		}
-		if l := in.Cache.layers; len(l) != c.NumLayers || in.Cache.kvHeads != c.NumKVHeads || l[0].keys() != c.NumKVHeads*c.HeadDim*in.Cache.capacity {
+		if !in.Cache.fits(c) {
 			return fmt.Errorf("input %d: cache belongs to another model", i)
 		}
 		for _, t := range in.Tokens {

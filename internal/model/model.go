@@ -272,6 +272,13 @@ func (c *Cache) at(g, pos, hd int) (base, j int) {
 // g's key or value at position pos.
 func (c *Cache) scaleAt(g, pos int) int { return g*c.capacity + pos }
 
+// fits reports whether the cache was made for a model of cfg's shape (its
+// layers, key heads and head size), as the layout of its storage assumes.
+func (c *Cache) fits(cfg *Config) bool {
+	l := c.layers
+	return len(l) == cfg.NumLayers && len(l) > 0 && c.kvHeads == cfg.NumKVHeads && l[0].keys() == cfg.NumKVHeads*cfg.HeadDim*c.capacity
+}
+
 // keys returns how many key values the layer holds.
 func (l *layerCache) keys() int { return len(l.k) + len(l.k16) + len(l.k8) }
 

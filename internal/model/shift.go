@@ -35,7 +35,7 @@ func (m *core) Shift(c *Cache, keep, n int) error {
 	if keep < 0 || n < 0 || keep+n > c.Len {
 		return fmt.Errorf("shift of %d positions after %d in a cache of %d", n, keep, c.Len)
 	}
-	if len(c.layers) != m.cfg.NumLayers || c.kvHeads != m.cfg.NumKVHeads || c.layers[0].keys() != c.kvHeads*m.cfg.HeadDim*c.capacity {
+	if !c.fits(m.cfg) {
 		return fmt.Errorf("cache belongs to another model")
 	}
 	if n == 0 {
