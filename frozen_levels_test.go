@@ -27,10 +27,18 @@ type frozenCase struct {
 }
 
 // frozenScheme is level lv's scheme as it was when its frozen archive was
-// made: with version 1 of the context-mixing model.
+// made: with version 1 of the context-mixing model, and no second model.
 func frozenScheme(lv int) *Scheme {
 	s := levels[lv].Scheme
-	s.CM = 0
+	s.CM, s.Second = 0, ""
+	return &s
+}
+
+// cm2Scheme is level lv's scheme as it was with version 2 of the
+// context-mixing model, before levels had a second model.
+func cm2Scheme(lv int) *Scheme {
+	s := levels[lv].Scheme
+	s.Second = ""
 	return &s
 }
 
@@ -49,8 +57,15 @@ func frozenCases() []frozenCase {
 	// Version 2 of the context-mixing model (the levels' since), on text
 	// of which the context-mixing coder takes some lanes.
 	for _, lv := range []int{3, 6} {
-		cases = append(cases, frozenCase{name: fmt.Sprintf("cm2-level-%d", lv), opt: &Options{Level: lv, Recipe: RecipeInt8, LaneTokens: 80, SegmentTokens: 100, GroupSegments: 2}, size: 2100, file: "mixed.txt", cm: true})
+		cases = append(cases, frozenCase{name: fmt.Sprintf("cm2-level-%d", lv), opt: &Options{Level: lv, Scheme: cm2Scheme(lv), Recipe: RecipeInt8, LaneTokens: 80, SegmentTokens: 100, GroupSegments: 2}, size: 2100, file: "mixed.txt", cm: true})
 	}
+	// The levels with a second model, as they are now: each level's own
+	// scheme, on plain text and on text the context-mixing coder shares;
+	// and one sliding by recomputing (both models' caches).
+	for _, lv := range []int{6, 9} {
+		cases = append(cases, frozenCase{name: fmt.Sprintf("second-level-%d", lv), opt: &Options{Level: lv, Recipe: RecipeInt8, LaneTokens: 80, SegmentTokens: 100, GroupSegments: 2}, size: 1200})
+	}
+	cases = append(cases, frozenCase{name: "second-cm-level-6", opt: &Options{Level: 6, Recipe: RecipeInt8, LaneTokens: 80, SegmentTokens: 100, GroupSegments: 2}, size: 2100, file: "mixed.txt", cm: true})
 	// and version 1 on the same text.
 	cases = append(cases, frozenCase{name: "cm1-level-6", opt: &Options{Level: 6, Scheme: frozenScheme(6), Recipe: RecipeInt8, LaneTokens: 80, SegmentTokens: 100, GroupSegments: 2}, size: 2100, file: "mixed.txt", cm: true})
 	all := Scheme{Orders: 4, Match: true, Bias: true, Scale: true}
@@ -62,6 +77,12 @@ func frozenCases() []frozenCase {
 		frozenCase{name: "slide-recompute", opt: &Options{Model: "small", Recipe: RecipeFloat16, Scheme: &recompute, LaneTokens: 150, GroupSegments: 4}, size: 2000},
 		frozenCase{name: "int8-slide-shift", opt: &Options{Model: "small", Recipe: RecipeInt8, Scheme: &shift, LaneTokens: 150, GroupSegments: 4}, size: 2000},
 		frozenCase{name: "int8-slide-recompute", opt: &Options{Model: "small", Recipe: RecipeInt8, Scheme: &recompute, LaneTokens: 150, GroupSegments: 4}, size: 2000})
+	// Two models sliding their windows, by shift and by recompute.
+	shift2, recompute2 := shift, recompute
+	shift2.Second, recompute2.Second = "small", "small"
+	cases = append(cases,
+		frozenCase{name: "second-slide-shift", opt: &Options{Model: "base", Recipe: RecipeInt8, Scheme: &shift2, LaneTokens: 150, GroupSegments: 4}, size: 2000},
+		frozenCase{name: "second-slide-recompute", opt: &Options{Model: "base", Recipe: RecipeFloat16, Scheme: &recompute2, LaneTokens: 150, GroupSegments: 4}, size: 2000})
 	return cases
 }
 

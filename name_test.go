@@ -36,24 +36,40 @@ func TestRecordedName(t *testing.T) {
 	}
 }
 
-// The name budget leaves room for the header, a stored run and the end
-// record in both format versions.
+// The names recorded leave room for the header, a stored run and the end
+// record in both format versions, with and without a second model; every
+// level records its built-in model's name whole even for empty input.
 func TestNameBudget(t *testing.T) {
 	v1 := Header{Version: formatPlain, Recipe: 2, SegmentTokens: 1024, GroupSegments: 16}
-	v2 := v1
-	v2.Version, v2.Scheme = FormatVersion, Levels()[DefaultLevel].Scheme
-	for _, h := range []Header{v1, v2} {
+	v2, v2second := v1, v1
+	v2.Version, v2.Scheme = FormatVersion, Levels()[5].Scheme
+	v2second.Version, v2second.Scheme = FormatVersion, Levels()[DefaultLevel].Scheme
+	v2second.Scheme.SecondID = [8]byte{1}
+	for _, h := range []Header{v1, v2, v2second} {
 		for _, n := range []int64{0, 100, 4096, 1 << 20} {
-			h.Model = strings.Repeat("m", nameBudget(h, n))
-			total := len(h.append(nil)) + maxStoredHeader + 1 + uvarintLen(uint64(n)) + 4
-			if total > growthSlack+int(n/1000) {
-				t.Errorf("version %d, %d bytes: header, stored run and end record take %d bytes", h.Version, n, total)
+			for _, second := range []string{"lmzip-small", strings.Repeat("s", 300)} {
+				g := h
+				if g.Scheme.HasSecond() {
+					g.Scheme.Second = second
+				}
+				recordNames(&g, strings.Repeat("m", 200), n)
+				total := len(g.append(nil)) + maxStoredHeader + 1 + uvarintLen(uint64(n)) + 4
+				if total > growthSlack+int(n/1000) {
+					t.Errorf("version %d (second model %v), %d bytes: header, stored run and end record take %d bytes", h.Version, h.Scheme.HasSecond(), n, total)
+				}
 			}
 		}
 	}
-	for _, h := range []Header{v1, v2} {
-		if b := nameBudget(h, 0); b < len("lmzip-small") {
-			t.Errorf("format %d records only %d bytes of name for empty input", h.Version, b)
+	for lv := 1; lv < len(levels); lv++ {
+		h := v1
+		if s := levels[lv].Scheme; !s.Plain() {
+			h.Version, h.Scheme = FormatVersion, s
+			h.Scheme.SecondID = [8]byte{1}
+		}
+		name := "lmzip-" + levels[lv].Model
+		recordNames(&h, name, 0)
+		if h.Model != name {
+			t.Errorf("level %d records %q of its model's name for empty input", lv, h.Model)
 		}
 	}
 }

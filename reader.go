@@ -182,7 +182,18 @@ func (z *Reader) startScheme(h *Header) error {
 	if err != nil {
 		return err
 	}
-	z.lanes, err = newLanes(z.lm, r, h.Scheme)
+	var l2 *lm.LM
+	if s := h.Scheme; s.HasSecond() {
+		// The second model by the identity the archive records, whatever
+		// model decodes the archive's own tokens.
+		if l2, err = resolveModel(&Header{Model: s.Second, ModelID: s.SecondID}, ""); err != nil {
+			return fmt.Errorf("the archive's second model: %w", err)
+		}
+		if h.Scheme.Window > l2.Context {
+			return formatErr("a window of %d positions exceeds the second model's context of %d", h.Scheme.Window, l2.Context)
+		}
+	}
+	z.lanes, err = newLanes(z.lm, l2, r, h.Scheme)
 	return err
 }
 

@@ -3,6 +3,7 @@ package lmzip
 import (
 	"encoding/binary"
 	"fmt"
+	"io"
 
 	"github.com/lmzip/lmzip/internal/cm"
 	"github.com/lmzip/lmzip/internal/lmcoder"
@@ -37,7 +38,19 @@ type Scheme struct {
 	// would cost; 0 means version 1. Plain coding always uses version 1
 	// (its archives have no scheme to record another).
 	CM int
+	// Second names a second model run beside the archive's on the same
+	// tokens, whose logits the mixer mixes in with a learned weight ("" for
+	// none). It must have the model's vocabulary (built in: "small" beside
+	// "base"). SecondID is its identity, which a Writer fills in. As for
+	// the model, the archive records the name as a hint (cut short or left
+	// out when the input is too small for it) and the identity decides.
+	Second   string
+	SecondID [8]byte
 }
+
+// HasSecond reports whether the scheme runs a second model: it names one,
+// or records its identity (an archive's name may be cut to nothing).
+func (s Scheme) HasSecond() bool { return s.Second != "" || s.SecondID != [8]byte{} }
 
 // cmVersion returns the version of the context-mixing model: 1 for plain
 // coding, whose archives (version 1) have no scheme to record another.
@@ -56,7 +69,7 @@ func (s Scheme) slide() lmcoder.Slide {
 }
 
 func (s Scheme) mix() mix.Config {
-	return mix.Config{Orders: s.Orders, Match: s.Match, Bias: s.Bias, Scale: s.Scale}
+	return mix.Config{Orders: s.Orders, Match: s.Match, Bias: s.Bias, Scale: s.Scale, Second: s.HasSecond()}
 }
 
 // String describes the scheme in a line.
@@ -86,6 +99,9 @@ func (s Scheme) String() string {
 	if s.Scale {
 		m += " scale"
 	}
+	if s.HasSecond() {
+		m += fmt.Sprintf(" second-model(%s id %x)", plainName(s.Second), s.SecondID)
+	}
 	if m == "" {
 		m = " none"
 	}
@@ -95,7 +111,8 @@ func (s Scheme) String() string {
 // Scheme flags in the header. Bits 4-6 hold the context-mixing model's
 // version less 1 (so 0 is version 1, as in archives made before there were
 // others), up to version 7; 7 (cmEscape) means a uvarint with the version
-// follows the flags.
+// follows the flags. Bit 7 (schemeSecond) means a second model's name and
+// identity follow (after the version, if any).
 const (
 	schemeRecompute = 1 << iota
 	schemeMatch
@@ -104,7 +121,8 @@ const (
 	schemeCMShift = iota
 	schemeCMMask  = 7 << schemeCMShift
 	cmEscape      = 7
-	schemeKnown   = 1<<schemeCMShift - 1 | schemeCMMask
+	schemeSecond  = 1 << 7
+	schemeKnown   = 1<<schemeCMShift - 1 | schemeCMMask | schemeSecond
 )
 
 func (s Scheme) append(b []byte) []byte {
@@ -124,11 +142,19 @@ func (s Scheme) append(b []byte) []byte {
 	if s.Scale {
 		f |= schemeScale
 	}
+	if s.HasSecond() {
+		f |= schemeSecond
+	}
 	v := s.cmVersion() - 1
 	f |= byte(min(v, cmEscape)) << schemeCMShift
 	b = append(b, f)
 	if v >= cmEscape {
 		b = binary.AppendUvarint(b, uint64(s.CM))
+	}
+	if s.HasSecond() {
+		b = binary.AppendUvarint(b, uint64(len(s.Second)))
+		b = append(b, s.Second...)
+		b = append(b, s.SecondID[:]...)
 	}
 	return b
 }
@@ -165,6 +191,20 @@ func readScheme(r byteReader) (Scheme, error) {
 			return s, formatErr("context-mixing version %d written as a large one", v)
 		}
 	}
+	if f&schemeSecond != 0 {
+		n, err := readUvarint(r, maxNameLen)
+		if err != nil {
+			return s, err
+		}
+		name := make([]byte, n)
+		if _, err := io.ReadFull(r, name); err != nil {
+			return s, truncated(err)
+		}
+		if _, err := io.ReadFull(r, s.SecondID[:]); err != nil {
+			return s, truncated(err)
+		}
+		s.Second = string(name)
+	}
 	if s.Window < 2 || s.Keep < 1 || s.Keep >= s.Window {
 		return s, formatErr("bad scheme: window %d keeps %d", s.Window, s.Keep)
 	}
@@ -195,10 +235,10 @@ var levels = [...]Level{
 	3: {Model: "small", Scheme: Scheme{Window: 1024, Keep: 256, Orders: 4, Match: true, Bias: true, Scale: true, CM: cm.Version2}, LaneTokens: 4096},
 	4: {Model: "base"},
 	5: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 1, Orders: 4, Match: true, Bias: true, Scale: true, CM: cm.Version2}, LaneTokens: 1024},
-	6: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 256, Orders: 4, Match: true, Bias: true, Scale: true, CM: cm.Version2}, LaneTokens: 4096},
-	7: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 512, Orders: 4, Match: true, Bias: true, Scale: true, CM: cm.Version2}, LaneTokens: 8192},
-	8: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 512, Orders: 4, Match: true, Bias: true, Scale: true, CM: cm.Version2}, LaneTokens: 16384},
-	9: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 768, Orders: 4, Match: true, Bias: true, Scale: true, CM: cm.Version2}, LaneTokens: 65536},
+	6: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 256, Orders: 4, Match: true, Bias: true, Scale: true, CM: cm.Version2, Second: "small"}, LaneTokens: 4096},
+	7: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 512, Orders: 4, Match: true, Bias: true, Scale: true, CM: cm.Version2, Second: "small"}, LaneTokens: 8192},
+	8: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 512, Orders: 4, Match: true, Bias: true, Scale: true, CM: cm.Version2, Second: "small"}, LaneTokens: 16384},
+	9: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 768, Orders: 4, Match: true, Bias: true, Scale: true, CM: cm.Version2, Second: "small"}, LaneTokens: 65536},
 }
 
 // DefaultLevel is the level a Writer uses unless told otherwise.

@@ -76,3 +76,76 @@ func TestSchemeCMVersion(t *testing.T) {
 		t.Errorf("plain scheme with version 2: round trip failed: %v", err)
 	}
 }
+
+// TestSchemeSecond: a second model's name and identity follow the flags
+// (bit 7) and read back; a record cut short is a format error; a
+// level's second model goes with the level's own model only; an archive
+// whose second model is not available says which it needs.
+func TestSchemeSecond(t *testing.T) {
+	read := func(b []byte) (Scheme, error) { return readScheme(bufio.NewReader(bytes.NewReader(b))) }
+	s := levels[6].Scheme
+	s.Second, s.SecondID = "lmzip-small", [8]byte{1, 2, 3, 4, 5, 6, 7, 8}
+	b := s.append(nil)
+	without := s
+	without.Second, without.SecondID = "", [8]byte{}
+	b0 := without.append(nil)
+	if len(b) != len(b0)+1+len(s.Second)+8 || b[len(b0)-1] != b0[len(b0)-1]|0x80 {
+		t.Fatalf("scheme with a second model written as %x (without: %x)", b, b0)
+	}
+	if got, err := read(b); err != nil || got != s {
+		t.Fatalf("read %+v back as %+v, %v", s, got, err)
+	}
+	for n := len(b0); n < len(b); n++ {
+		if _, err := read(b[:n]); !errors.Is(err, ErrFormat) {
+			t.Errorf("cut to %d of %d bytes: %v, want a format error", n, len(b), err)
+		}
+	}
+
+	// A short input's archive leaves the second model's name out (its
+	// identity remains) and still decodes.
+	short := []byte("It was the best of times.\n")
+	arc, err := Compress(short, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h, err := readHeader(bufio.NewReader(bytes.NewReader(arc))); err != nil {
+		t.Fatal(err)
+	} else if !h.Scheme.HasSecond() || h.Scheme.Second != "" {
+		t.Errorf("short input: second model %q (present %v); want present without a name", h.Scheme.Second, h.Scheme.HasSecond())
+	}
+	if got, err := Decompress(arc, nil); err != nil || !bytes.Equal(got, short) {
+		t.Errorf("short input: round trip: %v", err)
+	}
+
+	text := bytes.Repeat([]byte("It was the best of times, it was the worst of times, it was the age of wisdom.\n"), 200)
+	for model, want := range map[string]string{"": "lmzip-small", "lmzip-base": "lmzip-small", "small": ""} {
+		arc, err := Compress(text, &Options{Model: model})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := readHeader(bufio.NewReader(bytes.NewReader(arc)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Scheme.Second != want {
+			t.Errorf("model %q at the default level: second model %q, want %q", model, h.Scheme.Second, want)
+		}
+		if got, err := Decompress(arc, nil); err != nil || !bytes.Equal(got, text) {
+			t.Errorf("model %q: round trip: %v", model, err)
+		}
+		if want == "" {
+			continue
+		}
+		// The same archive naming a second model that is not built in, and
+		// naming lmzip-small, each with an identity no model has (a
+		// built-in model is also found by its identity, whatever the name).
+		for _, name := range []string{"lmzip-tiny", "lmzip-small"} {
+			bad := bytes.Replace(arc, append([]byte{byte(len(want))}, want...), append([]byte{byte(len(name))}, name...), 1)
+			i := bytes.Index(bad, []byte(name)) + len(name)
+			bad[i] ^= 1
+			if _, err := Decompress(bad, nil); !errors.Is(err, ErrWrongModel) || !strings.Contains(err.Error(), "second model") {
+				t.Errorf("second model %s altered: %v, want an error about the wrong second model", name, err)
+			}
+		}
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/lmzip/lmzip/internal/mix"
 	"github.com/lmzip/lmzip/internal/model"
 	"github.com/lmzip/lmzip/internal/recipe"
+	"github.com/lmzip/lmzip/models"
 )
 
 // Options configure compression. The zero value (or nil) means the
@@ -76,14 +77,28 @@ const (
 	growthPerMille = 1
 )
 
-// nameBudget returns how long a model name an archive whose input is at
+// nameBudget returns how long model names an archive whose input is at
 // least n bytes can record within the growth bound: what its header (with
-// no name), one stored run's header and the end record leave. The name is a
+// no names), one stored run's header and the end record leave. A name is a
 // hint (the model id identifies the model).
 func nameBudget(h Header, n int64) int {
-	h.Model = ""
+	h.Model, h.Scheme.Second = "", ""
 	fixed := len(h.append(nil)) + maxStoredHeader + 1 + uvarintLen(uint64(n)) + 4
 	return max(0, growthSlack+int(min(n/1000*growthPerMille, maxNameLen))-fixed)
+}
+
+// recordNames records in h the model's name and the second model's (h's
+// Scheme.Second, whole), cut to what an archive of at least n bytes of
+// input may spend on them: the model's name first, the second's in what
+// is left.
+func recordNames(h *Header, name string, n int64) {
+	budget := nameBudget(*h, n)
+	second := h.Scheme.Second
+	h.Model = recordedName(name, budget)
+	budget -= uvarintLen(uint64(len(h.Model))) - 1 + len(h.Model)
+	if second != "" {
+		h.Scheme.Second = recordedName(second, budget)
+	}
 }
 
 func uvarintLen(v uint64) int { return len(binary.AppendUvarint(nil, v)) }
@@ -178,6 +193,10 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 	}
 	if z.opt.Scheme != nil {
 		lv.Scheme = *z.opt.Scheme
+	} else if !sameModel(z.opt.Model, lv.Model) {
+		// A level's second model goes with the level's own model: another
+		// model may not share its vocabulary.
+		lv.Scheme.Second, lv.Scheme.SecondID = "", [8]byte{}
 	}
 	if z.opt.LaneTokens > 0 {
 		lv.LaneTokens = z.opt.LaneTokens
@@ -221,7 +240,14 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 			return nil, fmt.Errorf("lmzip: %w", err)
 		}
 		z.scheme = fitScheme(z.scheme, net)
-		if z.lanes, err = newLanes(l, rec, z.scheme); err != nil {
+		var l2 *lm.LM
+		if z.scheme.HasSecond() {
+			if l2, err = loadSecond(z.scheme); err != nil {
+				return nil, err
+			}
+			z.scheme.Second, z.scheme.SecondID = l2.Name, l2.ID()
+		}
+		if z.lanes, err = newLanes(l, l2, rec, z.scheme); err != nil {
 			return nil, err
 		}
 	}
@@ -340,7 +366,7 @@ func (z *Writer) begin(n int) {
 		return
 	}
 	z.begun = true
-	z.header.Model = recordedName(z.lm.Name, nameBudget(z.header, int64(n)))
+	recordNames(&z.header, z.lm.Name, int64(n))
 	z.crc = crc32.Update(0, castagnoli, z.header.append(nil))
 }
 
@@ -721,9 +747,42 @@ func fitScheme(s Scheme, net model.Model) Scheme {
 	return s
 }
 
-// newLanes returns the lane coder of scheme s for model l under recipe r,
-// with a fresh mixer.
-func newLanes(l *lm.LM, r *recipe.Recipe, s Scheme) (*lmcoder.Lanes, error) {
+// loadSecond loads the second model a scheme for a Writer names (and, if
+// it gives one, with that identity), or else the built-in model of its
+// identity.
+func loadSecond(s Scheme) (*lm.LM, error) {
+	spec := s.Second
+	if spec == "" {
+		name, ok := lm.EmbeddedByID(s.SecondID)
+		if !ok {
+			return nil, fmt.Errorf("%w: no built-in model has the second model's id %x", ErrWrongModel, s.SecondID)
+		}
+		spec = name
+	}
+	l, err := lm.Load(spec)
+	if err != nil {
+		return nil, fmt.Errorf("lmzip: the second model: %w", err)
+	}
+	if s.SecondID != [8]byte{} && l.ID() != s.SecondID {
+		return nil, fmt.Errorf("%w: the second model %s has id %x, not %x", ErrWrongModel, plainName(l.Name), l.ID(), s.SecondID)
+	}
+	return l, nil
+}
+
+// sameModel reports whether two model names name the same built-in model
+// ("base" and "lmzip-base"), or are the same name.
+func sameModel(a, b string) bool {
+	if a == b || a == "" {
+		return true
+	}
+	ca, oka := models.Canonical(a)
+	cb, okb := models.Canonical(b)
+	return oka && okb && ca == cb
+}
+
+// newLanes returns the lane coder of scheme s for model l (and the second
+// model l2 when s has one) under recipe r, with a fresh mixer.
+func newLanes(l, l2 *lm.LM, r *recipe.Recipe, s Scheme) (*lmcoder.Lanes, error) {
 	net, err := l.Network(r)
 	if err != nil {
 		return nil, fmt.Errorf("lmzip: %w", err)
@@ -735,6 +794,18 @@ func newLanes(l *lm.LM, r *recipe.Recipe, s Scheme) (*lmcoder.Lanes, error) {
 	c, err := lmcoder.NewLanes(net, l.Start, r, s.slide(), mx)
 	if err != nil {
 		return nil, fmt.Errorf("lmzip: scheme %v: %w", s, err)
+	}
+	if s.HasSecond() {
+		if l2 == nil {
+			return nil, fmt.Errorf("lmzip: scheme %v: the second model is not loaded", s)
+		}
+		net2, err := l2.Network(r)
+		if err != nil {
+			return nil, fmt.Errorf("lmzip: %w", err)
+		}
+		if err := c.SetSecond(net2); err != nil {
+			return nil, fmt.Errorf("lmzip: scheme %v: %w", s, err)
+		}
 	}
 	c.LimitTokens(l.Tokenizer.VocabSize())
 	return c, nil

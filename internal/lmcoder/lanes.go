@@ -60,6 +60,14 @@ type Lanes struct {
 
 	caches []*model.Cache
 	rows   []*mix.Row
+
+	// The second model (SetSecond), run beside m on the same tokens with
+	// caches of its own, and its buffers.
+	m2      model.Model
+	caches2 []*model.Cache
+	hidden2 []float32
+	last2   []float32
+	logits2 []float32
 	// per-step buffers of the decoder
 	inputs []model.Input
 	feed   [][]int32
@@ -94,11 +102,82 @@ func NewLanes(m model.Model, start int32, r *recipe.Recipe, s Slide, mx *mix.Mix
 // Mixer returns the coder's mixer.
 func (c *Lanes) Mixer() *mix.Mixer { return c.mixer }
 
+// SetSecond makes the coder run m2 beside its model, on the same tokens
+// with the same window, and give the mixer and the shadow mixers both
+// models' logits (those whose Config has Second mix them; the others
+// ignore them). A mixer with Second needs it. m2 must have the model's
+// vocabulary size; it should share its tokenizer, or its predictions only
+// cost ratio.
+func (c *Lanes) SetSecond(m2 model.Model) error {
+	cfg, cfg2 := c.m.Config(), m2.Config()
+	if cfg2.VocabSize != cfg.VocabSize {
+		return fmt.Errorf("the second model's vocabulary of %d tokens is not the model's %d", cfg2.VocabSize, cfg.VocabSize)
+	}
+	if c.slide.Window > cfg2.MaxPositions {
+		return fmt.Errorf("window of %d positions (the second model has %d)", c.slide.Window, cfg2.MaxPositions)
+	}
+	if !c.slide.Recompute && c.slide.Keep > 1 && !model.CanShift(m2) {
+		return errors.New("the second model cannot shift its cache (no rotary positions): use recompute")
+	}
+	c.m2 = m2
+	return nil
+}
+
 func (c *Lanes) ensure(B int) {
+	if c.mixer.Config().Second && c.m2 == nil {
+		panic("lmcoder: a mixer of two models without SetSecond")
+	}
 	for len(c.caches) < B {
 		c.caches = append(c.caches, c.m.NewCache(c.slide.Window, c.recipe.KV))
 		c.rows = append(c.rows, c.mixer.NewRow())
 	}
+	for c.m2 != nil && len(c.caches2) < B {
+		c.caches2 = append(c.caches2, c.m2.NewCache(c.slide.Window, c.recipe.KV))
+	}
+}
+
+// reset empties lane i's caches.
+func (c *Lanes) reset(i int) {
+	c.caches[i].Reset()
+	if c.m2 != nil {
+		c.caches2[i].Reset()
+	}
+}
+
+// shift slides lane i's caches by shifting them.
+func (c *Lanes) shift(i int) error {
+	n := c.slide.Window - c.slide.Keep
+	if err := c.m.(model.Shifter).Shift(c.caches[i], 1, n); err != nil {
+		return err
+	}
+	if c.m2 != nil {
+		return c.m2.(model.Shifter).Shift(c.caches2[i], 1, n)
+	}
+	return nil
+}
+
+// forward runs the model (and the second) on inputs, whose caches are the
+// model's: the second runs on the same tokens with the lanes' caches of
+// its own. hidden and hidden2 must hold the rows of all inputs.
+func (c *Lanes) forward(inputs []model.Input, lanes []int, hidden, hidden2 []float32, steps bool) error {
+	run := c.m.Forward
+	if steps {
+		run = func(in []model.Input, h []float32) error { return model.ForwardSteps(c.m, in, h) }
+	}
+	if err := run(inputs, hidden); err != nil {
+		return err
+	}
+	if c.m2 == nil {
+		return nil
+	}
+	in2 := make([]model.Input, len(inputs))
+	for j, in := range inputs {
+		in2[j] = model.Input{Cache: c.caches2[lanes[j]], Tokens: in.Tokens}
+	}
+	if steps {
+		return model.ForwardSteps(c.m2, in2, hidden2)
+	}
+	return c.m2.Forward(in2, hidden2)
 }
 
 // slides reports whether the window slides before step t: the cache then
@@ -109,25 +188,25 @@ func (c *Lanes) slides(t int) bool {
 }
 
 // input appends to dst what lane (with tokens seq) feeds at step t, after
-// sliding its cache if the window is full. With all, it feeds every token
+// sliding its caches if the window is full. With all, it feeds every token
 // up to step end (exclusive) without sliding again (the encoder); it
 // returns the tokens and the number of rows before the one of step t (the
 // recomputed prefix).
-func (c *Lanes) input(dst []int32, cache *model.Cache, seq []int32, t, end int) ([]int32, int, error) {
+func (c *Lanes) input(dst []int32, lane int, seq []int32, t, end int) ([]int32, int, error) {
 	dst = dst[:0]
 	prefix := 0
 	switch {
 	case t == 0:
-		cache.Reset()
+		c.reset(lane)
 		dst = append(dst, c.start)
 	case c.slides(t) && c.slide.Recompute:
-		cache.Reset()
+		c.reset(lane)
 		dst = append(dst, c.start)
 		dst = append(dst, seq[t-c.slide.Keep:t-1]...)
 		prefix = len(dst)
 		dst = append(dst, seq[t-1])
 	case c.slides(t):
-		if err := c.m.(model.Shifter).Shift(cache, 1, c.slide.Window-c.slide.Keep); err != nil {
+		if err := c.shift(lane); err != nil {
 			return nil, 0, err
 		}
 		dst = append(dst, seq[t-1])
@@ -186,6 +265,10 @@ func (c *Lanes) Analyze(lanes [][]int32) ([][]Sym, error) {
 	}
 	cfg := c.m.Config()
 	d, V := cfg.HiddenSize, cfg.VocabSize
+	d2 := 0
+	if c.m2 != nil {
+		d2 = c.m2.Config().HiddenSize
+	}
 	syms := make([][]Sym, B)
 	for i, l := range lanes {
 		syms[i] = make([]Sym, len(l))
@@ -197,8 +280,11 @@ func (c *Lanes) Analyze(lanes [][]int32) ([][]Sym, error) {
 		feeds   = make([][]int32, B)
 		active  []int
 		hidden  []float32
+		hidden2 []float32
 		gather  []float32
+		gather2 []float32
 		logits  []float32
+		logits2 []float32
 		rowLane []int
 		rowsAt  = make([]*mix.Row, B)
 		toks    = make([]int32, B)
@@ -224,7 +310,7 @@ func (c *Lanes) Analyze(lanes [][]int32) ([][]Sym, error) {
 					continue
 				}
 				var err error
-				feeds[i], prefix[i], err = c.input(feeds[i], c.caches[i], seq, c0, min(c1, len(seq)))
+				feeds[i], prefix[i], err = c.input(feeds[i], i, seq, c0, min(c1, len(seq)))
 				if err != nil {
 					return nil, err
 				}
@@ -236,7 +322,10 @@ func (c *Lanes) Analyze(lanes [][]int32) ([][]Sym, error) {
 			if cap(hidden) < n*d {
 				hidden = make([]float32, n*d)
 			}
-			if err := c.m.Forward(inputs, hidden[:n*d]); err != nil {
+			if cap(hidden2) < n*d2 {
+				hidden2 = make([]float32, n*d2)
+			}
+			if err := c.forward(inputs, active, hidden[:n*d], hidden2[:n*d2], false); err != nil {
 				return nil, err
 			}
 			// Logits for a few steps of all lanes at a time, then the mixer
@@ -245,12 +334,13 @@ func (c *Lanes) Analyze(lanes [][]int32) ([][]Sym, error) {
 			for s0 := c0; s0 < c1; s0 += per {
 				s1 := min(c1, s0+per)
 				rowLane = rowLane[:0]
-				gather = gather[:0]
+				gather, gather2 = gather[:0], gather2[:0]
 				for t := s0; t < s1; t++ {
 					for _, i := range active {
 						if t < len(lanes[i]) {
 							r := offset[i] + prefix[i] + (t - c0)
 							gather = append(gather, hidden[r*d:(r+1)*d]...)
+							gather2 = append(gather2, hidden2[r*d2:(r+1)*d2]...)
 							rowLane = append(rowLane, i)
 						}
 					}
@@ -260,6 +350,14 @@ func (c *Lanes) Analyze(lanes [][]int32) ([][]Sym, error) {
 					logits = make([]float32, rows*V)
 				}
 				c.m.Logits(logits[:rows*V], gather, rows)
+				var second []float32 // the second model's logits, nil without one
+				if c.m2 != nil {
+					if cap(logits2) < rows*V {
+						logits2 = make([]float32, rows*V)
+					}
+					second = logits2[:rows*V]
+					c.m2.Logits(second, gather2, rows)
+				}
 				r0 := 0
 				for t := s0; t < s1; t++ {
 					k := 0
@@ -267,7 +365,8 @@ func (c *Lanes) Analyze(lanes [][]int32) ([][]Sym, error) {
 						k++
 					}
 					stepLanes := rowLane[r0 : r0+k]
-					c.predict(stepLanes, logits[r0*V:(r0+k)*V], V)
+					step, step2 := logits[r0*V:(r0+k)*V], part(second, r0*V, (r0+k)*V)
+					c.predict(stepLanes, step, step2, V)
 					for j, i := range stepLanes {
 						row := c.rows[i]
 						y := lanes[i][t]
@@ -275,9 +374,9 @@ func (c *Lanes) Analyze(lanes [][]int32) ([][]Sym, error) {
 						rowsAt[j], toks[j] = row, y
 					}
 					c.mixer.Update(rowsAt[:k], toks[:k])
-					c.shadow(stepLanes, logits[r0*V:(r0+k)*V], toks[:k], V)
+					c.shadow(stepLanes, step, step2, toks[:k], V)
 					if c.Tap != nil {
-						c.Tap(stepLanes, logits[r0*V:(r0+k)*V], toks[:k])
+						c.Tap(stepLanes, step, toks[:k])
 					}
 					r0 += k
 				}
@@ -290,15 +389,24 @@ func (c *Lanes) Analyze(lanes [][]int32) ([][]Sym, error) {
 }
 
 // predict runs the mixer for the lanes of one step (in parallel): lane
-// stepLanes[j]'s logits are logits[j*V:].
-func (c *Lanes) predict(stepLanes []int, logits []float32, V int) {
+// stepLanes[j]'s logits are logits[j*V:], and the second model's (nil
+// without one) second[j*V:].
+func (c *Lanes) predict(stepLanes []int, logits, second []float32, V int) {
 	workers := min(kernel.Threads(), len(stepLanes))
 	kernel.Parallel(workers, func(w int) {
 		for j := w; j < len(stepLanes); j += workers {
 			i := stepLanes[j]
-			c.mixer.Predict(c.rows[i], i, logits[j*V:(j+1)*V])
+			c.mixer.PredictWith(c.rows[i], i, logits[j*V:(j+1)*V], part(second, j*V, (j+1)*V))
 		}
 	})
+}
+
+// part returns x[i:j], or nil for a nil x.
+func part(x []float32, i, j int) []float32 {
+	if x == nil {
+		return nil
+	}
+	return x[i:j]
 }
 
 // Decode decodes lanes of the given lengths from stream, advancing all of
@@ -330,6 +438,10 @@ func (c *Lanes) Decode(stream []byte, lengths []int) ([][]int32, error) {
 	}
 	cfg := c.m.Config()
 	d, V := cfg.HiddenSize, cfg.VocabSize
+	d2 := 0
+	if c.m2 != nil {
+		d2 = c.m2.Config().HiddenSize
+	}
 	c.ensure(B)
 	maxFeed := 1
 	if c.slide.Recompute {
@@ -344,6 +456,17 @@ func (c *Lanes) Decode(stream []byte, lengths []int) ([][]int32, error) {
 	if cap(c.logits) < B*V {
 		c.logits = make([]float32, B*V)
 	}
+	if c.m2 != nil {
+		if cap(c.hidden2) < B*maxFeed*d2 {
+			c.hidden2 = make([]float32, B*maxFeed*d2)
+		}
+		if cap(c.last2) < B*d2 {
+			c.last2 = make([]float32, B*d2)
+		}
+		if cap(c.logits2) < B*V {
+			c.logits2 = make([]float32, B*V)
+		}
+	}
 	for len(c.feed) < B {
 		c.feed = append(c.feed, make([]int32, 0, maxFeed))
 	}
@@ -356,7 +479,7 @@ func (c *Lanes) Decode(stream []byte, lengths []int) ([][]int32, error) {
 				continue
 			}
 			var err error
-			c.feed[i], _, err = c.input(c.feed[i], c.caches[i], out[i], t, t+1)
+			c.feed[i], _, err = c.input(c.feed[i], i, out[i], t, t+1)
 			if err != nil {
 				return nil, err
 			}
@@ -367,17 +490,23 @@ func (c *Lanes) Decode(stream []byte, lengths []int) ([][]int32, error) {
 		for _, in := range c.inputs {
 			n += len(in.Tokens)
 		}
-		if err := model.ForwardSteps(c.m, c.inputs, c.hidden[:n*d]); err != nil {
+		if err := c.forward(c.inputs, c.active, c.hidden[:n*d], c.hidden2[:n*d2], true); err != nil {
 			return nil, err
 		}
 		r := 0
 		for j, in := range c.inputs {
 			r += len(in.Tokens)
 			copy(c.last[j*d:(j+1)*d], c.hidden[(r-1)*d:r*d])
+			copy(c.last2[j*d2:(j+1)*d2], c.hidden2[(r-1)*d2:r*d2])
 		}
 		k := len(c.active)
 		c.m.Logits(c.logits[:k*V], c.last[:k*d], k)
-		c.predict(c.active, c.logits[:k*V], V)
+		var second []float32
+		if c.m2 != nil {
+			second = c.logits2[:k*V]
+			c.m2.Logits(second, c.last2[:k*d2], k)
+		}
+		c.predict(c.active, c.logits[:k*V], second, V)
 		for j, i := range c.active {
 			row := c.rows[i]
 			tok := rans.Find(row.Cum, dec.Slot())
@@ -405,7 +534,7 @@ func (c *Lanes) Decode(stream []byte, lengths []int) ([][]int32, error) {
 func (c *Lanes) LimitTokens(n int) { c.valid = n }
 
 // shadow runs the shadow mixers over one step.
-func (c *Lanes) shadow(stepLanes []int, logits []float32, toks []int32, V int) {
+func (c *Lanes) shadow(stepLanes []int, logits, second []float32, toks []int32, V int) {
 	if len(c.Shadow) == 0 {
 		return
 	}
@@ -414,7 +543,7 @@ func (c *Lanes) shadow(stepLanes []int, logits []float32, toks []int32, V int) {
 			sm, rows := c.Shadow[si], c.shadowRows[si]
 			at := make([]*mix.Row, len(stepLanes))
 			for j, i := range stepLanes {
-				sm.Predict(rows[i], i, logits[j*V:(j+1)*V])
+				sm.PredictWith(rows[i], i, logits[j*V:(j+1)*V], part(second, j*V, (j+1)*V))
 				at[j] = rows[i]
 				y := toks[j]
 				sym := Sym{rows[i].Cum[y], rows[i].Cum[y+1] - rows[i].Cum[y]}

@@ -169,3 +169,103 @@ func TestLanesOtherArchitectures(t *testing.T) {
 		}
 	}
 }
+
+// TestLanesSecondModel: a second model run beside the first (another
+// architecture with the same vocabulary) round-trips when the windows
+// shift and when they are recomputed, with any thread count and any
+// stretch of the encoder's passes, and changes how tokens are coded. A
+// second model that cannot shift its cache is refused for shifting.
+func TestLanesSecondModel(t *testing.T) {
+	m := tinyModel(t)
+	load := func(arch string) model.Model {
+		m2, err := model.LoadDir(testutil.Data(t, "archs", arch))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m2
+	}
+	V := m.Config().VocabSize
+	lengths := []int{120, 1, 77, 120}
+	lanes := laneTokens(V, lengths)
+	cfg := mix.Config{Orders: 4, Match: true, Bias: true, Scale: true, Second: true}
+	for _, tc := range []struct {
+		arch string
+		sl   Slide
+	}{{"qwen2", Slide{Window: 24, Keep: 8}}, {"gpt2", Slide{Window: 24, Keep: 8, Recompute: true}}} {
+		m2 := load(tc.arch)
+		for _, rec := range []*recipe.Recipe{recipe.Default, recipe.All()[0]} {
+			newCoder := func() *Lanes {
+				mx, err := mix.New(cfg, V)
+				if err != nil {
+					t.Fatal(err)
+				}
+				c, err := NewLanes(m, 0, rec, tc.sl, mx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := c.SetSecond(m2); err != nil {
+					t.Fatal(err)
+				}
+				return c
+			}
+			var ref [][]Sym
+			for _, rows := range []int{2048, 5} {
+				old := forwardRows
+				forwardRows = rows
+				syms, err := newCoder().Analyze(lanes)
+				forwardRows = old
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ref == nil {
+					ref = syms
+					continue
+				}
+				for i := range syms {
+					for j := range syms[i] {
+						if syms[i][j] != ref[i][j] {
+							t.Fatalf("%s %s: stretches of %d rows: lane %d token %d coded as %v, in one pass %v", tc.arch, rec.Name, rows, i, j, syms[i][j], ref[i][j])
+						}
+					}
+				}
+			}
+			stream := Encode(nil, ref)
+			for _, threads := range []int{1, 3} {
+				old := kernel.SetThreads(threads)
+				got, err := newCoder().Decode(stream, lengths)
+				kernel.SetThreads(old)
+				if err != nil {
+					t.Fatalf("%s %s threads %d: %v", tc.arch, rec.Name, threads, err)
+				}
+				for i := range lanes {
+					for j := range lanes[i] {
+						if got[i][j] != lanes[i][j] {
+							t.Fatalf("%s %s threads %d: lane %d token %d: %d, want %d", tc.arch, rec.Name, threads, i, j, got[i][j], lanes[i][j])
+						}
+					}
+				}
+			}
+			// Without the second model the same lanes code differently.
+			mx, _ := mix.New(mix.Config{Orders: 4, Match: true, Bias: true, Scale: true}, V)
+			c, err := NewLanes(m, 0, rec, tc.sl, mx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			alone, err := c.Analyze(lanes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(Encode(nil, alone)) == string(stream) {
+				t.Errorf("%s %s: the second model changed nothing", tc.arch, rec.Name)
+			}
+		}
+	}
+	mx, _ := mix.New(cfg, V)
+	c, err := NewLanes(m, 0, recipe.Default, Slide{Window: 24, Keep: 8}, mx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetSecond(load("gpt2")); err == nil {
+		t.Error("a second model with learned positions was accepted for shifting windows")
+	}
+}

@@ -42,10 +42,15 @@ type Config struct {
 	Bias bool
 	// Scale enables the learned scale of the model's logits.
 	Scale bool
+	// Second mixes a second model's logits (PredictWith), with a learned
+	// weight of its own beside the first model's scale: the mixture is
+	// the product s·x + s2·x2 of the two distributions' logits (a
+	// geometric mixture), to which the bias and boosts add.
+	Second bool
 }
 
 // Enabled reports whether the configuration changes anything.
-func (c Config) Enabled() bool { return c.Orders > 0 || c.Match || c.Bias || c.Scale }
+func (c Config) Enabled() bool { return c.Orders > 0 || c.Match || c.Bias || c.Scale || c.Second }
 
 // Validate checks the configuration.
 func (c Config) Validate() error {
@@ -61,8 +66,9 @@ type Mixer struct {
 	cfg   Config
 	vocab int
 
-	bias  []float32 // per token, in nats
-	scale float32   // multiplies the model's logits
+	bias   []float32 // per token, in nats
+	scale  float32   // multiplies the model's logits
+	second float32   // multiplies the second model's logits
 
 	ngram [MaxOrder + 1]*ngramTable // index = order
 	match *matchModel
@@ -82,6 +88,9 @@ func New(cfg Config, vocab int) (*Mixer, error) {
 		return nil, fmt.Errorf("mix: vocabulary of %d tokens", vocab)
 	}
 	m := &Mixer{cfg: cfg, vocab: vocab, scale: 1}
+	if cfg.Second {
+		m.scale, m.second = firstWeight, secondWeight
+	}
 	if cfg.Bias {
 		m.bias = make([]float32, vocab)
 	}
@@ -127,9 +136,11 @@ type Row struct {
 
 	lane   int
 	logits []float32 // the model's, kept for Update
+	logit2 []float32 // the second model's
 	z      []float32
 	u      []uint32
 	mean   float32 // Σ p·x of the model's logits x
+	mean2  float32 // Σ p·x2 of the second model's logits x2
 	feats  []feature
 }
 
@@ -146,18 +157,30 @@ func (m *Mixer) NewRow() *Row {
 
 // Predict computes the distribution of lane's next token from the model's
 // logits (len(logits) ≥ vocabulary) into r.Cum. logits must stay unchanged
-// until Update. It reads the mixer's state and writes only r.
+// until Update. It reads the mixer's state and writes only r. A mixer
+// configured with a second model takes its logits by PredictWith.
 func (m *Mixer) Predict(r *Row, lane int, logits []float32) {
+	m.PredictWith(r, lane, logits, nil)
+}
+
+// PredictWith is Predict with the second model's logits (nil, or at least
+// the vocabulary), which a mixer whose Config has Second requires and
+// others ignore. Both must stay unchanged until Update.
+func (m *Mixer) PredictWith(r *Row, lane int, logits, second []float32) {
 	V := m.vocab
 	logits = logits[:V]
-	r.lane, r.logits = lane, logits
+	r.lane, r.logits, r.logit2 = lane, logits, nil
+	if m.cfg.Second {
+		r.logit2 = second[:V]
+	}
 	r.feats = r.feats[:0]
 	z := r.z[:V]
 	var top float32
+	scaled := m.cfg.Scale || m.cfg.Second
 	switch {
-	case m.cfg.Scale && m.cfg.Bias:
+	case scaled && m.cfg.Bias:
 		top = scaleBias(z, logits, m.bias[:V], m.scale)
-	case m.cfg.Scale:
+	case scaled:
 		top = scaleBias(z, logits, nil, m.scale)
 	case m.cfg.Bias:
 		top = scaleBias(z, logits, m.bias[:V], 1)
@@ -167,13 +190,16 @@ func (m *Mixer) Predict(r *Row, lane int, logits []float32) {
 			top = kernel.Max(logits)
 		}
 	}
+	if r.logit2 != nil {
+		kernel.ScaleAddMax(z, r.logit2, z, m.second)
+	}
 	if m.cfg.Orders > 0 || m.cfg.Match {
 		m.candidates(r, m.lanes[lane], logits, top)
 		for _, f := range r.feats {
 			z[f.tok] += m.boost[f.boost]
 		}
 	}
-	r.quantize(z, m.cfg.Scale)
+	r.quantize(z, scaled)
 }
 
 // scaleBias sets z[i] = s·x[i] + b[i] (b may be nil) and returns the
@@ -196,7 +222,8 @@ func scaleBias(z, x, b []float32, s float32) float32 {
 // quantize turns logits z into r.Cum as rans.Quantizer.Freqs followed by
 // the running sum would (the frequencies by kernel.ScaleFreqs into r.Cum,
 // then summed in place). With mean, it also computes Σ p·x of the model's
-// logits x (for the scale's gradient; kernel.FixedDot).
+// logits x (for the scale's gradient; kernel.FixedDot), and Σ p·x2 of the
+// second model's when the row has them.
 func (r *Row) quantize(z []float32, mean bool) {
 	V := len(z)
 	if cap(r.u) < V {
@@ -212,16 +239,19 @@ func (r *Row) quantize(z []float32, mean bool) {
 		for i := 1; i <= V; i++ {
 			cum[i] += rans.ProbScale % uint32(V)
 		}
-		r.mean = 0
+		r.mean, r.mean2 = 0, 0
 		return
 	}
 	scale := (uint64(rans.ProbScale-V) << 32) / total // < 2^32 (see rans.Quantizer.Freqs)
 	// The frequencies into cum first, then their running sum in place.
 	c := cum[:V]
 	sum, top := kernel.ScaleFreqs(c, u, uint32(scale))
-	var acc int64
+	var acc, acc2 int64
 	if mean {
 		acc = kernel.FixedDot(c, r.logits[:V])
+		if r.logit2 != nil {
+			acc2 = kernel.FixedDot(c, r.logit2[:V])
+		}
 	}
 	var run uint32
 	for i, f := range c {
@@ -236,6 +266,10 @@ func (r *Row) quantize(z []float32, mean bool) {
 	if mean {
 		acc += int64(delta) * int64(kernel.FixedLogit(r.logits[top]))
 		r.mean = float32(acc>>12) * (1.0 / (1 << 24)) // Σ p·x with p = f/2^28, x = X/256
+		if r.logit2 != nil {
+			acc2 += int64(delta) * int64(kernel.FixedLogit(r.logit2[top]))
+			r.mean2 = float32(acc2>>12) * (1.0 / (1 << 24))
+		}
 	}
 }
 
@@ -281,7 +315,7 @@ func (m *Mixer) Update(rows []*Row, tokens []int32) {
 			}
 		}
 	}
-	if m.cfg.Scale {
+	if m.cfg.Scale || m.cfg.Second {
 		for i, r := range rows {
 			m.updateScale(r, tokens[i])
 		}
@@ -319,16 +353,31 @@ const (
 	// scale bounds
 	scaleMin = 0.25
 	scaleMax = 4
+	// The weights of the first and second model's logits at the start,
+	// and the bounds of the second's.
+	firstWeight  = 0.75
+	secondWeight = 0.25
+	secondMin    = -1
+	secondMax    = 2
 )
 
 // updateScale takes a gradient step on the scale s of the model's logits
 // x: d(-log p(y))/ds = Σ p(i)·x(i) − x(y). The sum is computed by quantize,
 // as an integer sum of frequencies times logits in fixed point (1/256), so
 // it does not depend on the order of addition.
+//
+// With a second model, its weight s2 takes the same step with its logits
+// x2; the first model's scale is learned with it whether or not Scale is
+// set (a mixture of two models needs both weights).
 func (m *Mixer) updateScale(r *Row, y int32) {
 	g := r.mean - r.logits[y]
 	s := m.scale - float32(scaleRate*g)
 	m.scale = min(max(s, scaleMin), scaleMax)
+	if r.logit2 != nil {
+		g2 := r.mean2 - r.logit2[y]
+		s2 := m.second - float32(scaleRate*g2)
+		m.second = min(max(s2, secondMin), secondMax)
+	}
 }
 
 // updateBias steps the bias of tokens [lo, hi) for every row, rows in
@@ -352,7 +401,7 @@ func (m *Mixer) Clone() *Mixer {
 
 // CopyTo makes dst a copy of m, reusing dst's memory where it can.
 func (m *Mixer) CopyTo(dst *Mixer) {
-	dst.cfg, dst.vocab, dst.scale = m.cfg, m.vocab, m.scale
+	dst.cfg, dst.vocab, dst.scale, dst.second = m.cfg, m.vocab, m.scale, m.second
 	dst.bias = append(dst.bias[:0], m.bias...)
 	dst.boost = append(dst.boost[:0], m.boost...)
 	dst.bcount = append(dst.bcount[:0], m.bcount...)

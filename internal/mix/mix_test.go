@@ -56,6 +56,19 @@ func logitsFor(t int32) []float32 {
 	return l
 }
 
+// secondFor is a second model's logits at step of a lane whose next token
+// is next: flat, with the right token raised at most steps and a wrong
+// one at the others, so it knows something the first model does not.
+func secondFor(next int32, step int) []float32 {
+	l := make([]float32, testVocab)
+	if step%4 != 3 {
+		l[next] = 3
+	} else {
+		l[(next*13+5)%testVocab] = 3
+	}
+	return l
+}
+
 // run codes lanes through m step by step and returns the total cost in
 // bits and a checksum of every distribution.
 func run(t testing.TB, m *Mixer, lanes [][]int32, parallel bool) (float64, uint32) {
@@ -74,7 +87,7 @@ func run(t testing.TB, m *Mixer, lanes [][]int32, parallel bool) (float64, uint3
 	for step := 0; step < longest; step++ {
 		var act []*Row
 		var toks []int32
-		var lg [][]float32
+		var lg, lg2 [][]float32
 		for i, l := range lanes {
 			if step < len(l) {
 				var prev int32
@@ -84,6 +97,7 @@ func run(t testing.TB, m *Mixer, lanes [][]int32, parallel bool) (float64, uint3
 				act = append(act, rows[i])
 				toks = append(toks, l[step])
 				lg = append(lg, logitsFor(prev+int32(step)))
+				lg2 = append(lg2, secondFor(l[step], step))
 				rows[i].lane = i
 			}
 		}
@@ -93,13 +107,13 @@ func run(t testing.TB, m *Mixer, lanes [][]int32, parallel bool) (float64, uint3
 				wg.Add(1)
 				go func(j int) {
 					defer wg.Done()
-					m.Predict(act[j], act[j].lane, lg[j])
+					m.PredictWith(act[j], act[j].lane, lg[j], lg2[j])
 				}(j)
 			}
 			wg.Wait()
 		} else {
 			for j := range act {
-				m.Predict(act[j], act[j].lane, lg[j])
+				m.PredictWith(act[j], act[j].lane, lg[j], lg2[j])
 			}
 		}
 		for j, r := range act {
@@ -161,10 +175,50 @@ func TestPartsLowerTheCost(t *testing.T) {
 func TestParallelPredictIsDeterministic(t *testing.T) {
 	src := newSource(2)
 	lanes := [][]int32{src.lane(700), src.lane(900), src.lane(1), src.lane(650)}
-	b1, c1 := run(t, newMixer(t, full), lanes, false)
-	b2, c2 := run(t, newMixer(t, full), lanes, true)
-	if b1 != b2 || c1 != c2 {
-		t.Fatalf("sequential %.3f bits (crc %08x), parallel %.3f (crc %08x)", b1, c1, b2, c2)
+	for _, c := range []Config{full, withSecond} {
+		b1, c1 := run(t, newMixer(t, c), lanes, false)
+		b2, c2 := run(t, newMixer(t, c), lanes, true)
+		if b1 != b2 || c1 != c2 {
+			t.Fatalf("%+v: sequential %.3f bits (crc %08x), parallel %.3f (crc %08x)", c, b1, c1, b2, c2)
+		}
+	}
+}
+
+var withSecond = Config{Orders: 4, Match: true, Bias: true, Scale: true, Second: true}
+
+// TestSecondModel: a second model that knows what the first does not
+// lowers the cost, with or without the other parts, and its weight grows
+// from where it starts; without Second its logits are ignored.
+func TestSecondModel(t *testing.T) {
+	src := newSource(6)
+	lanes := [][]int32{src.lane(1500), src.lane(1200)}
+	for _, c := range []Config{{}, full} {
+		alone, _ := run(t, newMixer(t, c), lanes, false)
+		c2 := c
+		c2.Second = true
+		m := newMixer(t, c2)
+		mixed, _ := run(t, m, lanes, false)
+		if mixed >= alone*0.9 {
+			t.Errorf("%+v: with the second model %.0f bits, alone %.0f: want at least 10%% less", c, mixed, alone)
+		}
+		if m.second <= secondWeight {
+			t.Errorf("%+v: the second model's weight %.3f did not grow from %.3f", c, m.second, secondWeight)
+		}
+		if c2.Enabled() != true || !m.Config().Second {
+			t.Errorf("%+v: not enabled", c2)
+		}
+	}
+	// A mixer without Second ignores the second logits PredictWith is given.
+	m := newMixer(t, full)
+	m.StartLanes(1)
+	r1, r2 := m.NewRow(), m.NewRow()
+	lg := logitsFor(5)
+	m.Predict(r1, 0, lg)
+	m.PredictWith(r2, 0, lg, secondFor(7, 0))
+	for i := range r1.Cum {
+		if r1.Cum[i] != r2.Cum[i] {
+			t.Fatalf("without Second, token %d: %d with second logits, %d without", i, r2.Cum[i], r1.Cum[i])
+		}
 	}
 }
 
@@ -172,14 +226,17 @@ func TestCloneRestore(t *testing.T) {
 	src := newSource(3)
 	first := [][]int32{src.lane(500), src.lane(400)}
 	second := [][]int32{src.lane(300), src.lane(300), src.lane(200)}
-	m := newMixer(t, full)
+	m := newMixer(t, withSecond)
 	run(t, m, first, false)
 	snap := m.Clone()
+	if snap.second != m.second || snap.scale != m.scale {
+		t.Fatalf("clone's weights %v %v, want %v %v", snap.scale, snap.second, m.scale, m.second)
+	}
 	b1, c1 := run(t, m, second, false)
 	m.Restore(snap)
 	// Copies touch only the chunks of the tables ever written: the
 	// restored tables equal the snapshot's entry for entry.
-	for k := 1; k <= full.Orders; k++ {
+	for k := 1; k <= withSecond.Orders; k++ {
 		if !sameTable(m.ngram[k].slots, snap.ngram[k].slots) {
 			t.Fatalf("order %d table differs from the snapshot after Restore", k)
 		}
@@ -204,10 +261,10 @@ func TestCloneRestore(t *testing.T) {
 func TestGolden(t *testing.T) {
 	src := newSource(4)
 	lanes := [][]int32{src.lane(1500), src.lane(1200), src.lane(1400)}
-	_, crc := run(t, newMixer(t, full), lanes, false)
-	const want = 0x8dea5fb5
-	if crc != want {
-		t.Fatalf("checksum of the distributions %#08x, want %#08x", crc, want)
+	for c, want := range map[Config]uint32{full: 0x8dea5fb5, withSecond: 0x3a217e11} {
+		if _, crc := run(t, newMixer(t, c), lanes, false); crc != want {
+			t.Errorf("%+v: checksum of the distributions %#08x, want %#08x", c, crc, want)
+		}
 	}
 }
 

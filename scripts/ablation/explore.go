@@ -26,16 +26,22 @@ var exploreMixers = []struct {
 	{"+ n-gram 1-4", mix.Config{Bias: true, Orders: 4}},
 	{"+ match", mix.Config{Bias: true, Orders: 4, Match: true}},
 	{"+ scale", mix.Config{Bias: true, Orders: 4, Match: true, Scale: true}},
+	{"+ second model", mix.Config{Bias: true, Orders: 4, Match: true, Scale: true, Second: true}},
 	{"match alone", mix.Config{Match: true}},
 	{"n-gram 1-4 alone", mix.Config{Orders: 4}},
 }
 
-// runExplore prints, for each file and context, the ideal code length
-// (bits per byte) with each mixer: one run of the model feeds them all.
-func runExplore(model, contexts string, laneTokens int, files []string) {
+// runExplore prints, for each file and context, the real coded size (and
+// bits per byte) with each mixer: one run of the model (and of the second
+// model, for the mixer that mixes it in) feeds them all.
+func runExplore(model, second, contexts string, laneTokens int, files []string) {
 	l, err := lm.Load(model)
 	check(err)
 	net, err := l.Network(recipe.Default)
+	check(err)
+	l2, err := lm.Load(second)
+	check(err)
+	net2, err := l2.Network(recipe.Default)
 	check(err)
 	V := net.Config().VocabSize
 	fmt.Printf("LM stream bytes (bits per byte of the file) with each mixer; model s: seconds of the run (all mixers)\n\n| file | context | model s |")
@@ -63,6 +69,7 @@ func runExplore(model, contexts string, laneTokens int, files []string) {
 			check(err)
 			coder, err := lmcoder.NewLanes(net, l.Start, recipe.Default, sl, main)
 			check(err)
+			check(coder.SetSecond(net2))
 			for _, m := range exploreMixers[1:] {
 				mx, err := mix.New(m.cfg, V)
 				check(err)

@@ -55,6 +55,7 @@ func steps(lane int) []step {
 
 func main() {
 	model := flag.String("m", "base", "model")
+	second := flag.String("second", "small", "the second model of -explore's last mixer")
 	lane := flag.Int("lane", 4096, "shortest lane in tokens")
 	only := flag.String("steps", "all", "comma-separated step numbers (1-based) or all")
 	levels := flag.String("levels", "", "compress at these levels (comma-separated, or all) instead of the ablation steps")
@@ -79,7 +80,7 @@ func main() {
 		return
 	}
 	if *explore != "" {
-		runExplore(*model, *explore, *lane, flag.Args())
+		runExplore(*model, *second, *explore, *lane, flag.Args())
 		return
 	}
 	var all []step
