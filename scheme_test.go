@@ -101,6 +101,13 @@ func TestSchemeSecond(t *testing.T) {
 		}
 	}
 
+	// A second model a reader could not find by itself is refused.
+	dir := levels[6].Scheme
+	dir.Second = tinyModel(t)
+	if _, err := Compress([]byte("text"), &Options{Scheme: &dir}); err == nil || !strings.Contains(err.Error(), "neither built in") {
+		t.Errorf("a second model from a directory: %v, want a refusal", err)
+	}
+
 	// A short input's archive leaves the second model's name out (its
 	// identity remains) and still decodes.
 	short := []byte("It was the best of times.\n")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/lmzip/lmzip/internal/cm"
 	"github.com/lmzip/lmzip/internal/filter"
+	"github.com/lmzip/lmzip/internal/hub"
 	"github.com/lmzip/lmzip/internal/lm"
 	"github.com/lmzip/lmzip/internal/lmcoder"
 	"github.com/lmzip/lmzip/internal/mix"
@@ -749,7 +750,8 @@ func fitScheme(s Scheme, net model.Model) Scheme {
 
 // loadSecond loads the second model a scheme for a Writer names (and, if
 // it gives one, with that identity), or else the built-in model of its
-// identity.
+// identity. It must be a model a reader finds by itself: built in, or from
+// the Hugging Face cache (a reader's -m names only the first model).
 func loadSecond(s Scheme) (*lm.LM, error) {
 	spec := s.Second
 	if spec == "" {
@@ -765,6 +767,11 @@ func loadSecond(s Scheme) (*lm.LM, error) {
 	}
 	if s.SecondID != [8]byte{} && l.ID() != s.SecondID {
 		return nil, fmt.Errorf("%w: the second model %s has id %x, not %x", ErrWrongModel, plainName(l.Name), l.ID(), s.SecondID)
+	}
+	if _, ok := lm.EmbeddedByID(l.ID()); !ok {
+		if _, ok := hub.ParseSpec(l.Name); !ok {
+			return nil, fmt.Errorf("lmzip: the second model %s is neither built in nor from the Hugging Face cache, so a reader could not find it", plainName(l.Name))
+		}
 	}
 	return l, nil
 }

@@ -102,8 +102,10 @@ few bytes. Windows line ends are normalised and restored exactly.
 
 Levels: -1 (--fast) the small model alone, ... -4 the base model alone
 (cold 1024-token segments, as lmzip before levels), -6 the default (base
-model, 256 tokens of context carried, n-gram, match, bias and scale mixed
-in), ... -9 (--best) more context and longer lanes (slower to decompress).
+model with the small model's predictions mixed in, 256 tokens of context
+carried, n-gram, match, bias and scale mixed in), ... -9 (--best) more
+context and longer lanes (slower to decompress). With -m another model,
+levels 6-9 use it alone (the small model may not share its vocabulary).
 
 Examples:
   lmzip compress book.txt            book.txt.lmz
@@ -213,7 +215,11 @@ func levelSummary() string {
 	var parts []string
 	for i, l := range lmzip.Levels() {
 		if i > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s%s", i, l.Model, map[bool]string{true: "", false: "+mix"}[l.Scheme.Plain()]))
+			m := l.Model
+			if l.Scheme.HasSecond() {
+				m += "+" + l.Scheme.Second
+			}
+			parts = append(parts, fmt.Sprintf("%d %s%s", i, m, map[bool]string{true: "", false: "+mix"}[l.Scheme.Plain()]))
 		}
 	}
 	return strings.Join(parts, ", ")
