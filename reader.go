@@ -184,10 +184,14 @@ func (z *Reader) startScheme(h *Header) error {
 	}
 	var l2 *lm.LM
 	if s := h.Scheme; s.HasSecond() {
-		// The second model by the identity the archive records, whatever
-		// model decodes the archive's own tokens.
-		if l2, err = resolveModel(&Header{Model: s.Second, ModelID: s.SecondID}, ""); err != nil {
-			return fmt.Errorf("the archive's second model: %w", err)
+		// The second model is a built-in one, by the identity the archive
+		// records, whatever model decodes the archive's own tokens.
+		name, ok := lm.EmbeddedByID(s.SecondID)
+		if !ok {
+			return fmt.Errorf("%w: this archive mixes in a second model %s (id %x), which is not built into this lmzip", ErrWrongModel, plainName(s.Second), s.SecondID)
+		}
+		if l2, err = lm.Load(name); err != nil {
+			return err
 		}
 		if h.Scheme.Window > l2.Context {
 			return formatErr("a window of %d positions exceeds the second model's context of %d", h.Scheme.Window, l2.Context)

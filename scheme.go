@@ -40,10 +40,10 @@ type Scheme struct {
 	CM int
 	// Second names a second model run beside the archive's on the same
 	// tokens, whose logits the mixer mixes in with a learned weight ("" for
-	// none). It must have the model's vocabulary (built in: "small" beside
-	// "base"). SecondID is its identity, which a Writer fills in. As for
-	// the model, the archive records the name as a hint (cut short or left
-	// out when the input is too small for it) and the identity decides.
+	// none). It must be a built-in model with the model's vocabulary
+	// ("small" beside "base"). SecondID is its identity, which a Writer
+	// fills in and a reader goes by; the archive records the name as a
+	// hint, whole, or not at all when a short input leaves no room.
 	Second   string
 	SecondID [8]byte
 }
@@ -204,6 +204,9 @@ func readScheme(r byteReader) (Scheme, error) {
 			return s, truncated(err)
 		}
 		s.Second = string(name)
+		if !s.HasSecond() {
+			return s, formatErr("a second model with neither name nor identity")
+		}
 	}
 	if s.Window < 2 || s.Keep < 1 || s.Keep >= s.Window {
 		return s, formatErr("bad scheme: window %d keeps %d", s.Window, s.Keep)

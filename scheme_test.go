@@ -3,7 +3,9 @@ package lmzip
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -101,11 +103,52 @@ func TestSchemeSecond(t *testing.T) {
 		}
 	}
 
-	// A second model a reader could not find by itself is refused.
+	// Bit 7 with neither name nor identity, and a name over the bound,
+	// are format errors.
+	none := append(bytes.Clone(b0[:len(b0)-1]), b0[len(b0)-1]|0x80, 0)
+	none = append(none, make([]byte, 8)...)
+	if _, err := read(none); !errors.Is(err, ErrFormat) {
+		t.Errorf("a second model with neither name nor identity: %v, want a format error", err)
+	}
+	long := binary.AppendUvarint(append(bytes.Clone(b0[:len(b0)-1]), b0[len(b0)-1]|0x80), maxNameLen+1)
+	if _, err := read(append(long, make([]byte, maxNameLen+9)...)); !errors.Is(err, ErrFormat) {
+		t.Errorf("a second model's name of %d bytes: %v, want a format error", maxNameLen+1, err)
+	}
+
+	// A second model a reader could not find by itself (not built in) is
+	// refused, as is one with another vocabulary, and one for plain coding.
 	dir := levels[6].Scheme
 	dir.Second = tinyModel(t)
-	if _, err := Compress([]byte("text"), &Options{Scheme: &dir}); err == nil || !strings.Contains(err.Error(), "neither built in") {
+	if _, err := Compress([]byte("text"), &Options{Scheme: &dir}); err == nil || !strings.Contains(err.Error(), "not built in") {
 		t.Errorf("a second model from a directory: %v, want a refusal", err)
+	}
+	small := levels[6].Scheme
+	if _, err := Compress([]byte("text"), &Options{Model: tinyModel(t), Scheme: &small}); err == nil || !strings.Contains(err.Error(), "vocabulary") {
+		t.Errorf("a second model with another vocabulary: %v, want a refusal", err)
+	}
+	if _, err := Compress([]byte("text"), &Options{Scheme: &Scheme{Second: "small"}}); err == nil {
+		t.Error("a second model for plain coding was accepted")
+	}
+
+	// No input grows past the bound with a second model's record.
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for _, lv := range []int{6, 9} {
+		for _, n := range []int{0, 1, 127, 128, 999, 3000} {
+			data := make([]byte, n)
+			for i := range data {
+				data[i] = byte(rnd.Uint32())
+			}
+			arc, err := Compress(data, &Options{Level: lv})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(arc) > n+growthSlack+n/1000*growthPerMille {
+				t.Errorf("level %d: %d random bytes grew to %d", lv, n, len(arc))
+			}
+			if got, err := Decompress(arc, nil); err != nil || !bytes.Equal(got, data) {
+				t.Errorf("level %d, %d random bytes: round trip: %v", lv, n, err)
+			}
+		}
 	}
 
 	// A short input's archive leaves the second model's name out (its
@@ -125,7 +168,9 @@ func TestSchemeSecond(t *testing.T) {
 	}
 
 	text := bytes.Repeat([]byte("It was the best of times, it was the worst of times, it was the age of wisdom.\n"), 200)
-	for model, want := range map[string]string{"": "lmzip-small", "lmzip-base": "lmzip-small", "small": ""} {
+	// The level's model by any name, or a directory of the same model,
+	// keeps the second model; another model drops it.
+	for model, want := range map[string]string{"": "lmzip-small", "lmzip-base": "lmzip-small", "models/lmzip-base": "lmzip-small", "small": ""} {
 		arc, err := Compress(text, &Options{Model: model})
 		if err != nil {
 			t.Fatal(err)
@@ -140,6 +185,10 @@ func TestSchemeSecond(t *testing.T) {
 		if got, err := Decompress(arc, nil); err != nil || !bytes.Equal(got, text) {
 			t.Errorf("model %q: round trip: %v", model, err)
 		}
+		// -m names the first model only.
+		if got, err := Decompress(arc, &ReaderOptions{Model: "models/lmzip-" + map[bool]string{true: "small", false: "base"}[want == ""]}); err != nil || !bytes.Equal(got, text) {
+			t.Errorf("model %q decoded with -m: %v", model, err)
+		}
 		if want == "" {
 			continue
 		}
@@ -150,7 +199,7 @@ func TestSchemeSecond(t *testing.T) {
 			bad := bytes.Replace(arc, append([]byte{byte(len(want))}, want...), append([]byte{byte(len(name))}, name...), 1)
 			i := bytes.Index(bad, []byte(name)) + len(name)
 			bad[i] ^= 1
-			if _, err := Decompress(bad, nil); !errors.Is(err, ErrWrongModel) || !strings.Contains(err.Error(), "second model") {
+			if _, err := Decompress(bad, nil); !errors.Is(err, ErrWrongModel) || !strings.Contains(err.Error(), "second model") || !strings.Contains(err.Error(), "not built into") {
 				t.Errorf("second model %s altered: %v, want an error about the wrong second model", name, err)
 			}
 		}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/lmzip/lmzip/internal/cm"
 	"github.com/lmzip/lmzip/internal/filter"
-	"github.com/lmzip/lmzip/internal/hub"
 	"github.com/lmzip/lmzip/internal/lm"
 	"github.com/lmzip/lmzip/internal/lmcoder"
 	"github.com/lmzip/lmzip/internal/mix"
@@ -88,17 +87,17 @@ func nameBudget(h Header, n int64) int {
 	return max(0, growthSlack+int(min(n/1000*growthPerMille, maxNameLen))-fixed)
 }
 
-// recordNames records in h the model's name and the second model's (h's
-// Scheme.Second, whole), cut to what an archive of at least n bytes of
-// input may spend on them: the model's name first, the second's in what
-// is left.
+// recordNames records in h the model's name, cut to what an archive of
+// at least n bytes of input may spend on names, and the second model's
+// (h's Scheme.Second, a built-in model's) whole in what is left, or not at
+// all: its identity is what a reader goes by.
 func recordNames(h *Header, name string, n int64) {
 	budget := nameBudget(*h, n)
 	second := h.Scheme.Second
 	h.Model = recordedName(name, budget)
 	budget -= uvarintLen(uint64(len(h.Model))) - 1 + len(h.Model)
-	if second != "" {
-		h.Scheme.Second = recordedName(second, budget)
+	if uvarintLen(uint64(len(second)))-1+len(second) > budget {
+		h.Scheme.Second = ""
 	}
 }
 
@@ -194,20 +193,26 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 	}
 	if z.opt.Scheme != nil {
 		lv.Scheme = *z.opt.Scheme
-	} else if !sameModel(z.opt.Model, lv.Model) {
-		// A level's second model goes with the level's own model: another
-		// model may not share its vocabulary.
-		lv.Scheme.Second, lv.Scheme.SecondID = "", [8]byte{}
+		if lv.Scheme.Plain() && lv.Scheme.HasSecond() {
+			return nil, errors.New("lmzip: a second model needs lanes (a scheme with a window)")
+		}
 	}
 	if z.opt.LaneTokens > 0 {
 		lv.LaneTokens = z.opt.LaneTokens
 	}
-	z.scheme, z.laneTokens = lv.Scheme, max(lv.LaneTokens, 1)
 	l, err := lm.Load(z.opt.Model)
 	if err != nil {
 		return nil, err
 	}
 	z.lm = l
+	z.laneTokens = max(lv.LaneTokens, 1)
+	if z.opt.Scheme == nil && !isBuiltIn(l, lv.Model) {
+		// A level's second model goes with the level's own model (by
+		// identity, whatever the name it was given by): another model
+		// may not share its vocabulary.
+		lv.Scheme.Second, lv.Scheme.SecondID = "", [8]byte{}
+	}
+	z.scheme = lv.Scheme
 	id := z.opt.Recipe
 	if id == 0 {
 		id = DefaultRecipe
@@ -748,13 +753,13 @@ func fitScheme(s Scheme, net model.Model) Scheme {
 	return s
 }
 
-// loadSecond loads the second model a scheme for a Writer names (and, if
-// it gives one, with that identity), or else the built-in model of its
-// identity. It must be a model a reader finds by itself: built in, or from
-// the Hugging Face cache (a reader's -m names only the first model).
+// loadSecond loads the second model of a scheme given to a Writer: the
+// built-in model of its identity when it records one, else the model it
+// names. It must be built in: a reader finds it by its identity alone (a
+// reader's -m names only the first model).
 func loadSecond(s Scheme) (*lm.LM, error) {
 	spec := s.Second
-	if spec == "" {
+	if s.SecondID != [8]byte{} {
 		name, ok := lm.EmbeddedByID(s.SecondID)
 		if !ok {
 			return nil, fmt.Errorf("%w: no built-in model has the second model's id %x", ErrWrongModel, s.SecondID)
@@ -765,26 +770,18 @@ func loadSecond(s Scheme) (*lm.LM, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lmzip: the second model: %w", err)
 	}
-	if s.SecondID != [8]byte{} && l.ID() != s.SecondID {
-		return nil, fmt.Errorf("%w: the second model %s has id %x, not %x", ErrWrongModel, plainName(l.Name), l.ID(), s.SecondID)
-	}
 	if _, ok := lm.EmbeddedByID(l.ID()); !ok {
-		if _, ok := hub.ParseSpec(l.Name); !ok {
-			return nil, fmt.Errorf("lmzip: the second model %s is neither built in nor from the Hugging Face cache, so a reader could not find it", plainName(l.Name))
-		}
+		return nil, fmt.Errorf("lmzip: the second model %s is not built in, so a reader could not find it (built in: %s)", plainName(l.Name), strings.Join(models.Names(), ", "))
 	}
 	return l, nil
 }
 
-// sameModel reports whether two model names name the same built-in model
-// ("base" and "lmzip-base"), or are the same name.
-func sameModel(a, b string) bool {
-	if a == b || a == "" {
-		return true
-	}
-	ca, oka := models.Canonical(a)
-	cb, okb := models.Canonical(b)
-	return oka && okb && ca == cb
+// isBuiltIn reports whether l is the built-in model name names ("base" or
+// "lmzip-base"), by its identity.
+func isBuiltIn(l *lm.LM, name string) bool {
+	want, ok := models.Canonical(name)
+	got, found := lm.EmbeddedByID(l.ID())
+	return ok && found && got == want
 }
 
 // newLanes returns the lane coder of scheme s for model l (and the second

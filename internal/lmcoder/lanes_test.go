@@ -185,7 +185,8 @@ func TestLanesSecondModel(t *testing.T) {
 		return m2
 	}
 	V := m.Config().VocabSize
-	lengths := []int{120, 1, 77, 120}
+	// Enough lanes for the decoder's steps to be split between threads.
+	lengths := []int{120, 1, 77, 120, 60, 90, 100, 110, 30, 45, 120, 99, 88}
 	lanes := laneTokens(V, lengths)
 	cfg := mix.Config{Orders: 4, Match: true, Bias: true, Scale: true, Second: true}
 	for _, tc := range []struct {
