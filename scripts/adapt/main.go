@@ -13,10 +13,14 @@
 //     tied output matrix (the cheapest part of dynamic evaluation: the
 //     output layer's input, not the network).
 //
+// With -cache it measures instead a neural cache of the file's own final
+// hidden states mixed with the model (neuralCache), for a grid of its two
+// parameters.
+//
 // It is a measurement, not an archive: the learned parts would have to be
 // computed bit for bit alike in compression and decompression.
 //
-//	go run ./scripts/adapt [-n TOKENS] [-lr RATE] FILE
+//	go run ./scripts/adapt [-n TOKENS] [-lr RATE] [-cache [-span N]] FILE
 package main
 
 import (
@@ -34,6 +38,8 @@ func main() {
 	limit := flag.Int("n", 8000, "tokens to measure (0: all)")
 	lrH := flag.Float64("lr", 0.002, "learning rate of the affine map")
 	lrB := flag.Float64("lrbias", 0.02, "learning rate of the logit bias")
+	cache := flag.Bool("cache", false, "measure a neural cache instead")
+	span := flag.Int("span", 1<<30, "positions the neural cache reaches back")
 	flag.Parse()
 	if flag.NArg() != 1 {
 		fmt.Fprintln(os.Stderr, "usage: adapt [-n TOKENS] [-lr RATE] [-lrbias RATE] FILE")
@@ -58,6 +64,10 @@ func main() {
 	}
 	V, d := m.Config().VocabSize, m.Config().HiddenSize
 	H := hiddens(l, m, toks)
+	if *cache {
+		neuralCache(m, toks, H, *span)
+		return
+	}
 	// The output matrix, transposed (wt[k*V+v] = W[v][k]), from the
 	// logits of the unit vectors.
 	eye := make([]float32, d*d)
@@ -148,6 +158,88 @@ func step(bias, p []float64, y int32, rate float64) {
 		bias[v] -= rate * p[v]
 	}
 	bias[y] += rate
+}
+
+// neuralCache prints the ideal code length of toks under lmzip-base mixed
+// with a neural cache (Grave et al. 2017): p = (1-λ)·p_model + λ·p_cache,
+// p_cache(w) ∝ Σ exp(θ·cos(h_t, h_i)) over the earlier positions i (at
+// most span back) whose next token is w, h the final hidden states H.
+func neuralCache(m model.Model, toks []int32, H []float32, span int) {
+	V, d := m.Config().VocabSize, m.Config().HiddenSize
+	n := len(toks)
+	logits := make([]float32, V)
+	// unit-normalised keys
+	K := make([]float64, n*d)
+	for i := 0; i < n; i++ {
+		s := 0.0
+		for k := 0; k < d; k++ {
+			s += float64(H[i*d+k]) * float64(H[i*d+k])
+		}
+		s = math.Sqrt(s)
+		for k := 0; k < d; k++ {
+			K[i*d+k] = float64(H[i*d+k]) / s
+		}
+	}
+	thetas := []float64{5, 10, 20, 40}
+	lambdas := []float64{0.02, 0.05, 0.1, 0.2}
+	bits := make([]float64, len(thetas)*len(lambdas))
+	base := 0.0
+	p := make([]float64, V)
+	sim := make([]float64, n)
+	for t := 0; t < n; t++ {
+		m.Logits(logits, H[t*d:(t+1)*d], 1)
+		mx := math.Inf(-1)
+		for _, v := range logits {
+			mx = math.Max(mx, float64(v))
+		}
+		s := 0.0
+		for v := range p {
+			p[v] = math.Exp(float64(logits[v]) - mx)
+			s += p[v]
+		}
+		for v := range p {
+			p[v] /= s
+		}
+		y := toks[t]
+		base -= math.Log2(p[y])
+		lo := max(0, t-span)
+		for i := lo; i < t; i++ {
+			dot := 0.0
+			for k := 0; k < d; k++ {
+				dot += K[t*d+k] * K[i*d+k]
+			}
+			sim[i] = dot
+		}
+		for ti, th := range thetas {
+			// p_cache(y) only is needed: Σ_{i: toks[i]==y} exp(th·sim) / Σ_i exp(th·sim)
+			num, den := 0.0, 0.0
+			for i := lo; i < t; i++ {
+				e := math.Exp(th * (sim[i] - 1))
+				den += e
+				if toks[i] == y {
+					num += e
+				}
+			}
+			pcy := 0.0
+			if den > 0 {
+				pcy = num / den
+			}
+			for li, lam := range lambdas {
+				w := lam
+				if t == 0 {
+					w = 0 // no cache yet
+				}
+				bits[ti*len(lambdas)+li] -= math.Log2((1-w)*p[y] + w*pcy)
+			}
+		}
+	}
+	fmt.Printf("%d tokens: model %.0f bits\n", n, base)
+	for ti, th := range thetas {
+		for li, lam := range lambdas {
+			b := bits[ti*len(lambdas)+li]
+			fmt.Printf("theta %4.0f lambda %.2f: %.0f bits %+.2f%%\n", th, lam, b, 100*(b/base-1))
+		}
+	}
 }
 
 // hiddens returns the final hidden state (the output head's input) at
