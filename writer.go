@@ -296,6 +296,10 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 // Model returns the name of the model the Writer compresses with.
 func (z *Writer) Model() string { return z.lm.Name }
 
+// SecondModel returns the name of the second model mixed in (levels 6-9
+// with their own model), or "".
+func (z *Writer) SecondModel() string { return z.scheme.Second }
+
 // Stats returns what the Writer has done so far.
 func (z *Writer) Stats() Stats { return z.stats }
 

@@ -103,7 +103,7 @@ func runBench(args []string) int {
 	}
 	ceil := measureCeiling(200*time.Millisecond, clk)
 	fmt.Println(ceil)
-	fmt.Printf("%-5s %-12s %-6s %-20s %9s %8s %9s %6s  %-10s %7s %7s %8s %7s %8s %6s %7s\n", "level", "model", "recipe", "file", "bytes", "tokens", "archive", "bpb",
+	fmt.Printf("%-5s %-16s %-6s %-20s %9s %8s %9s %6s  %-10s %7s %7s %8s %7s %8s %6s %7s\n", "level", "model", "recipe", "file", "bytes", "tokens", "archive", "bpb",
 		"direction", "tok/s", "KB/s", "GFLOP/s", "GOP/s", "ceiling", "GB/s", "memory")
 	exit := exitOK
 	for _, name := range files {
@@ -176,14 +176,18 @@ func benchOne(name string, data []byte, opt *lmzip.Options, ceil *ceiling, clk c
 		return fmt.Errorf("round trip differs")
 	}
 	n := float64(len(data))
-	fmt.Printf("%-5d %-12s %-6s %-20s %9d %8d %9d %6.3f  ", opt.Level, w.Model(), recipeName(opt.Recipe), filepath.Base(name), len(data), st.Tokens, buf.Len(), 8*float64(buf.Len())/max(n, 1))
+	model := w.Model()
+	if second := w.SecondModel(); second != "" {
+		model += "+" + strings.TrimPrefix(second, "lmzip-")
+	}
+	fmt.Printf("%-5d %-16s %-6s %-20s %9d %8d %9d %6.3f  ", opt.Level, model, recipeName(opt.Recipe), filepath.Base(name), len(data), st.Tokens, buf.Len(), 8*float64(buf.Len())/max(n, 1))
 	speed := func(dir string, el time.Duration, wk kernel.Work) string {
 		s := el.Seconds()
 		return fmt.Sprintf("%-10s %7.0f %7.1f %8.1f %7.1f %7.1f%% %6.1f %6.1f%%", dir, float64(st.Tokens)/s, n/1000/s,
 			float64(wk.Float())/1e9/s, float64(wk.Int8())/1e9/s, 100*ceil.share(wk, el), float64(wk.Bytes)/1e9/s, 100*ceil.memShare(wk, el))
 	}
 	fmt.Println(speed("compress", tc, wc))
-	fmt.Printf("%-*s  %s\n", 5+1+12+1+6+1+20+1+9+1+8+1+9+1+6, "", speed("decompress", td, wd))
+	fmt.Printf("%-*s  %s\n", 5+1+16+1+6+1+20+1+9+1+8+1+9+1+6, "", speed("decompress", td, wd))
 	return nil
 }
 
