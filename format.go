@@ -212,17 +212,8 @@ func readHeaderAfter(r byteReader, first byte) (*Header, error) {
 	if _, err := recipeOf(h); err != nil {
 		return nil, err
 	}
-	nameLen, err := readUvarint(r, maxNameLen)
-	if err != nil {
+	if h.Model, h.ModelID, err = readModel(r); err != nil {
 		return nil, err
-	}
-	name := make([]byte, nameLen)
-	if _, err := io.ReadFull(r, name); err != nil {
-		return nil, truncated(err)
-	}
-	h.Model = string(name)
-	if _, err := io.ReadFull(r, h.ModelID[:]); err != nil {
-		return nil, truncated(err)
 	}
 	seg, err := readUvarint(r, maxSegmentTokens)
 	if err != nil {
@@ -242,6 +233,23 @@ func readHeaderAfter(r byteReader, first byte) (*Header, error) {
 		}
 	}
 	return h, nil
+}
+
+// readModel reads a model's record: its name (a uvarint length, at most
+// maxNameLen, and the bytes) and its 8-byte identity.
+func readModel(r byteReader) (name string, id [8]byte, err error) {
+	n, err := readUvarint(r, maxNameLen)
+	if err != nil {
+		return "", id, err
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return "", id, truncated(err)
+	}
+	if _, err := io.ReadFull(r, id[:]); err != nil {
+		return "", id, truncated(err)
+	}
+	return string(b), id, nil
 }
 
 // recipeOf returns the numeric recipe an archive header names.

@@ -3,7 +3,6 @@ package lmzip
 import (
 	"encoding/binary"
 	"fmt"
-	"io"
 
 	"github.com/lmzip/lmzip/internal/cm"
 	"github.com/lmzip/lmzip/internal/lmcoder"
@@ -192,18 +191,9 @@ func readScheme(r byteReader) (Scheme, error) {
 		}
 	}
 	if f&schemeSecond != 0 {
-		n, err := readUvarint(r, maxNameLen)
-		if err != nil {
+		if s.Second, s.SecondID, err = readModel(r); err != nil {
 			return s, err
 		}
-		name := make([]byte, n)
-		if _, err := io.ReadFull(r, name); err != nil {
-			return s, truncated(err)
-		}
-		if _, err := io.ReadFull(r, s.SecondID[:]); err != nil {
-			return s, truncated(err)
-		}
-		s.Second = string(name)
 		if !s.HasSecond() {
 			return s, formatErr("a second model with neither name nor identity")
 		}

@@ -401,6 +401,13 @@ func (c *Lanes) predict(stepLanes []int, logits, second []float32, V int) {
 	})
 }
 
+// grow makes *buf hold at least n values.
+func grow(buf *[]float32, n int) {
+	if cap(*buf) < n {
+		*buf = make([]float32, n)
+	}
+}
+
 // part returns x[i:j], or nil for a nil x.
 func part(x []float32, i, j int) []float32 {
 	if x == nil {
@@ -447,25 +454,13 @@ func (c *Lanes) Decode(stream []byte, lengths []int) ([][]int32, error) {
 	if c.slide.Recompute {
 		maxFeed = c.slide.Keep + 1
 	}
-	if cap(c.hidden) < B*maxFeed*d {
-		c.hidden = make([]float32, B*maxFeed*d)
-	}
-	if cap(c.last) < B*d {
-		c.last = make([]float32, B*d)
-	}
-	if cap(c.logits) < B*V {
-		c.logits = make([]float32, B*V)
-	}
+	grow(&c.hidden, B*maxFeed*d)
+	grow(&c.last, B*d)
+	grow(&c.logits, B*V)
 	if c.m2 != nil {
-		if cap(c.hidden2) < B*maxFeed*d2 {
-			c.hidden2 = make([]float32, B*maxFeed*d2)
-		}
-		if cap(c.last2) < B*d2 {
-			c.last2 = make([]float32, B*d2)
-		}
-		if cap(c.logits2) < B*V {
-			c.logits2 = make([]float32, B*V)
-		}
+		grow(&c.hidden2, B*maxFeed*d2)
+		grow(&c.last2, B*d2)
+		grow(&c.logits2, B*V)
 	}
 	for len(c.feed) < B {
 		c.feed = append(c.feed, make([]int32, 0, maxFeed))

@@ -1,6 +1,7 @@
 package lmcoder
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -99,10 +100,7 @@ func TestLanesForwardStretches(t *testing.T) {
 	lanes := laneTokens(V, []int{150, 1, 97, 150, 33})
 	for _, rec := range recipe.All() {
 		for _, sl := range []Slide{{Window: 24, Keep: 8}, {Window: 24, Keep: 8, Recompute: true}} {
-			var ref [][]Sym
-			for _, rows := range []int{2048, 1, 7, 40} {
-				old := forwardRows
-				forwardRows = rows
+			newCoder := func() *Lanes {
 				mx, err := mix.New(mix.Config{Orders: 4, Match: true, Bias: true, Scale: true}, V)
 				if err != nil {
 					t.Fatal(err)
@@ -111,25 +109,40 @@ func TestLanesForwardStretches(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				syms, err := c.Analyze(lanes)
-				forwardRows = old
-				if err != nil {
-					t.Fatal(err)
-				}
-				if ref == nil {
-					ref = syms
-					continue
-				}
-				for i := range syms {
-					for j := range syms[i] {
-						if syms[i][j] != ref[i][j] {
-							t.Fatalf("%s %+v: stretches of %d rows: lane %d token %d coded as %v, in one pass %v", rec.Name, sl, rows, i, j, syms[i][j], ref[i][j])
-						}
-					}
+				return c
+			}
+			stretchesAgree(t, newCoder, lanes, []int{2048, 1, 7, 40}, fmt.Sprintf("%s %+v", rec.Name, sl))
+		}
+	}
+}
+
+// stretchesAgree analyses lanes with a coder from newCoder in passes of
+// each number of rows in turn, fails the test where one codes a token
+// otherwise than the first, and returns the first's coding.
+func stretchesAgree(t *testing.T, newCoder func() *Lanes, lanes [][]int32, rows []int, what string) [][]Sym {
+	t.Helper()
+	var ref [][]Sym
+	for _, n := range rows {
+		old := forwardRows
+		forwardRows = n
+		syms, err := newCoder().Analyze(lanes)
+		forwardRows = old
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ref == nil {
+			ref = syms
+			continue
+		}
+		for i := range syms {
+			for j := range syms[i] {
+				if syms[i][j] != ref[i][j] {
+					t.Fatalf("%s: stretches of %d rows: lane %d token %d coded as %v, in one pass %v", what, n, i, j, syms[i][j], ref[i][j])
 				}
 			}
 		}
 	}
+	return ref
 }
 
 // TestLanesOtherArchitectures: a partial-rotary model shifts its cache,
@@ -209,27 +222,7 @@ func TestLanesSecondModel(t *testing.T) {
 				}
 				return c
 			}
-			var ref [][]Sym
-			for _, rows := range []int{2048, 5} {
-				old := forwardRows
-				forwardRows = rows
-				syms, err := newCoder().Analyze(lanes)
-				forwardRows = old
-				if err != nil {
-					t.Fatal(err)
-				}
-				if ref == nil {
-					ref = syms
-					continue
-				}
-				for i := range syms {
-					for j := range syms[i] {
-						if syms[i][j] != ref[i][j] {
-							t.Fatalf("%s %s: stretches of %d rows: lane %d token %d coded as %v, in one pass %v", tc.arch, rec.Name, rows, i, j, syms[i][j], ref[i][j])
-						}
-					}
-				}
-			}
+			ref := stretchesAgree(t, newCoder, lanes, []int{2048, 5}, tc.arch+" "+rec.Name)
 			stream := Encode(nil, ref)
 			for _, threads := range []int{1, 3} {
 				old := kernel.SetThreads(threads)
