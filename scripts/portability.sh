@@ -8,7 +8,8 @@
 #     dot-product extension, and on a CPU without it).
 #     And the model tests that pin every architecture's logits (the
 #     fingerprints of internal/model), under NEON and plain Go.
-#     And the context-mixing coder's goldens (every version's output).
+#     And the context-mixing coder's goldens (every version's output), and
+#     the mixer's (the distributions of every configuration).
 #     The amd64 kernel tests on a CPU without AVX-512 (qemu-x86_64-static
 #     -cpu max), so that the AVX2 kernels run.
 #  2. lmzip built for amd64 (the kernels the CPU has, and AVX2 and plain Go
@@ -76,6 +77,12 @@ GOARCH=arm64 go test -c -o "$tmp/model.test" ./internal/model
 echo "== arm64 context-mixing goldens under qemu: every version's output byte for byte"
 GOARCH=arm64 go test -c -o "$tmp/cm.test" ./internal/cm
 (cd internal/cm && "$qemu" "$tmp/cm.test" -test.count=1 -test.run 'TestGolden')
+
+echo "== arm64 mixer goldens under qemu: every configuration's distributions bit for bit"
+# The mixer's arithmetic (with and without a second model's logits) pinned
+# by checksums of every distribution it computes.
+GOARCH=arm64 go test -c -o "$tmp/mix.test" ./internal/mix
+(cd internal/mix && "$qemu" "$tmp/mix.test" -test.count=1 -test.run 'TestGolden|TestParallelPredictIsDeterministic')
 
 echo "== building lmzip for the matrix"
 go build -o "$tmp/amd64" ./cmd/lmzip
