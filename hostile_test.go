@@ -353,11 +353,18 @@ func TestWriteHostileArchives(t *testing.T) {
 	}
 
 	// Version 2 (lanes and mixing) with level 9's scheme, the largest
-	// window and mixer, 32 lanes: lanes-32-3 is a block of 32 lanes of
+	// window and mixer (and its second model), 32 lanes: lanes-32-3 is a block of 32 lanes of
 	// 1024 tokens whose stream is random words (the model and the mixer
 	// run for the whole block, as for a valid one of the same size), beside
 	// which scripts/reader-memory.sh puts a valid level 9 archive.
 	h := Header{Version: FormatVersion, Recipe: RecipeInt8, Model: l.Name, ModelID: l.ID(), SegmentTokens: maxLaneTokens, GroupSegments: 32, Scheme: levels[9].Scheme}
+	if h.Scheme.HasSecond() {
+		l2, err := lm.Load(h.Scheme.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Scheme.Second, h.Scheme.SecondID = l2.Name, l2.ID()
+	}
 	const lanes, laneLen = 32, 1024
 	b := []byte{tagCoded}
 	b = binary.AppendUvarint(b, maxBlockRaw)
