@@ -79,8 +79,8 @@ func frozenCases() []frozenCase {
 	shift2, recompute2 := shift, recompute
 	shift2.Second, recompute2.Second = "small", "small"
 	cases = append(cases,
-		frozenCase{name: "second-slide-shift", opt: &Options{Model: "base", Recipe: RecipeInt8, Scheme: &shift2, LaneTokens: 150, GroupSegments: 4}, size: 2000},
-		frozenCase{name: "second-slide-recompute", opt: &Options{Model: "base", Recipe: RecipeFloat16, Scheme: &recompute2, LaneTokens: 150, GroupSegments: 4}, size: 2000})
+		frozenCase{name: "second-slide-shift", opt: &Options{Model: "base", Recipe: RecipeInt8, Scheme: &shift2, LaneTokens: 100, GroupSegments: 4}, size: 1000},
+		frozenCase{name: "second-slide-recompute", opt: &Options{Model: "base", Recipe: RecipeFloat16, Scheme: &recompute2, LaneTokens: 100, GroupSegments: 4}, size: 1000})
 	return cases
 }
 
