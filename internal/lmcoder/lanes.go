@@ -65,6 +65,7 @@ type Lanes struct {
 	// caches of its own, and its buffers.
 	m2      model.Model
 	caches2 []*model.Cache
+	inputs2 []model.Input
 	hidden2 []float32
 	last2   []float32
 	logits2 []float32
@@ -159,25 +160,28 @@ func (c *Lanes) shift(i int) error {
 // forward runs the model (and the second) on inputs, whose caches are the
 // model's: the second runs on the same tokens with the lanes' caches of
 // its own. hidden and hidden2 must hold the rows of all inputs.
+// With steps, each model runs as model.ForwardSteps (the decoder's
+// steps), else as one pass.
 func (c *Lanes) forward(inputs []model.Input, lanes []int, hidden, hidden2 []float32, steps bool) error {
-	run := c.m.Forward
-	if steps {
-		run = func(in []model.Input, h []float32) error { return model.ForwardSteps(c.m, in, h) }
-	}
-	if err := run(inputs, hidden); err != nil {
+	if err := run(c.m, inputs, hidden, steps); err != nil {
 		return err
 	}
 	if c.m2 == nil {
 		return nil
 	}
-	in2 := make([]model.Input, len(inputs))
+	c.inputs2 = c.inputs2[:0]
 	for j, in := range inputs {
-		in2[j] = model.Input{Cache: c.caches2[lanes[j]], Tokens: in.Tokens}
+		c.inputs2 = append(c.inputs2, model.Input{Cache: c.caches2[lanes[j]], Tokens: in.Tokens})
 	}
+	return run(c.m2, c.inputs2, hidden2, steps)
+}
+
+// run runs m on inputs as model.ForwardSteps with steps, else as one pass.
+func run(m model.Model, inputs []model.Input, hidden []float32, steps bool) error {
 	if steps {
-		return model.ForwardSteps(c.m2, in2, hidden2)
+		return model.ForwardSteps(m, inputs, hidden)
 	}
-	return c.m2.Forward(in2, hidden2)
+	return m.Forward(inputs, hidden)
 }
 
 // slides reports whether the window slides before step t: the cache then

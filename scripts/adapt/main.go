@@ -24,14 +24,13 @@
 package main
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
 	"math"
 	"os"
 
-	"github.com/lmzip/lmzip/internal/lm"
 	"github.com/lmzip/lmzip/internal/model"
+	"github.com/lmzip/lmzip/scripts/internal/sample"
 )
 
 func main() {
@@ -45,25 +44,15 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: adapt [-n TOKENS] [-lr RATE] [-lrbias RATE] FILE")
 		os.Exit(2)
 	}
-	data, err := os.ReadFile(flag.Arg(0))
+	l, toks, err := sample.Tokens("base", flag.Arg(0), *limit)
 	if err != nil {
 		fatal(err)
 	}
-	l, err := lm.Load("base")
+	m, H, err := sample.Hiddens(l, toks)
 	if err != nil {
 		fatal(err)
-	}
-	m, err := l.Model()
-	if err != nil {
-		fatal(err)
-	}
-	data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
-	toks := l.Tokenizer.Encode(data)
-	if *limit > 0 && len(toks) > *limit {
-		toks = toks[:*limit]
 	}
 	V, d := m.Config().VocabSize, m.Config().HiddenSize
-	H := hiddens(l, m, toks)
 	if *cache {
 		neuralCache(m, toks, H, *span)
 		return
@@ -240,26 +229,6 @@ func neuralCache(m model.Model, toks []int32, H []float32, span int) {
 			fmt.Printf("theta %4.0f lambda %.2f: %.0f bits %+.2f%%\n", th, lam, b, 100*(b/base-1))
 		}
 	}
-}
-
-// hiddens returns the final hidden state (the output head's input) at
-// every position of toks: row i predicts toks[i].
-func hiddens(l *lm.LM, m model.Model, toks []int32) []float32 {
-	const window, carry = 1024, 256
-	d := m.Config().HiddenSize
-	out := make([]float32, len(toks)*d)
-	for pos := 0; pos < len(toks); {
-		start := max(0, pos-carry)
-		end := min(len(toks), start+window-1)
-		in := append([]int32{l.Start}, toks[start:end]...)
-		h := make([]float32, len(in)*d)
-		if err := m.Forward([]model.Input{{Cache: m.NewCache(len(in), model.KVFloat32), Tokens: in}}, h); err != nil {
-			fatal(err)
-		}
-		copy(out[pos*d:end*d], h[(pos-start)*d:(end-start)*d])
-		pos = end
-	}
-	return out
 }
 
 func fatal(err error) {

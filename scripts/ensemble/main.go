@@ -11,14 +11,13 @@
 package main
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
 	"math"
 	"os"
 
 	"github.com/lmzip/lmzip/internal/lm"
-	"github.com/lmzip/lmzip/internal/model"
+	"github.com/lmzip/lmzip/scripts/internal/sample"
 )
 
 func main() {
@@ -28,19 +27,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: ensemble [-n TOKENS] FILE")
 		os.Exit(2)
 	}
-	data, err := os.ReadFile(flag.Arg(0))
+	base, toks, err := sample.Tokens("base", flag.Arg(0), *limit)
 	if err != nil {
 		fatal(err)
-	}
-	base, err := lm.Load("base")
-	if err != nil {
-		fatal(err)
-	}
-	// As lmzip's filter does: the models never saw a carriage return.
-	data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
-	toks := base.Tokenizer.Encode(data)
-	if *limit > 0 && len(toks) > *limit {
-		toks = toks[:*limit]
 	}
 	B := logProbs("base", toks)
 	S := logProbs("small", toks)
@@ -93,44 +82,32 @@ func main() {
 // logProbs returns the log-softmax of the model's logits at every position
 // of toks, in float64.
 func logProbs(name string, toks []int32) [][]float64 {
-	const window, carry = 1024, 256
 	l, err := lm.Load(name)
 	if err != nil {
 		fatal(err)
 	}
-	m, err := l.Model()
+	m, H, err := sample.Hiddens(l, toks)
 	if err != nil {
 		fatal(err)
 	}
 	V, d := m.Config().VocabSize, m.Config().HiddenSize
 	out := make([][]float64, len(toks))
-	for pos := 0; pos < len(toks); {
-		start := max(0, pos-carry)
-		end := min(len(toks), start+window-1)
-		in := append([]int32{l.Start}, toks[start:end]...)
-		h := make([]float32, len(in)*d)
-		if err := m.Forward([]model.Input{{Cache: m.NewCache(len(in), model.KVFloat32), Tokens: in}}, h); err != nil {
-			fatal(err)
+	row := make([]float32, V)
+	for i := range toks {
+		m.Logits(row, H[i*d:(i+1)*d], 1)
+		mx := math.Inf(-1)
+		for _, v := range row {
+			mx = math.Max(mx, float64(v))
 		}
-		lg := make([]float32, len(in)*V)
-		m.Logits(lg, h, len(in))
-		for i := pos; i < end; i++ {
-			row := lg[(i-start)*V : (i-start+1)*V]
-			mx := math.Inf(-1)
-			for _, v := range row {
-				mx = math.Max(mx, float64(v))
-			}
-			s := 0.0
-			for _, v := range row {
-				s += math.Exp(float64(v) - mx)
-			}
-			ls := make([]float64, V)
-			for k, v := range row {
-				ls[k] = float64(v) - mx - math.Log(s)
-			}
-			out[i] = ls
+		s := 0.0
+		for _, v := range row {
+			s += math.Exp(float64(v) - mx)
 		}
-		pos = end
+		ls := make([]float64, V)
+		for k, v := range row {
+			ls[k] = float64(v) - mx - math.Log(s)
+		}
+		out[i] = ls
 	}
 	return out
 }
