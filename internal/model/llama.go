@@ -62,6 +62,8 @@ type llama struct {
 	core
 	layers []llamaLayer
 	norm   *norm
+	tied   bool     // the output head is the token embedding
+	rec    *Adapter // not nil: record each row for dynamic evaluation
 }
 
 type llamaLayer struct {
@@ -77,7 +79,7 @@ func loadLlama(c *Config, w *Weights, s llamaSpec) (*llama, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &llama{core: core{cfg: c, rope: r}}
+	m := &llama{core: core{cfg: c, rope: r}, tied: s.tied}
 	m.embed = w.Embedding("model.embed_tokens", c.VocabSize, d)
 	m.norm = w.RMSNorm("model.norm", d, eps)
 	m.loadHead(w, "lm_head", "model.embed_tokens", s.tied, false)
@@ -119,16 +121,31 @@ func (m *llama) Forward(inputs []Input, hidden []float32) error {
 	}
 	xn := b.buf(bufNorm, len(x))
 	h := b.buf(bufOut, len(x))
+	var rec []float32 // each row's residual stream before each MLP and the final norm
+	d, n := m.cfg.HiddenSize, (len(m.layers)+1)*m.cfg.HiddenSize
+	if m.rec != nil {
+		rec = make([]float32, b.rows*n)
+	}
+	keep := func(li int) {
+		for r := 0; r < len(rec)/n; r++ {
+			copy(rec[r*n+li*d:r*n+(li+1)*d], x[r*d:(r+1)*d])
+		}
+	}
 	for li := range m.layers {
 		l := &m.layers[li]
 		l.attnNorm.forward(b, xn, x)
 		l.attn.forward(b, li, h, xn)
 		kernel.Add(x, h)
+		keep(li)
 		l.mlpNorm.forward(b, xn, x)
 		l.mlp.forward(b, h, xn)
 		kernel.Add(x, h)
 	}
+	keep(len(m.layers))
 	m.norm.forward(b, x, x)
+	if m.rec != nil {
+		m.rec.record(b, rec)
+	}
 	b.commit()
 	return nil
 }

@@ -1,0 +1,426 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+
+	"github.com/lmzip/lmzip/internal/kernel"
+)
+
+// Dynamic evaluation: a model that learns the text it codes. After each
+// segment of coded tokens, the code length of the segment's tokens is
+// back-propagated through the network and the weights take one Adam step
+// (Krause et al. 2018), so that the next tokens are predicted by a model
+// that has seen these. Encoder and decoder take the same steps on the same
+// tokens and keep the same weights.
+//
+// The gradient flows through the MLPs, the norms before them, the final
+// norm and the token embedding (input and output), along the residual
+// stream; the attention layers' outputs are constants of the step (their
+// weights are not adapted, and no gradient crosses from one position to
+// another). That is most of the gain (on alice29.txt 7.3% of the model's
+// code length where adapting every weight gives 8.9%, docs/RATIO.md) for a
+// backward pass that is row by row and a few matrix products.
+//
+// All of it is float32 arithmetic in a fixed order with explicit rounding
+// (no fused multiply-add), and the products are kernel.MatMul's, whose
+// results do not depend on the kernel, the threads or the batch: the
+// weights after any number of steps are the same bits on every machine.
+
+// Adam's constants (torch's defaults).
+const (
+	adamBeta1 = 0.9
+	adamBeta2 = 0.999
+	adamEps   = 1e-8
+)
+
+// Adapter adapts a model's weights to the text it has run on.
+type Adapter struct {
+	m     *llama
+	lr    float32
+	b1t   float32 // adamBeta1^steps
+	b2t   float32 // adamBeta2^steps
+	steps int
+
+	params []*adaptParam
+	embed  *adaptParam // the token embedding (and the tied output head)
+	head   *adaptParam // the output head when not tied; else embed
+	norm   *adaptParam // the final norm
+	layers []adaptLayer
+
+	mu   sync.Mutex
+	recs map[*Cache]*adaptRecord
+}
+
+type adaptLayer struct {
+	norm     *adaptParam // the norm before the MLP
+	up, down *adaptParam // gate and up stacked (2I×d), down (d×I)
+}
+
+// adaptParam is one adapted tensor: its float32 weights, gradient and
+// Adam moments, and how the model is given new weights.
+type adaptParam struct {
+	w, g, m, v []float32
+	out, in    int
+	push       func() // after a step: give the model w
+}
+
+// adaptRecord is what the forward passes recorded of one cache's rows
+// since the last step: each row's token and its residual stream before
+// every layer's MLP and before the final norm ((layers+1)·d values).
+type adaptRecord struct {
+	tokens []int32
+	x      []float32
+}
+
+// NewAdapter returns a copy of m that adapts by dynamic evaluation with
+// Adam's learning rate lr, and its Adapter: the copy's forward passes
+// record what a step needs (see Step), and its steps change the copy's
+// weights, not m's (the copy shares the weights it does not adapt). The
+// adapted matrices are float32 whatever the recipe stored. Only
+// Llama-family models with gated SiLU MLPs without biases after RMSNorm
+// can adapt.
+func NewAdapter(m Model, lr float32) (Model, *Adapter, error) {
+	orig, ok := m.(*llama)
+	if !ok {
+		return nil, nil, fmt.Errorf("dynamic evaluation needs a Llama-family model, not %s", m.Config().ModelType)
+	}
+	if !(lr > 0 && lr < 1) {
+		return nil, nil, fmt.Errorf("dynamic evaluation's learning rate %v", lr)
+	}
+	for _, ly := range orig.layers {
+		if !ly.mlp.gated || ly.mlp.act != kernel.ActSiLU || ly.mlp.up.b != nil || ly.mlp.down.b != nil || ly.mlpNorm.layer {
+			return nil, nil, errors.New("dynamic evaluation needs gated SiLU MLPs without biases after RMSNorm")
+		}
+	}
+	if orig.norm.layer || orig.head.b != nil {
+		return nil, nil, errors.New("dynamic evaluation needs a final RMSNorm and an output head without bias")
+	}
+	l := new(llama)
+	*l = *orig
+	l.layers = slices.Clone(orig.layers)
+	c := l.cfg
+	d, V := c.HiddenSize, c.VocabSize
+	a := &Adapter{m: l, lr: lr, b1t: 1, b2t: 1, recs: map[*Cache]*adaptRecord{}}
+	ownNorm := func(n **norm) []float32 {
+		cp := **n
+		cp.w = slices.Clone(cp.w)
+		*n = &cp
+		return cp.w
+	}
+	newParam := func(w []float32, out, in int, push func()) *adaptParam {
+		p := &adaptParam{w: w, g: make([]float32, len(w)), m: make([]float32, len(w)), v: make([]float32, len(w)), out: out, in: in, push: push}
+		a.params = append(a.params, p)
+		return p
+	}
+	matrix := func(lin *linear) *adaptParam {
+		out, in := lin.w.N, lin.w.K
+		w := make([]float32, out*in)
+		for o := 0; o < out; o++ {
+			for i := 0; i < in; i++ {
+				w[o*in+i] = lin.w.At(i, o)
+			}
+		}
+		var p *adaptParam
+		p = newParam(w, out, in, func() { lin.w = kernel.NewMatrixOf(kernel.Float32, p.w, out, in) })
+		p.push()
+		return p
+	}
+	// The embedding becomes float32 (its table is the parameter's
+	// weights); a tied head is packed from it after each step.
+	e := &l.embed
+	table := make([]float32, V*d)
+	for r := 0; r < V; r++ {
+		orig.embed.row(table[r*d:(r+1)*d], r)
+	}
+	e.f32, e.bf16 = table, nil
+	if l.tied {
+		var p *adaptParam
+		p = newParam(e.f32, V, d, func() { l.head.w = kernel.NewMatrixOf(kernel.Float32, p.w, V, d) })
+		p.push()
+		a.embed, a.head = p, p
+	} else {
+		a.embed = newParam(e.f32, V, d, func() {})
+		a.head = matrix(&l.head)
+	}
+	a.norm = newParam(ownNorm(&l.norm), 1, d, func() {})
+	for i := range l.layers {
+		ly := &l.layers[i]
+		a.layers = append(a.layers, adaptLayer{
+			norm: newParam(ownNorm(&ly.mlpNorm), 1, d, func() {}),
+			up:   matrix(&ly.mlp.up),
+			down: matrix(&ly.mlp.down),
+		})
+	}
+	l.rec = a
+	return l, a, nil
+}
+
+// record keeps, for each row of a forward pass, its token and x: the
+// residual stream before each layer's MLP and before the final norm, row
+// r at x[r·(layers+1)·d:].
+func (a *Adapter) record(b *batch, x []float32) {
+	n := (len(a.layers) + 1) * a.m.cfg.HiddenSize
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for r := 0; r < b.rows; r++ {
+		rec := a.recs[b.cache[r]]
+		if rec == nil {
+			rec = &adaptRecord{}
+			a.recs[b.cache[r]] = rec
+		}
+		rec.tokens = append(rec.tokens, b.tokens[r])
+		rec.x = append(rec.x, x[r*n:(r+1)*n]...)
+	}
+}
+
+// Recorded returns the number of rows of cache c recorded since the last
+// step.
+func (a *Adapter) Recorded(c *Cache) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if rec := a.recs[c]; rec != nil {
+		return len(rec.tokens)
+	}
+	return 0
+}
+
+// Forget drops what was recorded since the last step.
+func (a *Adapter) Forget() {
+	a.mu.Lock()
+	clear(a.recs)
+	a.mu.Unlock()
+}
+
+// Step takes one step of dynamic evaluation on the rows recorded since the
+// last step: targets[i][j] is the token that row j of caches[i] predicted
+// (-1: none, the row is left out). Every recorded row must be given a
+// target (its cache among caches), in the order the rows were recorded
+// within their cache; the order of the caches is the order of the sum, so
+// the same caches must come in the same order on both sides. The loss is
+// the mean code length (in nats) of the targets.
+func (a *Adapter) Step(caches []*Cache, targets [][]int32) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	ok, err := a.gradient(caches, targets)
+	if ok {
+		a.adam()
+	}
+	return err
+}
+
+// gradient gathers the recorded rows as Step describes and sets every
+// parameter's gradient; it reports whether there was a target.
+func (a *Adapter) gradient(caches []*Cache, targets [][]int32) (bool, error) {
+	if len(targets) != len(caches) {
+		return false, errors.New("adapter: one list of targets per cache")
+	}
+	c := a.m.cfg
+	d, V, L := c.HiddenSize, c.VocabSize, len(a.layers)
+	n := (L + 1) * d
+	var toks, ys []int32
+	var xs []float32
+	seen := 0
+	for i, cc := range caches {
+		rec := a.recs[cc]
+		got := 0
+		if rec != nil {
+			got = len(rec.tokens)
+			seen++
+		}
+		if len(targets[i]) != got {
+			return false, fmt.Errorf("adapter: %d targets for %d rows recorded", len(targets[i]), got)
+		}
+		for j, y := range targets[i] {
+			if y < 0 {
+				continue
+			}
+			if int(y) >= V {
+				return false, fmt.Errorf("adapter: target %d", y)
+			}
+			toks, ys = append(toks, rec.tokens[j]), append(ys, y)
+			xs = append(xs, rec.x[j*n:(j+1)*n]...)
+		}
+	}
+	if seen != len(a.recs) {
+		return false, errors.New("adapter: rows recorded for a cache not given")
+	}
+	clear(a.recs)
+	if len(ys) == 0 {
+		return false, nil
+	}
+	a.backward(toks, ys, xs)
+	return true, nil
+}
+
+// backward sets every parameter's gradient of the mean code length of ys,
+// the rows' targets (tokens toks, recorded residuals xs).
+func (a *Adapter) backward(toks, ys []int32, xs []float32) {
+	l := a.m
+	c := l.cfg
+	d, V, L, I := c.HiddenSize, c.VocabSize, len(a.layers), l.layers[0].mlp.inner
+	R := len(ys)
+	n := (L + 1) * d
+	for _, p := range a.params {
+		clear(p.g)
+	}
+	at := func(r, li int) []float32 { return xs[r*n+li*d : r*n+(li+1)*d] }
+
+	// Output: h = norm(x_final), logits = h·Eᵀ, dlogits = (softmax − onehot)/R.
+	h := make([]float32, R*d)
+	for r := 0; r < R; r++ {
+		kernel.RMSNorm(h[r*d:(r+1)*d], at(r, L), l.norm.w, l.norm.eps)
+	}
+	dl := make([]float32, R*V)
+	kernel.MatMul(dl, h, R, l.head.w)
+	inv := 1 / float32(R)
+	parallelTasks(R, 4, func(r, _ int) {
+		row := dl[r*V : (r+1)*V]
+		s := kernel.ExpShift(row, row, kernel.Max(row))
+		k := inv / s
+		for i := range row {
+			row[i] = float32(row[i] * k)
+		}
+		row[ys[r]] -= inv
+	})
+	// Head: dE += dlᵀ·h, dh = dl·E.
+	product(a.head.g, transpose(dl, R, V), V, matrixOfT(h, R, d), true)
+	dh := make([]float32, R*d)
+	kernel.MatMul(dh, dl, R, matrixOfT(a.head.w, V, d))
+	dl = nil
+	// Final norm: dx, the gradient of the residual stream.
+	dx := make([]float32, R*d)
+	normBackward(dx, a.norm.g, dh, xs, n, L*d, l.norm.w, l.norm.eps, R)
+
+	xn := make([]float32, R*d)
+	gu := make([]float32, R*2*I)
+	act := make([]float32, R*I)
+	dact := make([]float32, R*I)
+	dgu := make([]float32, R*2*I)
+	dxn := make([]float32, R*d)
+	for li := L - 1; li >= 0; li-- {
+		ly, ap := &l.layers[li], &a.layers[li]
+		// The layer's MLP again: xn = norm(x), gu = xn·Wᵀ, act = silu(g)·u.
+		for r := 0; r < R; r++ {
+			ly.mlpNorm.apply(xn[r*d:(r+1)*d], at(r, li))
+		}
+		kernel.MatMul(gu, xn, R, ly.mlp.up.w)
+		for r := 0; r < R; r++ {
+			row := gu[r*2*I : (r+1)*2*I]
+			copy(act[r*I:(r+1)*I], row[:I])
+			kernel.SwiGLU(act[r*I:(r+1)*I], row[I:])
+		}
+		// down: dWd += dxᵀ·act, dact = dx·Wd.
+		product(ap.down.g, transpose(dx, R, d), d, matrixOfT(act, R, I), false)
+		kernel.MatMul(dact, dx, R, matrixOfT(ap.down.w, d, I))
+		// The gate: d/dg silu(g)·u = u·s·(1 + g·(1−s)), s = sigmoid(g).
+		for r := 0; r < R; r++ {
+			g, u := gu[r*2*I:r*2*I+I], gu[r*2*I+I:(r+1)*2*I]
+			dg, du := dgu[r*2*I:r*2*I+I], dgu[r*2*I+I:(r+1)*2*I]
+			for i := 0; i < I; i++ {
+				s := 1 / (1 + kernel.Exp(-g[i]))
+				da := dact[r*I+i]
+				du[i] = float32(da * float32(g[i]*s))
+				ds := float32(s * (1 + float32(g[i]*(1-s))))
+				dg[i] = float32(float32(da*u[i]) * ds)
+			}
+		}
+		// up: dWgu += dguᵀ·xn, dxn = dgu·Wgu.
+		product(ap.up.g, transpose(dgu, R, 2*I), 2*I, matrixOfT(xn, R, d), false)
+		kernel.MatMul(dxn, dgu, R, matrixOfT(ap.up.w, 2*I, d))
+		// The norm before the MLP, into the residual stream's gradient
+		// (which the attention passes through unchanged).
+		normBackward(dxn, ap.norm.g, dxn, xs, n, li*d, ly.mlpNorm.w, ly.mlpNorm.eps, R)
+		kernel.Add(dx, dxn)
+	}
+	// The input embedding.
+	g := a.embed.g
+	for r, t := range toks {
+		kernel.Add(g[int(t)*d:(int(t)+1)*d], dx[r*d:(r+1)*d])
+	}
+}
+
+// normBackward sets dx to the gradient of RMSNorm's input, row r's input
+// at xs[r·stride+off:], from dy, the gradient of its output (dx may be
+// dy), and adds the gradient of its weight w to dw, summing the rows in
+// order.
+func normBackward(dx, dw, dy, xs []float32, stride, off int, w []float32, eps float32, R int) {
+	d := len(w)
+	for r := 0; r < R; r++ {
+		x := xs[r*stride+off : r*stride+off+d]
+		g, o := dy[r*d:(r+1)*d], dx[r*d:(r+1)*d]
+		ss := kernel.SumSquares(x)
+		inv := 1 / float32(math.Sqrt(float64(ss/float32(d)+eps)))
+		// y_i = x_i·inv·w_i: dw_i += dy_i·x_i·inv; dx_i = inv·w_i·dy_i −
+		// x_i·inv³·Σ_j dy_j·w_j·x_j / d.
+		var dot float32
+		for i, v := range x {
+			xi := float32(v * inv)
+			dw[i] += float32(g[i] * xi)
+			dot += float32(float32(g[i]*w[i]) * v)
+		}
+		k := float32(float32(float32(inv*inv)*inv)*dot) / float32(d)
+		for i, v := range x {
+			o[i] = float32(inv*float32(w[i]*g[i])) - float32(v*k)
+		}
+	}
+}
+
+// transpose returns the cols×rows transpose of x (rows×cols).
+func transpose(x []float32, rows, cols int) []float32 {
+	t := make([]float32, rows*cols)
+	for r := 0; r < rows; r++ {
+		for c := 0; c < cols; c++ {
+			t[c*rows+r] = x[r*cols+c]
+		}
+	}
+	return t
+}
+
+// matrixOfT returns the float32 matrix whose product with a row vector v
+// (len rows) is v·x: x is rows×cols, the matrix cols outputs of rows inputs.
+func matrixOfT(x []float32, rows, cols int) *kernel.Matrix {
+	return kernel.NewMatrixFunc(kernel.Float32, cols, rows, func(o, i int) float32 { return x[i*cols+o] })
+}
+
+// product sets (or, with add, adds to) dst, m rows, the product x·w.
+func product(dst, x []float32, m int, w *kernel.Matrix, add bool) {
+	if !add {
+		kernel.MatMul(dst, x, m, w)
+		return
+	}
+	t := make([]float32, m*w.N)
+	kernel.MatMul(t, x, m, w)
+	kernel.Add(dst[:m*w.N], t)
+}
+
+// adam takes one Adam step of every parameter and gives the model the new
+// weights.
+func (a *Adapter) adam() {
+	a.steps++
+	a.b1t = float32(a.b1t * adamBeta1)
+	a.b2t = float32(a.b2t * adamBeta2)
+	step := a.lr / (1 - a.b1t)
+	c2 := float32(math.Sqrt(float64(1 - a.b2t)))
+	for _, p := range a.params {
+		const chunk = 1 << 14
+		parallelTasks((len(p.w)+chunk-1)/chunk, 1, func(t, _ int) {
+			lo, hi := t*chunk, min(len(p.w), (t+1)*chunk)
+			for i := lo; i < hi; i++ {
+				g := p.g[i]
+				m := float32(adamBeta1*p.m[i]) + float32((1-adamBeta1)*g)
+				v := float32(adamBeta2*p.v[i]) + float32(float32((1-adamBeta2)*g)*g)
+				p.m[i], p.v[i] = m, v
+				den := float32(float32(math.Sqrt(float64(v)))/c2) + adamEps
+				p.w[i] -= float32(step * (m / den))
+			}
+		})
+		p.push()
+	}
+}
+
+// Steps returns the number of steps taken.
+func (a *Adapter) Steps() int { return a.steps }
