@@ -244,7 +244,9 @@ func TestAdapterRefusals(t *testing.T) {
 		"short":     func() error { return a.Step([]*Cache{c}, [][]int32{{1, 2}}) },
 		"unmatched": func() error { return a.Step([]*Cache{c}, nil) },
 		"missing":   func() error { return a.Step([]*Cache{c2}, [][]int32{nil}) },
-		"range":     func() error { return a.Step([]*Cache{c}, [][]int32{append(make([]int32, len(seqs[0])-1), int32(am.Config().VocabSize))}) },
+		"range": func() error {
+			return a.Step([]*Cache{c}, [][]int32{append(make([]int32, len(seqs[0])-1), int32(am.Config().VocabSize))})
+		},
 	} {
 		if err := f(); err == nil {
 			t.Errorf("%s: accepted", name)
