@@ -20,11 +20,17 @@ const Magic = "\x89LMZ"
 // context, each from a cold start; version 2 adds a scheme to the header
 // (carried context and adaptive mixing) and codes lanes. A Writer writes
 // version 1 when its scheme does neither, so such archives stay readable
-// by older lmzip.
-const FormatVersion = 2
+// by older lmzip. Version 3 adds extensions to the scheme (dynamic
+// evaluation); a Writer writes it only for a scheme that has one.
+const FormatVersion = 3
 
-// formatPlain is the version a Writer writes for the plain scheme.
-const formatPlain = 1
+// The versions a Writer writes: formatPlain for the plain scheme,
+// formatLanes for lanes, formatAdapt for a scheme with extensions.
+const (
+	formatPlain = 1
+	formatLanes = 2
+	formatAdapt = 3
+)
 
 // Numeric recipes: how an archive's model probabilities were computed
 // (package internal/recipe holds the table; Recipes lists it). These are
@@ -154,7 +160,7 @@ func (h *Header) append(b []byte) []byte {
 	b = binary.AppendUvarint(b, uint64(h.SegmentTokens))
 	b = binary.AppendUvarint(b, uint64(h.GroupSegments))
 	if h.Version >= 2 {
-		b = h.Scheme.append(b)
+		b = h.Scheme.append(b, h.Version)
 	}
 	return b
 }
@@ -228,7 +234,7 @@ func readHeaderAfter(r byteReader, first byte) (*Header, error) {
 	}
 	h.SegmentTokens, h.GroupSegments = int(seg), int(group)
 	if h.Version >= 2 {
-		if h.Scheme, err = readScheme(r); err != nil {
+		if h.Scheme, err = readScheme(r, h.Version); err != nil {
 			return nil, err
 		}
 	}

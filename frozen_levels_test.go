@@ -27,10 +27,14 @@ type frozenCase struct {
 }
 
 // frozenScheme is level lv's scheme as it was when its frozen archive was
-// made: with version 1 of the context-mixing model, and no second model.
+// made: with version 1 of the context-mixing model, no second model, no
+// dynamic evaluation, and levels 8 and 9 keeping 512 and 768 positions.
 func frozenScheme(lv int) *Scheme {
 	s := levels[lv].Scheme
-	s.CM, s.Second = 0, ""
+	s.CM, s.Second, s.AdaptRate, s.AdaptEvery = 0, "", 0, 0
+	if keep, ok := map[int]int{8: 512, 9: 768}[lv]; ok {
+		s.Keep = keep
+	}
 	return &s
 }
 
@@ -81,6 +85,12 @@ func frozenCases() []frozenCase {
 	cases = append(cases,
 		frozenCase{name: "second-slide-shift", opt: &Options{Model: "base", Recipe: RecipeInt8, Scheme: &shift2, LaneTokens: 100, GroupSegments: 4}, size: 1000},
 		frozenCase{name: "second-slide-recompute", opt: &Options{Model: "base", Recipe: RecipeFloat16, Scheme: &recompute2, LaneTokens: 100, GroupSegments: 4}, size: 1000})
+	// Dynamic evaluation: level 8's own scheme, and the small model
+	// learning every 8 steps while its window slides.
+	cases = append(cases, frozenCase{name: "adapt-level-8", opt: &Options{Level: 8, Recipe: RecipeInt8, LaneTokens: 80, SegmentTokens: 100, GroupSegments: 2}, size: 1200})
+	adapt := shift
+	adapt.AdaptRate, adapt.AdaptEvery = 3e-4, 8
+	cases = append(cases, frozenCase{name: "adapt-slide-shift", opt: &Options{Model: "small", Recipe: RecipeFloat16, Scheme: &adapt, LaneTokens: 150, GroupSegments: 4}, size: 2000})
 	return cases
 }
 

@@ -3,6 +3,8 @@ package lmzip
 import (
 	"encoding/binary"
 	"fmt"
+	"io"
+	"math"
 
 	"github.com/lmzip/lmzip/internal/cm"
 	"github.com/lmzip/lmzip/internal/lmcoder"
@@ -45,7 +47,18 @@ type Scheme struct {
 	// hint, whole, or not at all when a short input leaves no room.
 	Second   string
 	SecondID [8]byte
+	// AdaptRate, when not 0, is dynamic evaluation: the model learns the
+	// lanes as they are coded, an Adam step of this learning rate on the
+	// code length of the tokens of every AdaptEvery steps of the lanes
+	// (model.Adapter). It needs a Llama-family model; archives with it are
+	// format version 3.
+	AdaptRate  float32
+	AdaptEvery int
 }
+
+// Adapts reports whether the scheme's model learns the lanes (dynamic
+// evaluation).
+func (s Scheme) Adapts() bool { return s.AdaptRate != 0 }
 
 // HasSecond reports whether the scheme runs a second model: it names one,
 // or records its identity (an archive's name may be cut to nothing).
@@ -101,6 +114,9 @@ func (s Scheme) String() string {
 	if s.HasSecond() {
 		m += fmt.Sprintf(" second-model(%s id %x)", plainName(s.Second), s.SecondID)
 	}
+	if s.Adapts() {
+		m += fmt.Sprintf(" dynamic-evaluation(rate %g every %d)", s.AdaptRate, s.AdaptEvery)
+	}
 	if m == "" {
 		m = " none"
 	}
@@ -124,7 +140,19 @@ const (
 	schemeKnown   = 1<<schemeCMShift - 1 | schemeCMMask | schemeSecond
 )
 
-func (s Scheme) append(b []byte) []byte {
+// Extension flags of a version 3 scheme, a uvarint after the rest: bit 0
+// (extAdapt) means dynamic evaluation, whose learning rate (float32 bits,
+// little-endian) and uvarint step interval follow.
+const (
+	extAdapt = 1 << iota
+	extKnown = extAdapt
+)
+
+// maxAdaptRate bounds a scheme's learning rate.
+const maxAdaptRate = 0.1
+
+// append appends the scheme as header version writes it.
+func (s Scheme) append(b []byte, version int) []byte {
 	b = binary.AppendUvarint(b, uint64(s.Window))
 	b = binary.AppendUvarint(b, uint64(s.Keep))
 	b = binary.AppendUvarint(b, uint64(s.Orders))
@@ -155,10 +183,22 @@ func (s Scheme) append(b []byte) []byte {
 		b = append(b, s.Second...)
 		b = append(b, s.SecondID[:]...)
 	}
+	if version >= formatAdapt {
+		var ext uint64
+		if s.Adapts() {
+			ext |= extAdapt
+		}
+		b = binary.AppendUvarint(b, ext)
+		if s.Adapts() {
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(s.AdaptRate))
+			b = binary.AppendUvarint(b, uint64(s.AdaptEvery))
+		}
+	}
 	return b
 }
 
-func readScheme(r byteReader) (Scheme, error) {
+// readScheme reads a scheme of a header of the given version.
+func readScheme(r byteReader, version int) (Scheme, error) {
 	var s Scheme
 	w, err := readUvarint(r, maxSegmentTokens)
 	if err != nil {
@@ -198,6 +238,33 @@ func readScheme(r byteReader) (Scheme, error) {
 			return s, formatErr("a second model with neither name nor identity")
 		}
 	}
+	if version >= formatAdapt {
+		ext, err := readUvarint(r, 1<<20)
+		if err != nil {
+			return s, err
+		}
+		if ext&^extKnown != 0 {
+			return s, formatErr("unknown scheme extension flags %#x", ext)
+		}
+		if ext&extAdapt != 0 {
+			var b [4]byte
+			if _, err := io.ReadFull(r, b[:]); err != nil {
+				return s, truncated(err)
+			}
+			s.AdaptRate = math.Float32frombits(binary.LittleEndian.Uint32(b[:]))
+			if !(s.AdaptRate > 0 && s.AdaptRate <= maxAdaptRate) {
+				return s, formatErr("dynamic evaluation's learning rate %v", s.AdaptRate)
+			}
+			every, err := readUvarint(r, maxLaneTokens)
+			if err != nil {
+				return s, err
+			}
+			if every == 0 {
+				return s, formatErr("dynamic evaluation every 0 steps")
+			}
+			s.AdaptEvery = int(every)
+		}
+	}
 	if s.Window < 2 || s.Keep < 1 || s.Keep >= s.Window {
 		return s, formatErr("bad scheme: window %d keeps %d", s.Window, s.Keep)
 	}
@@ -230,8 +297,8 @@ var levels = [...]Level{
 	5: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 1, Orders: 4, Match: true, Bias: true, Scale: true, CM: cm.Version2}, LaneTokens: 1024},
 	6: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 256, Orders: 4, Match: true, Bias: true, Scale: true, CM: cm.Version2, Second: "small"}, LaneTokens: 4096},
 	7: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 512, Orders: 4, Match: true, Bias: true, Scale: true, CM: cm.Version2, Second: "small"}, LaneTokens: 8192},
-	8: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 512, Orders: 4, Match: true, Bias: true, Scale: true, CM: cm.Version2, Second: "small"}, LaneTokens: 16384},
-	9: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 768, Orders: 4, Match: true, Bias: true, Scale: true, CM: cm.Version2, Second: "small"}, LaneTokens: 65536},
+	8: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 256, Orders: 4, Match: true, Bias: true, Scale: true, CM: cm.Version2, Second: "small", AdaptRate: 1e-4, AdaptEvery: 32}, LaneTokens: 4096},
+	9: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 512, Orders: 4, Match: true, Bias: true, Scale: true, CM: cm.Version2, Second: "small", AdaptRate: 1e-4, AdaptEvery: 32}, LaneTokens: 8192},
 }
 
 // DefaultLevel is the level a Writer uses unless told otherwise.

@@ -18,17 +18,17 @@ import (
 // version newer than this lmzip implements is refused with a message that
 // says to upgrade; plain coding always uses version 1.
 func TestSchemeCMVersion(t *testing.T) {
-	read := func(b []byte) (Scheme, error) { return readScheme(bufio.NewReader(bytes.NewReader(b))) }
+	read := func(b []byte) (Scheme, error) { return readScheme(bufio.NewReader(bytes.NewReader(b)), formatLanes) }
 	old := Scheme{Window: 1024, Keep: 256, Orders: 4, Match: true, Bias: true, Scale: true}
 	one, v2 := old, old
 	one.CM, v2.CM = cm.Version1, cm.Version2
-	b0, b1, b2 := old.append(nil), one.append(nil), v2.append(nil)
+	b0, b1, b2 := old.append(nil, formatLanes), one.append(nil, formatLanes), v2.append(nil, formatLanes)
 	last := len(b0) - 1
 	if !bytes.Equal(b0, b1) || len(b2) != len(b0) || !bytes.Equal(b0[:last], b2[:last]) || b2[last] != b0[last]|1<<4 {
 		t.Fatalf("scheme bytes: version 1 %x and %x, version 2 %x", b0, b1, b2)
 	}
 	for _, s := range []Scheme{old, v2} {
-		got, err := read(s.append(nil))
+		got, err := read(s.append(nil, formatLanes))
 		if err != nil || got != s {
 			t.Errorf("read %+v back as %+v, %v", s, got, err)
 		}
@@ -53,7 +53,7 @@ func TestSchemeCMVersion(t *testing.T) {
 	}
 	big := old
 	big.CM = 9
-	if b := big.append(nil); len(b) != len(b0)+1 || b[last]>>4 != 7 || b[last+1] != 9 {
+	if b := big.append(nil, formatLanes); len(b) != len(b0)+1 || b[last]>>4 != 7 || b[last+1] != 9 {
 		t.Errorf("version 9 written as %x", b)
 	}
 	for lv := 1; lv < len(levels); lv++ {
@@ -84,13 +84,13 @@ func TestSchemeCMVersion(t *testing.T) {
 // level's second model goes with the level's own model only; an archive
 // whose second model is not available says which it needs.
 func TestSchemeSecond(t *testing.T) {
-	read := func(b []byte) (Scheme, error) { return readScheme(bufio.NewReader(bytes.NewReader(b))) }
+	read := func(b []byte) (Scheme, error) { return readScheme(bufio.NewReader(bytes.NewReader(b)), formatLanes) }
 	s := levels[6].Scheme
 	s.Second, s.SecondID = "lmzip-small", [8]byte{1, 2, 3, 4, 5, 6, 7, 8}
-	b := s.append(nil)
+	b := s.append(nil, formatLanes)
 	without := s
 	without.Second, without.SecondID = "", [8]byte{}
-	b0 := without.append(nil)
+	b0 := without.append(nil, formatLanes)
 	if len(b) != len(b0)+1+len(s.Second)+8 || b[len(b0)-1] != b0[len(b0)-1]|0x80 {
 		t.Fatalf("scheme with a second model written as %x (without: %x)", b, b0)
 	}

@@ -150,8 +150,8 @@ type Writer struct {
 	lm    *lm.LM
 	coder *lmcoder.Coder
 	lanes *lmcoder.Lanes // version 2: the lane coder, with its mixer
-	snap  *mix.Mixer     // a snapshot of its mixer, reused
-	best  *mix.Mixer     // the mixer after the best analysis of a block (see refine)
+	snap  *lmcoder.State // a snapshot of its state (mixer, adapted weights), reused
+	best  *lmcoder.State // the state after the best analysis of a block (see refine)
 
 	scheme     Scheme
 	laneTokens int
@@ -234,7 +234,7 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 			seg = z.coder.MaxSegment()
 		}
 	} else {
-		version = FormatVersion
+		version = formatLanes
 		if seg < 0 || seg > maxLaneTokens {
 			return nil, fmt.Errorf("lmzip: lanes of %d tokens: 1 to %d", seg, maxLaneTokens)
 		}
@@ -255,6 +255,9 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 		}
 		if z.lanes, err = newLanes(l, l2, rec, z.scheme); err != nil {
 			return nil, err
+		}
+		if z.scheme.Adapts() {
+			version = formatAdapt
 		}
 	}
 	group := z.opt.GroupSegments
@@ -754,6 +757,9 @@ func fitScheme(s Scheme, net model.Model) Scheme {
 	if !model.CanShift(net) && s.Keep > 1 {
 		s.Recompute = true
 	}
+	if s.Adapts() && !model.CanAdapt(net) {
+		s.AdaptRate, s.AdaptEvery = 0, 0 // (a level's; a model that cannot learn codes without)
+	}
 	return s
 }
 
@@ -799,9 +805,21 @@ func newLanes(l, l2 *lm.LM, r *recipe.Recipe, s Scheme) (*lmcoder.Lanes, error) 
 	if err != nil {
 		return nil, fmt.Errorf("lmzip: %w", err)
 	}
+	var ad *model.Adapter
+	if s.Adapts() {
+		// A copy of the network that learns: the cached one stays as it is.
+		if net, ad, err = model.NewAdapter(net, s.AdaptRate); err != nil {
+			return nil, fmt.Errorf("lmzip: scheme %v: %w", s, err)
+		}
+	}
 	c, err := lmcoder.NewLanes(net, l.Start, r, s.slide(), mx)
 	if err != nil {
 		return nil, fmt.Errorf("lmzip: scheme %v: %w", s, err)
+	}
+	if ad != nil {
+		if err := c.SetAdapter(ad, s.AdaptEvery); err != nil {
+			return nil, fmt.Errorf("lmzip: scheme %v: %w", s, err)
+		}
 	}
 	if s.HasSecond() {
 		if l2 == nil {
@@ -846,19 +864,20 @@ func (z *Writer) writeLaneBlock(segs []*segment, text []byte, rawLen int, f filt
 		s.cost[methodCM] = cmCost + overheadBits
 		s.cost[methodRaw] = uint64(len(s.text))*8<<16 + overheadBits
 	}
-	// The mixer is saved (tens of megabytes, copied in milliseconds) so
-	// that it can be put back if another coder wins a lane or the block
-	// is stored.
+	// The coder's state is saved (the mixer, tens of megabytes copied in
+	// milliseconds, and with dynamic evaluation the model's adapted weights
+	// and their moments, a few hundred) so that it can be put back if
+	// another coder wins a lane or the block is stored.
 	use := func(s *segment) bool {
 		return z.allowed[methodLM] && s.exact && !z.skipModel(s.cost[methodCM]-overheadBits, len(s.text))
 	}
-	var snapshot *mix.Mixer
+	var snapshot *lmcoder.State
 	for _, s := range segs {
 		if use(s) {
 			if z.snap == nil {
-				z.snap = &mix.Mixer{}
+				z.snap = &lmcoder.State{}
 			}
-			z.lanes.Mixer().CopyTo(z.snap)
+			z.lanes.SaveTo(z.snap)
 			snapshot = z.snap
 			break
 		}
@@ -916,7 +935,7 @@ func (z *Writer) writeLaneBlock(segs []*segment, text []byte, rawLen int, f filt
 	// pieceTokens, at the price of running the model over it twice.
 	if len(cut) > len(segs) && z.cutPays(segs, cut) {
 		if snapshot != nil {
-			z.lanes.Mixer().Restore(snapshot)
+			z.lanes.Restore(snapshot)
 		}
 		return z.writePieces(cut, text, f)
 	}
@@ -932,7 +951,7 @@ func (z *Writer) writeLaneBlock(segs []*segment, text []byte, rawLen int, f filt
 	}
 	block := z.codeLaneBlock(segs, rawLen, f)
 	if stores(block, text, rawLen, f) && snapshot != nil {
-		z.lanes.Mixer().Restore(snapshot)
+		z.lanes.Restore(snapshot)
 	}
 	return z.putBlock(segs, block, text, rawLen, f)
 }
@@ -949,11 +968,11 @@ func (z *Writer) writeLaneBlock(segs []*segment, text []byte, rawLen int, f filt
 // changed says whether the chosen methods differ from the analysed set.
 // When the model is the only coder allowed, every lane was analysed, none
 // changed, and the first analysis stands.
-func (z *Writer) refine(segs []*segment, snapshot *mix.Mixer, changed bool, analyze func(func(*segment) bool) error) error {
+func (z *Writer) refine(segs []*segment, snapshot *lmcoder.State, changed bool, analyze func(func(*segment) bool) error) error {
 	best := uint64(math.MaxUint64)
 	bestSyms := make([][]lmcoder.Sym, len(segs))
 	bestCost := make([]uint64, len(segs))
-	var bestMixer *mix.Mixer // nil: the mixer as it stands
+	var bestMixer *lmcoder.State // nil: the coder as it stands
 	// consider makes the analysed set (the lanes with syms) the best
 	// candidate if it is, and reports whether it was.
 	consider := func(last bool) bool {
@@ -975,16 +994,16 @@ func (z *Writer) refine(segs []*segment, snapshot *mix.Mixer, changed bool, anal
 		bestMixer = nil
 		if !last {
 			if z.best == nil {
-				z.best = &mix.Mixer{}
+				z.best = &lmcoder.State{}
 			}
-			z.lanes.Mixer().CopyTo(z.best)
+			z.lanes.SaveTo(z.best)
 			bestMixer = z.best
 		}
 		return true
 	}
 	consider(!changed)
 	for pass := 1; changed; pass++ {
-		z.lanes.Mixer().Restore(snapshot)
+		z.lanes.Restore(snapshot)
 		if err := analyze(func(s *segment) bool { return s.method == methodLM }); err != nil {
 			return err
 		}
@@ -1014,7 +1033,7 @@ func (z *Writer) refine(segs []*segment, snapshot *mix.Mixer, changed bool, anal
 		}
 	}
 	if bestMixer != nil {
-		z.lanes.Mixer().Restore(bestMixer)
+		z.lanes.Restore(bestMixer)
 	}
 	return nil
 }

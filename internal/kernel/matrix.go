@@ -276,3 +276,43 @@ func (w *Matrix) At(k, n int) float32 { return kinds[w.kind].at(w, k, n) }
 
 // Bytes returns the memory the packed matrix occupies.
 func (w *Matrix) Bytes() int { return kinds[w.kind].bytes(w) }
+
+// NewMatrixT packs the transpose of x, a row-major matrix of rows×cols
+// values, as a float32 matrix of cols outputs of rows inputs (the weight
+// from input i to output o is x[i*cols+o]): MatMul(dst, v, m, NewMatrixT(x,
+// rows, cols)) computes dst = v·x. Its bits are those of NewMatrixFunc with
+// the same weights, packed faster.
+func NewMatrixT(x []float32, rows, cols int) *Matrix {
+	if len(x) < rows*cols {
+		panic(fmt.Sprintf("kernel.NewMatrixT: %d values for a %d×%d matrix", len(x), rows, cols))
+	}
+	w := &Matrix{K: rows, N: cols, kind: Float32}
+	w.f32 = make([]float32, panels(cols)*rows*panelWidth)
+	for p := range panels(cols) {
+		block := w.f32[p*rows*panelWidth : (p+1)*rows*panelWidth]
+		n := min(panelWidth, cols-p*panelWidth)
+		for i := 0; i < rows; i++ {
+			copy(block[i*panelWidth:i*panelWidth+n], x[i*cols+p*panelWidth:i*cols+p*panelWidth+n])
+		}
+	}
+	return w
+}
+
+// SetFloat32 packs w (out rows of in values, as NewMatrix takes it) into
+// m, a float32 matrix of that shape, in place: for weights that change
+// between products (no product may run with m meanwhile).
+func (m *Matrix) SetFloat32(w []float32) {
+	if m.kind != Float32 || len(w) < m.N*m.K {
+		panic(fmt.Sprintf("kernel.SetFloat32: %v matrix %d×%d, %d values", m.kind, m.N, m.K, len(w)))
+	}
+	out, in := m.N, m.K
+	for p := range panels(out) {
+		block := m.f32[p*in*panelWidth : (p+1)*in*panelWidth]
+		for c := 0; c < panelWidth && p*panelWidth+c < out; c++ {
+			row := w[(p*panelWidth+c)*in : (p*panelWidth+c+1)*in]
+			for i, v := range row {
+				block[i*panelWidth+c] = v
+			}
+		}
+	}
+}

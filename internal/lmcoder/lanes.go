@@ -69,6 +69,12 @@ type Lanes struct {
 	hidden2 []float32
 	last2   []float32
 	logits2 []float32
+	// Dynamic evaluation (SetAdapter): the model learns the lanes every
+	// `every` steps; targets[i] are the tokens lane i's rows recorded since
+	// the last step predicted (-1: a row that predicts none).
+	adapter *model.Adapter
+	every   int
+	targets [][]int32
 	// per-step buffers of the decoder
 	inputs []model.Input
 	feed   [][]int32
@@ -124,6 +130,66 @@ func (c *Lanes) SetSecond(m2 model.Model) error {
 	return nil
 }
 
+// SetAdapter makes the coder's model learn the lanes as they are coded:
+// ad must be the Adapter of the coder's model (model.NewAdapter returned
+// both), and it takes a step every `every` steps of the lanes, on the
+// tokens of those steps, and at the end of each group. Encoder and decoder
+// must set the same.
+func (c *Lanes) SetAdapter(ad *model.Adapter, every int) error {
+	if every < 1 {
+		return fmt.Errorf("dynamic evaluation every %d steps", every)
+	}
+	c.adapter, c.every = ad, every
+	return nil
+}
+
+// State is a copy of what a lane coder learns from group to group: its
+// mixer and, with dynamic evaluation, its model's weights.
+type State struct {
+	mixer   mix.Mixer
+	adapter model.AdapterState
+}
+
+// SaveTo copies the coder's state to s, reusing s's memory.
+func (c *Lanes) SaveTo(s *State) {
+	c.mixer.CopyTo(&s.mixer)
+	if c.adapter != nil {
+		c.adapter.SaveTo(&s.adapter)
+	}
+}
+
+// Restore puts the coder back in state s, saved from it.
+func (c *Lanes) Restore(s *State) {
+	c.mixer.Restore(&s.mixer)
+	if c.adapter != nil {
+		c.adapter.Restore(&s.adapter)
+	}
+}
+
+// learned notes what lane i's rows just fed predict: prefix rows none,
+// then the lane's tokens ys.
+func (c *Lanes) learned(i, prefix int, ys []int32) {
+	if c.adapter == nil {
+		return
+	}
+	for range prefix {
+		c.targets[i] = append(c.targets[i], -1)
+	}
+	c.targets[i] = append(c.targets[i], ys...)
+}
+
+// learn takes a step of dynamic evaluation on what the B lanes recorded.
+func (c *Lanes) learn(B int) error {
+	if c.adapter == nil {
+		return nil
+	}
+	err := c.adapter.Step(c.caches[:B], c.targets[:B])
+	for i := range c.targets {
+		c.targets[i] = c.targets[i][:0]
+	}
+	return err
+}
+
 func (c *Lanes) ensure(B int) {
 	if c.mixer.Config().Second && c.m2 == nil {
 		panic("lmcoder: a mixer of two models without SetSecond")
@@ -134,6 +200,15 @@ func (c *Lanes) ensure(B int) {
 	}
 	for c.m2 != nil && len(c.caches2) < B {
 		c.caches2 = append(c.caches2, c.m2.NewCache(c.slide.Window, c.recipe.KV))
+	}
+	for len(c.targets) < len(c.caches) {
+		c.targets = append(c.targets, nil)
+	}
+	for i := range c.targets {
+		c.targets[i] = c.targets[i][:0]
+	}
+	if c.adapter != nil {
+		c.adapter.Forget()
 	}
 }
 
@@ -307,6 +382,9 @@ func (c *Lanes) Analyze(lanes [][]int32) ([][]Sym, error) {
 				}
 			}
 			c1 := min(t1, c0+max(1, forwardRows/lanesAt))
+			if c.adapter != nil {
+				c1 = min(c1, (c0/c.every+1)*c.every)
+			}
 			inputs, active = inputs[:0], active[:0]
 			n := 0
 			for i, seq := range lanes {
@@ -320,6 +398,7 @@ func (c *Lanes) Analyze(lanes [][]int32) ([][]Sym, error) {
 				}
 				inputs = append(inputs, model.Input{Cache: c.caches[i], Tokens: feeds[i]})
 				active = append(active, i)
+				c.learned(i, prefix[i], seq[c0:min(c1, len(seq))])
 				offset[i] = n
 				n += len(feeds[i])
 			}
@@ -385,9 +464,17 @@ func (c *Lanes) Analyze(lanes [][]int32) ([][]Sym, error) {
 					r0 += k
 				}
 			}
+			if c1%max(1, c.every) == 0 {
+				if err := c.learn(B); err != nil {
+					return nil, err
+				}
+			}
 			c0 = c1
 		}
 		t0 = t1
+	}
+	if err := c.learn(B); err != nil {
+		return nil, err
 	}
 	return syms, nil
 }
@@ -478,12 +565,14 @@ func (c *Lanes) Decode(stream []byte, lengths []int) ([][]int32, error) {
 				continue
 			}
 			var err error
-			c.feed[i], _, err = c.input(c.feed[i], i, out[i], t, t+1)
+			var prefix int
+			c.feed[i], prefix, err = c.input(c.feed[i], i, out[i], t, t+1)
 			if err != nil {
 				return nil, err
 			}
 			c.inputs = append(c.inputs, model.Input{Cache: c.caches[i], Tokens: c.feed[i]})
 			c.active = append(c.active, i)
+			c.learned(i, prefix, nil)
 		}
 		n := 0
 		for _, in := range c.inputs {
@@ -515,11 +604,20 @@ func (c *Lanes) Decode(stream []byte, lengths []int) ([][]int32, error) {
 			}
 			out[i] = append(out[i], int32(tok))
 			rowsAt[j], toks[j] = row, int32(tok)
+			c.learned(i, 0, toks[j:j+1])
 		}
 		c.mixer.Update(rowsAt[:k], toks[:k])
 		if dec.Err() != nil {
 			return nil, rans.ErrCorrupt
 		}
+		if (t+1)%max(1, c.every) == 0 {
+			if err := c.learn(B); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := c.learn(B); err != nil {
+		return nil, err
 	}
 	if err := dec.Close(); err != nil {
 		return nil, err

@@ -263,3 +263,123 @@ func TestLanesSecondModel(t *testing.T) {
 		t.Error("a second model with learned positions was accepted for shifting windows")
 	}
 }
+
+// TestLanesAdapt checks dynamic evaluation in the lane coder: the model
+// learns every few steps, the encoder's stretches give the same code
+// whatever their length, and the decoder, its own copy of the model
+// learning from the tokens it decodes, decodes them on 1 and 3 threads,
+// with windows that shift or recompute and with the second model; two
+// groups in a row (the weights carry over) and a group restored from a
+// saved state code as the decoder expects. Without learning the code
+// differs.
+func TestLanesAdapt(t *testing.T) {
+	m := tinyModel(t)
+	V := m.Config().VocabSize
+	m2, err := model.LoadDir(testutil.Data(t, "archs", "qwen2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lengths := []int{120, 1, 77, 120, 60, 90, 100, 110, 30, 45, 120, 99, 88}
+	lanes := laneTokens(V, lengths)
+	lanes2 := laneTokens(V+7, lengths[:5]) // another group
+	for i := range lanes2 {
+		for j := range lanes2[i] {
+			lanes2[i][j] %= int32(V)
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		sl     Slide
+		second bool
+	}{
+		{"shift", Slide{Window: 24, Keep: 8}, false},
+		{"recompute", Slide{Window: 24, Keep: 8, Recompute: true}, false},
+		{"second", Slide{Window: 24, Keep: 8}, true},
+	} {
+		cfg := mix.Config{Orders: 4, Match: true, Bias: true, Scale: true, Second: tc.second}
+		newCoder := func(learn bool) *Lanes {
+			mx, err := mix.New(cfg, V)
+			if err != nil {
+				t.Fatal(err)
+			}
+			net := m
+			var ad *model.Adapter
+			if learn {
+				if net, ad, err = model.NewAdapter(m, 1e-3); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c, err := NewLanes(net, 0, recipe.Default, tc.sl, mx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ad != nil {
+				if err := c.SetAdapter(ad, 7); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.second {
+				if err := c.SetSecond(m2); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return c
+		}
+		ref := stretchesAgree(t, func() *Lanes { return newCoder(true) }, lanes, []int{2048, 5, 16}, tc.name)
+		stream := Encode(nil, ref)
+		// The encoder: two groups, the first analysed twice from a saved
+		// state as the writer may.
+		enc := newCoder(true)
+		var st State
+		enc.SaveTo(&st)
+		if _, err := enc.Analyze(lanes2); err != nil {
+			t.Fatal(err)
+		}
+		enc.Restore(&st)
+		first, err := enc.Analyze(lanes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(Encode(nil, first)) != string(stream) {
+			t.Fatalf("%s: a group analysed after restoring codes differently", tc.name)
+		}
+		second, err := enc.Analyze(lanes2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, threads := range []int{1, 3} {
+			old := kernel.SetThreads(threads)
+			dec := newCoder(true)
+			got, err := dec.Decode(stream, lengths)
+			var got2 [][]int32
+			if err == nil {
+				got2, err = dec.Decode(Encode(nil, second), lengths[:5])
+			}
+			kernel.SetThreads(old)
+			if err != nil {
+				t.Fatalf("%s threads %d: %v", tc.name, threads, err)
+			}
+			for g, want := range [][][]int32{lanes, lanes2} {
+				out := [][][]int32{got, got2}[g]
+				for i := range want {
+					for j := range want[i] {
+						if out[i][j] != want[i][j] {
+							t.Fatalf("%s threads %d group %d: lane %d token %d: %d, want %d", tc.name, threads, g, i, j, out[i][j], want[i][j])
+						}
+					}
+				}
+			}
+		}
+		plain, err := newCoder(false).Analyze(lanes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(Encode(nil, plain)) == string(stream) {
+			t.Errorf("%s: learning changed nothing", tc.name)
+		}
+	}
+	c, _ := NewLanes(m, 0, recipe.Default, Slide{Window: 24, Keep: 8}, func() *mix.Mixer { mx, _ := mix.New(mix.Config{}, V); return mx }())
+	if err := c.SetAdapter(nil, 0); err == nil {
+		t.Error("learning every 0 steps accepted")
+	}
+}

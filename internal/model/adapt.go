@@ -76,6 +76,25 @@ type adaptRecord struct {
 	x      []float32
 }
 
+// CanAdapt reports whether NewAdapter can adapt m.
+func CanAdapt(m Model) bool {
+	l, ok := m.(*llama)
+	return ok && adaptable(l) == nil
+}
+
+// adaptable says why l cannot adapt, or nil.
+func adaptable(l *llama) error {
+	for _, ly := range l.layers {
+		if !ly.mlp.gated || ly.mlp.act != kernel.ActSiLU || ly.mlp.up.b != nil || ly.mlp.down.b != nil || ly.mlpNorm.layer {
+			return errors.New("dynamic evaluation needs gated SiLU MLPs without biases after RMSNorm")
+		}
+	}
+	if l.norm.layer || l.head.b != nil {
+		return errors.New("dynamic evaluation needs a final RMSNorm and an output head without bias")
+	}
+	return nil
+}
+
 // NewAdapter returns a copy of m that adapts by dynamic evaluation with
 // Adam's learning rate lr, and its Adapter: the copy's forward passes
 // record what a step needs (see Step), and its steps change the copy's
@@ -91,13 +110,8 @@ func NewAdapter(m Model, lr float32) (Model, *Adapter, error) {
 	if !(lr > 0 && lr < 1) {
 		return nil, nil, fmt.Errorf("dynamic evaluation's learning rate %v", lr)
 	}
-	for _, ly := range orig.layers {
-		if !ly.mlp.gated || ly.mlp.act != kernel.ActSiLU || ly.mlp.up.b != nil || ly.mlp.down.b != nil || ly.mlpNorm.layer {
-			return nil, nil, errors.New("dynamic evaluation needs gated SiLU MLPs without biases after RMSNorm")
-		}
-	}
-	if orig.norm.layer || orig.head.b != nil {
-		return nil, nil, errors.New("dynamic evaluation needs a final RMSNorm and an output head without bias")
+	if err := adaptable(orig); err != nil {
+		return nil, nil, err
 	}
 	l := new(llama)
 	*l = *orig
@@ -124,10 +138,9 @@ func NewAdapter(m Model, lr float32) (Model, *Adapter, error) {
 				w[o*in+i] = lin.w.At(i, o)
 			}
 		}
-		var p *adaptParam
-		p = newParam(w, out, in, func() { lin.w = kernel.NewMatrixOf(kernel.Float32, p.w, out, in) })
-		p.push()
-		return p
+		lin.w = kernel.NewMatrix(w, out, in)
+		m := lin.w
+		return newParam(w, out, in, func() { m.SetFloat32(w) })
 	}
 	// The embedding becomes float32 (its table is the parameter's
 	// weights); a tied head is packed from it after each step.
@@ -138,9 +151,9 @@ func NewAdapter(m Model, lr float32) (Model, *Adapter, error) {
 	}
 	e.f32, e.bf16 = table, nil
 	if l.tied {
-		var p *adaptParam
-		p = newParam(e.f32, V, d, func() { l.head.w = kernel.NewMatrixOf(kernel.Float32, p.w, V, d) })
-		p.push()
+		l.head.w = kernel.NewMatrix(table, V, d)
+		h := l.head.w
+		p := newParam(table, V, d, func() { h.SetFloat32(table) })
 		a.embed, a.head = p, p
 	} else {
 		a.embed = newParam(e.f32, V, d, func() {})
@@ -383,7 +396,7 @@ func transpose(x []float32, rows, cols int) []float32 {
 // matrixOfT returns the float32 matrix whose product with a row vector v
 // (len rows) is v·x: x is rows×cols, the matrix cols outputs of rows inputs.
 func matrixOfT(x []float32, rows, cols int) *kernel.Matrix {
-	return kernel.NewMatrixFunc(kernel.Float32, cols, rows, func(o, i int) float32 { return x[i*cols+o] })
+	return kernel.NewMatrixT(x, rows, cols)
 }
 
 // product sets (or, with add, adds to) dst, m rows, the product x·w.
@@ -409,13 +422,14 @@ func (a *Adapter) adam() {
 		const chunk = 1 << 14
 		parallelTasks((len(p.w)+chunk-1)/chunk, 1, func(t, _ int) {
 			lo, hi := t*chunk, min(len(p.w), (t+1)*chunk)
-			for i := lo; i < hi; i++ {
-				g := p.g[i]
-				m := float32(adamBeta1*p.m[i]) + float32((1-adamBeta1)*g)
-				v := float32(adamBeta2*p.v[i]) + float32(float32((1-adamBeta2)*g)*g)
-				p.m[i], p.v[i] = m, v
-				den := float32(float32(math.Sqrt(float64(v)))/c2) + adamEps
-				p.w[i] -= float32(step * (m / den))
+			w := p.w[lo:hi]
+			g, m, v := p.g[lo:hi][:len(w)], p.m[lo:hi][:len(w)], p.v[lo:hi][:len(w)]
+			for i, gi := range g {
+				mi := float32(adamBeta1*m[i]) + float32((1-adamBeta1)*gi)
+				vi := float32(adamBeta2*v[i]) + float32(float32((1-adamBeta2)*gi)*gi)
+				m[i], v[i] = mi, vi
+				den := float32(float32(math.Sqrt(float64(vi)))/c2) + adamEps
+				w[i] -= float32(step * (mi / den))
 			}
 		})
 		p.push()
@@ -424,3 +438,47 @@ func (a *Adapter) adam() {
 
 // Steps returns the number of steps taken.
 func (a *Adapter) Steps() int { return a.steps }
+
+// AdapterState is a copy of an Adapter's state: its weights, moments and
+// step count (see SaveTo, Restore).
+type AdapterState struct {
+	w, m, v  [][]float32
+	b1t, b2t float32
+	steps    int
+}
+
+// SaveTo copies the adapter's state to s, reusing s's memory.
+func (a *Adapter) SaveTo(s *AdapterState) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	cp := func(dst *[][]float32, get func(*adaptParam) []float32) {
+		for len(*dst) < len(a.params) {
+			*dst = append(*dst, nil)
+		}
+		for i, p := range a.params {
+			(*dst)[i] = append((*dst)[i][:0], get(p)...)
+		}
+	}
+	cp(&s.w, func(p *adaptParam) []float32 { return p.w })
+	cp(&s.m, func(p *adaptParam) []float32 { return p.m })
+	cp(&s.v, func(p *adaptParam) []float32 { return p.v })
+	s.b1t, s.b2t, s.steps = a.b1t, a.b2t, a.steps
+}
+
+// Restore puts the adapter (and its model's weights) back in state s,
+// saved from it, and drops what was recorded since the last step.
+func (a *Adapter) Restore(s *AdapterState) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(s.w) != len(a.params) {
+		panic("model: restoring an adapter from another's state")
+	}
+	for i, p := range a.params {
+		copy(p.w, s.w[i])
+		copy(p.m, s.m[i])
+		copy(p.v, s.v[i])
+		p.push()
+	}
+	a.b1t, a.b2t, a.steps = s.b1t, s.b2t, s.steps
+	clear(a.recs)
+}
