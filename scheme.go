@@ -148,8 +148,24 @@ const (
 	extKnown = extAdapt
 )
 
-// maxAdaptRate bounds a scheme's learning rate.
-const maxAdaptRate = 0.1
+// maxAdaptRate bounds a scheme's learning rate, and minAdaptEvery its
+// steps between two learning steps (each costs an Adam step over the
+// adapted weights, which a hostile archive must not make every step).
+const (
+	maxAdaptRate  = 0.1
+	minAdaptEvery = 8
+)
+
+// checkAdapt checks dynamic evaluation's rate and interval.
+func checkAdapt(rate float32, every int) error {
+	if !(rate > 0 && rate <= maxAdaptRate) {
+		return fmt.Errorf("dynamic evaluation's learning rate %v (above 0, at most %v)", rate, maxAdaptRate)
+	}
+	if every < minAdaptEvery || every > maxLaneTokens {
+		return fmt.Errorf("dynamic evaluation every %d steps (%d to %d)", every, minAdaptEvery, maxLaneTokens)
+	}
+	return nil
+}
 
 // append appends the scheme as header version writes it.
 func (s Scheme) append(b []byte, version int) []byte {
@@ -252,17 +268,14 @@ func readScheme(r byteReader, version int) (Scheme, error) {
 				return s, truncated(err)
 			}
 			s.AdaptRate = math.Float32frombits(binary.LittleEndian.Uint32(b[:]))
-			if !(s.AdaptRate > 0 && s.AdaptRate <= maxAdaptRate) {
-				return s, formatErr("dynamic evaluation's learning rate %v", s.AdaptRate)
-			}
 			every, err := readUvarint(r, maxLaneTokens)
 			if err != nil {
 				return s, err
 			}
-			if every == 0 {
-				return s, formatErr("dynamic evaluation every 0 steps")
-			}
 			s.AdaptEvery = int(every)
+			if err := checkAdapt(s.AdaptRate, s.AdaptEvery); err != nil {
+				return s, formatErr("%v", err)
+			}
 		}
 	}
 	if s.Window < 2 || s.Keep < 1 || s.Keep >= s.Window {

@@ -5,11 +5,15 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"io"
+	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/lmzip/lmzip/internal/cm"
+	"github.com/lmzip/lmzip/internal/testutil"
 )
 
 // TestSchemeCMVersion: the context-mixing model's version is recorded in
@@ -202,6 +206,95 @@ func TestSchemeSecond(t *testing.T) {
 			if _, err := Decompress(bad, nil); !errors.Is(err, ErrWrongModel) || !strings.Contains(err.Error(), "second model") || !strings.Contains(err.Error(), "not built into") {
 				t.Errorf("second model %s altered: %v, want an error about the wrong second model", name, err)
 			}
+		}
+	}
+}
+
+// TestSchemeAdapt checks the dynamic evaluation record of version 3
+// schemes: it round trips, a scheme without it writes version 2's bytes,
+// and a record cut short, with unknown extension bits, or with a rate or
+// interval out of bounds is a format error; a writer refuses such a
+// scheme, and drops the level's dynamic evaluation for a model that
+// cannot learn.
+func TestSchemeAdapt(t *testing.T) {
+	read := func(b []byte, v int) (Scheme, error) { return readScheme(bufio.NewReader(bytes.NewReader(b)), v) }
+	s := levels[8].Scheme
+	if !s.Adapts() {
+		t.Fatal("level 8 does not learn")
+	}
+	s.SecondID = [8]byte{1, 2, 3, 4, 5, 6, 7, 8}
+	b := s.append(nil, formatAdapt)
+	if got, err := read(b, formatAdapt); err != nil || got != s {
+		t.Fatalf("read %+v back as %+v, %v", s, got, err)
+	}
+	plain := s
+	plain.AdaptRate, plain.AdaptEvery = 0, 0
+	b2 := plain.append(nil, formatLanes)
+	if b3 := plain.append(nil, formatAdapt); !bytes.Equal(b3, append(bytes.Clone(b2), 0)) {
+		t.Errorf("version 3 without extensions: %x, want version 2's %x and 0", b3, b2)
+	}
+	if got, err := read(append(bytes.Clone(b2), 0), formatAdapt); err != nil || got != plain {
+		t.Errorf("version 3 without extensions read as %+v, %v", got, err)
+	}
+	for n := len(b2); n < len(b); n++ {
+		if _, err := read(b[:n], formatAdapt); !errors.Is(err, ErrFormat) {
+			t.Errorf("cut to %d of %d bytes: %v, want a format error", n, len(b), err)
+		}
+	}
+	bad := func(ext uint64, rate float32, every uint64) []byte {
+		x := binary.AppendUvarint(bytes.Clone(b2), ext)
+		x = binary.LittleEndian.AppendUint32(x, math.Float32bits(rate))
+		return binary.AppendUvarint(x, every)
+	}
+	for name, x := range map[string][]byte{
+		"extension bit 1": bad(3, 1e-4, 32),
+		"rate 0":          bad(1, 0, 32),
+		"rate NaN":        bad(1, float32(math.NaN()), 32),
+		"rate -1e-4":      bad(1, -1e-4, 32),
+		"rate 0.5":        bad(1, 0.5, 32),
+		"every 0":         bad(1, 1e-4, 0),
+		"every 7":         bad(1, 1e-4, 7),
+		"every too many":  bad(1, 1e-4, maxLaneTokens+1),
+	} {
+		if _, err := read(x, formatAdapt); !errors.Is(err, ErrFormat) {
+			t.Errorf("%s: %v, want a format error", name, err)
+		}
+	}
+	if _, err := read(bad(1, 1e-4, 8), formatAdapt); err != nil {
+		t.Errorf("every 8: %v", err)
+	}
+	// The writer.
+	for name, sc := range map[string]Scheme{
+		"every 4": {Window: 64, Keep: 16, AdaptRate: 1e-4, AdaptEvery: 4},
+		"rate 1":  {Window: 64, Keep: 16, AdaptRate: 1, AdaptEvery: 32},
+		"plain":   {AdaptRate: 1e-4, AdaptEvery: 32},
+		"no rate": {Window: 64, Keep: 16, AdaptEvery: 32},
+	} {
+		if _, err := NewWriter(io.Discard, &Options{Model: "small", Scheme: &sc}); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	gpt2 := testutil.Data(t, "archs", "gpt2")
+	llama := testutil.Data(t, "archs", "llama")
+	for _, tc := range []struct {
+		model string
+		want  int
+	}{{gpt2, formatLanes}, {llama, formatAdapt}} {
+		text := bytes.Repeat([]byte("the cat sat on the mat. "), 40)
+		arc, err := Compress(text, &Options{Level: 8, Model: tc.model, LaneTokens: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := readHeader(bufio.NewReader(bytes.NewReader(arc)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Version != tc.want || h.Scheme.Adapts() != (tc.want == formatAdapt) {
+			t.Errorf("level 8 with %s: version %d, scheme %v", filepath.Base(tc.model), h.Version, h.Scheme)
+		}
+		got, err := Decompress(arc, &ReaderOptions{Model: tc.model})
+		if err != nil || !bytes.Equal(got, text) {
+			t.Errorf("level 8 with %s: round trip %v", filepath.Base(tc.model), err)
 		}
 	}
 }

@@ -196,6 +196,14 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 		if lv.Scheme.Plain() && lv.Scheme.HasSecond() {
 			return nil, errors.New("lmzip: a second model needs lanes (a scheme with a window)")
 		}
+		if s := lv.Scheme; s.Adapts() || s.AdaptEvery != 0 {
+			if err := checkAdapt(s.AdaptRate, s.AdaptEvery); err != nil {
+				return nil, fmt.Errorf("lmzip: %w", err)
+			}
+			if s.Plain() {
+				return nil, errors.New("lmzip: dynamic evaluation needs lanes (a scheme with a window)")
+			}
+		}
 	}
 	if z.opt.LaneTokens > 0 {
 		lv.LaneTokens = z.opt.LaneTokens

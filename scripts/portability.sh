@@ -66,13 +66,13 @@ if command -v qemu-x86_64-static > /dev/null; then
   esac
 fi
 
-echo "== arm64 model tests under qemu: every architecture's logits bit for bit"
+echo "== arm64 model tests under qemu: every architecture's logits bit for bit, and dynamic evaluation's steps"
 # The fingerprints pin each tiny model's logits to the amd64 ones; the
 # kernel and thread test runs each under NEON and plain Go; caches in
 # small pages must give the bits of one page (the NEON mix continued from
 # page to page).
 GOARCH=arm64 go test -c -o "$tmp/model.test" ./internal/model
-(cd internal/model && "$qemu" "$tmp/model.test" -test.count=1 -test.run 'TestTinyArchFingerprints|TestTinyArchsKernelsThreadsBatches|TestCachePages')
+(cd internal/model && "$qemu" "$tmp/model.test" -test.count=1 -test.run 'TestTinyArchFingerprints|TestTinyArchsKernelsThreadsBatches|TestCachePages|TestAdapter')
 
 echo "== arm64 context-mixing goldens under qemu: every version's output byte for byte"
 GOARCH=arm64 go test -c -o "$tmp/cm.test" ./internal/cm
@@ -107,7 +107,7 @@ run() {
 }
 
 status=0
-for shape in "--segment 64 --group 4" "--segment 48 --group 1" "--segment 64 --group 4 --recipe int8"; do
+for shape in "--segment 64 --group 4" "--segment 48 --group 1" "--segment 64 --group 4 --recipe int8" "-8 --segment 64 --group 4 --recipe int8"; do
   echo "== archives with $shape"
   ref=""
   # Build (with environment) and thread count.

@@ -103,9 +103,12 @@ few bytes. Windows line ends are normalised and restored exactly.
 Levels: -1 (--fast) the small model alone, ... -4 the base model alone
 (cold 1024-token segments, as lmzip before levels), -6 the default (base
 model with the small model's predictions mixed in, 256 tokens of context
-carried, n-gram, match, bias and scale mixed in), ... -9 (--best) more
-context and longer lanes (slower to decompress). With -m another model,
-levels 6-9 use it alone (the small model may not share its vocabulary).
+carried, n-gram, match, bias and scale mixed in), -7 more context and
+longer lanes (slower to decompress); -8 and -9 (--best) are -6 and -7 with
+the base model learning the file as it is coded (dynamic evaluation: much
+slower both ways, smaller on long prose). With -m another model, levels
+6-9 use it alone (the small model may not share its vocabulary), learning
+if it is of the Llama family.
 
 Examples:
   lmzip compress book.txt            book.txt.lmz
@@ -218,6 +221,9 @@ func levelSummary() string {
 			m := l.Model
 			if l.Scheme.HasSecond() {
 				m += "+" + l.Scheme.Second
+			}
+			if l.Scheme.Adapts() {
+				m += "+learning"
 			}
 			parts = append(parts, fmt.Sprintf("%d %s%s", i, m, map[bool]string{true: "", false: "+mix"}[l.Scheme.Plain()]))
 		}

@@ -283,19 +283,31 @@ func (w *Matrix) Bytes() int { return kinds[w.kind].bytes(w) }
 // rows, cols)) computes dst = v·x. Its bits are those of NewMatrixFunc with
 // the same weights, packed faster.
 func NewMatrixT(x []float32, rows, cols int) *Matrix {
+	w := &Matrix{}
+	w.SetT(x, rows, cols)
+	return w
+}
+
+// SetT makes m (which may be a zero Matrix) the matrix NewMatrixT(x, rows,
+// cols) returns, reusing its memory.
+func (m *Matrix) SetT(x []float32, rows, cols int) {
 	if len(x) < rows*cols {
 		panic(fmt.Sprintf("kernel.NewMatrixT: %d values for a %d×%d matrix", len(x), rows, cols))
 	}
-	w := &Matrix{K: rows, N: cols, kind: Float32}
-	w.f32 = make([]float32, panels(cols)*rows*panelWidth)
+	*m = Matrix{K: rows, N: cols, kind: Float32, f32: m.f32[:0]}
+	n := panels(cols) * rows * panelWidth
+	if cap(m.f32) < n {
+		m.f32 = make([]float32, n)
+	}
+	m.f32 = m.f32[:n]
 	for p := range panels(cols) {
-		block := w.f32[p*rows*panelWidth : (p+1)*rows*panelWidth]
+		block := m.f32[p*rows*panelWidth : (p+1)*rows*panelWidth]
 		n := min(panelWidth, cols-p*panelWidth)
 		for i := 0; i < rows; i++ {
 			copy(block[i*panelWidth:i*panelWidth+n], x[i*cols+p*panelWidth:i*cols+p*panelWidth+n])
+			clear(block[i*panelWidth+n : (i+1)*panelWidth])
 		}
 	}
-	return w
 }
 
 // SetFloat32 packs w (out rows of in values, as NewMatrix takes it) into

@@ -53,6 +53,63 @@ type Adapter struct {
 
 	mu   sync.Mutex
 	recs map[*Cache]*adaptRecord
+
+	// scratch space of the backward pass, reused from step to step
+	bufs [numAdaptBufs][]float32
+	mats [numAdaptMats]kernel.Matrix
+}
+
+// The backward pass's scratch buffers and matrices.
+const (
+	abH = iota
+	abLogits
+	abLogitsT
+	abDH
+	abDX
+	abXN
+	abGU
+	abAct
+	abDAct
+	abDGU
+	abDXN
+	abT
+	numAdaptBufs
+)
+
+const (
+	amH = iota
+	amHead
+	amAct
+	amDown
+	amXN
+	amUp
+	numAdaptMats
+)
+
+// buf returns scratch buffer i with n values (contents unspecified).
+func (a *Adapter) buf(i, n int) []float32 {
+	if cap(a.bufs[i]) < n {
+		a.bufs[i] = make([]float32, n)
+	}
+	return a.bufs[i][:n]
+}
+
+// matT returns scratch matrix i set to the transpose of x (rows×cols),
+// as matrixOfT.
+func (a *Adapter) matT(i int, x []float32, rows, cols int) *kernel.Matrix {
+	a.mats[i].SetT(x, rows, cols)
+	return &a.mats[i]
+}
+
+// transpose returns x (rows×cols) transposed, in scratch buffer i.
+func (a *Adapter) transpose(i int, x []float32, rows, cols int) []float32 {
+	t := a.buf(i, rows*cols)
+	for r := 0; r < rows; r++ {
+		for c := 0; c < cols; c++ {
+			t[c*rows+r] = x[r*cols+c]
+		}
+	}
+	return t
 }
 
 type adaptLayer struct {
@@ -283,11 +340,11 @@ func (a *Adapter) backward(toks, ys []int32, xs []float32) {
 	at := func(r, li int) []float32 { return xs[r*n+li*d : r*n+(li+1)*d] }
 
 	// Output: h = norm(x_final), logits = h·Eᵀ, dlogits = (softmax − onehot)/R.
-	h := make([]float32, R*d)
+	h := a.buf(abH, R*d)
 	for r := 0; r < R; r++ {
 		kernel.RMSNorm(h[r*d:(r+1)*d], at(r, L), l.norm.w, l.norm.eps)
 	}
-	dl := make([]float32, R*V)
+	dl := a.buf(abLogits, R*V)
 	kernel.MatMul(dl, h, R, l.head.w)
 	inv := 1 / float32(R)
 	parallelTasks(R, 4, func(r, _ int) {
@@ -300,20 +357,20 @@ func (a *Adapter) backward(toks, ys []int32, xs []float32) {
 		row[ys[r]] -= inv
 	})
 	// Head: dE += dlᵀ·h, dh = dl·E.
-	product(a.head.g, transpose(dl, R, V), V, matrixOfT(h, R, d), true)
-	dh := make([]float32, R*d)
-	kernel.MatMul(dh, dl, R, matrixOfT(a.head.w, V, d))
-	dl = nil
+	// (the head's gradient is the first its parameter gets: set, not added)
+	kernel.MatMul(a.head.g, a.transpose(abLogitsT, dl, R, V), V, a.matT(amH, h, R, d))
+	dh := a.buf(abDH, R*d)
+	kernel.MatMul(dh, dl, R, a.matT(amHead, a.head.w, V, d))
 	// Final norm: dx, the gradient of the residual stream.
-	dx := make([]float32, R*d)
+	dx := a.buf(abDX, R*d)
 	normBackward(dx, a.norm.g, dh, xs, n, L*d, l.norm.w, l.norm.eps, R)
 
-	xn := make([]float32, R*d)
-	gu := make([]float32, R*2*I)
-	act := make([]float32, R*I)
-	dact := make([]float32, R*I)
-	dgu := make([]float32, R*2*I)
-	dxn := make([]float32, R*d)
+	xn := a.buf(abXN, R*d)
+	gu := a.buf(abGU, R*2*I)
+	act := a.buf(abAct, R*I)
+	dact := a.buf(abDAct, R*I)
+	dgu := a.buf(abDGU, R*2*I)
+	dxn := a.buf(abDXN, R*d)
 	for li := L - 1; li >= 0; li-- {
 		ly, ap := &l.layers[li], &a.layers[li]
 		// The layer's MLP again: xn = norm(x), gu = xn·Wᵀ, act = silu(g)·u.
@@ -327,8 +384,8 @@ func (a *Adapter) backward(toks, ys []int32, xs []float32) {
 			kernel.SwiGLU(act[r*I:(r+1)*I], row[I:])
 		}
 		// down: dWd += dxᵀ·act, dact = dx·Wd.
-		product(ap.down.g, transpose(dx, R, d), d, matrixOfT(act, R, I), false)
-		kernel.MatMul(dact, dx, R, matrixOfT(ap.down.w, d, I))
+		kernel.MatMul(ap.down.g, a.transpose(abT, dx, R, d), d, a.matT(amAct, act, R, I))
+		kernel.MatMul(dact, dx, R, a.matT(amDown, ap.down.w, d, I))
 		// The gate: d/dg silu(g)·u = u·s·(1 + g·(1−s)), s = sigmoid(g).
 		for r := 0; r < R; r++ {
 			g, u := gu[r*2*I:r*2*I+I], gu[r*2*I+I:(r+1)*2*I]
@@ -342,8 +399,8 @@ func (a *Adapter) backward(toks, ys []int32, xs []float32) {
 			}
 		}
 		// up: dWgu += dguᵀ·xn, dxn = dgu·Wgu.
-		product(ap.up.g, transpose(dgu, R, 2*I), 2*I, matrixOfT(xn, R, d), false)
-		kernel.MatMul(dxn, dgu, R, matrixOfT(ap.up.w, 2*I, d))
+		kernel.MatMul(ap.up.g, a.transpose(abT, dgu, R, 2*I), 2*I, a.matT(amXN, xn, R, d))
+		kernel.MatMul(dxn, dgu, R, a.matT(amUp, ap.up.w, 2*I, d))
 		// The norm before the MLP, into the residual stream's gradient
 		// (which the attention passes through unchanged).
 		normBackward(dxn, ap.norm.g, dxn, xs, n, li*d, ly.mlpNorm.w, ly.mlpNorm.eps, R)
@@ -380,34 +437,6 @@ func normBackward(dx, dw, dy, xs []float32, stride, off int, w []float32, eps fl
 			o[i] = float32(inv*float32(w[i]*g[i])) - float32(v*k)
 		}
 	}
-}
-
-// transpose returns the cols×rows transpose of x (rows×cols).
-func transpose(x []float32, rows, cols int) []float32 {
-	t := make([]float32, rows*cols)
-	for r := 0; r < rows; r++ {
-		for c := 0; c < cols; c++ {
-			t[c*rows+r] = x[r*cols+c]
-		}
-	}
-	return t
-}
-
-// matrixOfT returns the float32 matrix whose product with a row vector v
-// (len rows) is v·x: x is rows×cols, the matrix cols outputs of rows inputs.
-func matrixOfT(x []float32, rows, cols int) *kernel.Matrix {
-	return kernel.NewMatrixT(x, rows, cols)
-}
-
-// product sets (or, with add, adds to) dst, m rows, the product x·w.
-func product(dst, x []float32, m int, w *kernel.Matrix, add bool) {
-	if !add {
-		kernel.MatMul(dst, x, m, w)
-		return
-	}
-	t := make([]float32, m*w.N)
-	kernel.MatMul(t, x, m, w)
-	kernel.Add(dst[:m*w.N], t)
 }
 
 // adam takes one Adam step of every parameter and gives the model the new
