@@ -42,10 +42,12 @@ func TestRecordedName(t *testing.T) {
 func TestNameBudget(t *testing.T) {
 	v1 := Header{Version: formatPlain, Recipe: 2, SegmentTokens: 1024, GroupSegments: 16}
 	v2, v2second := v1, v1
-	v2.Version, v2.Scheme = FormatVersion, Levels()[5].Scheme
-	v2second.Version, v2second.Scheme = FormatVersion, Levels()[DefaultLevel].Scheme
+	v2.Version, v2.Scheme = formatLanes, Levels()[5].Scheme
+	v2second.Version, v2second.Scheme = formatLanes, Levels()[DefaultLevel].Scheme
 	v2second.Scheme.SecondID = [8]byte{1}
-	for _, h := range []Header{v1, v2, v2second} {
+	v3 := v2second
+	v3.Version, v3.Scheme.AdaptRate, v3.Scheme.AdaptEvery = formatAdapt, 3e-4, 8
+	for _, h := range []Header{v1, v2, v2second, v3} {
 		for _, n := range []int64{0, 100, 4096, 1 << 20} {
 			for _, second := range []string{"lmzip-small", strings.Repeat("s", 300)} {
 				g := h
@@ -63,7 +65,10 @@ func TestNameBudget(t *testing.T) {
 	for lv := 1; lv < len(levels); lv++ {
 		h := v1
 		if s := levels[lv].Scheme; !s.Plain() {
-			h.Version, h.Scheme = FormatVersion, s
+			h.Version, h.Scheme = formatLanes, s
+			if s.Adapts() {
+				h.Version = formatAdapt
+			}
 			h.Scheme.SecondID = [8]byte{1}
 		}
 		name := "lmzip-" + levels[lv].Model

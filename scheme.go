@@ -141,11 +141,22 @@ const (
 )
 
 // Extension flags of a version 3 scheme, a uvarint after the rest: bit 0
-// (extAdapt) means dynamic evaluation, whose learning rate (float32 bits,
-// little-endian) and uvarint step interval follow.
+// (extAdapt) means dynamic evaluation with the levels' parameters
+// (adaptRate, adaptEvery); bit 1 (extAdaptWith) dynamic evaluation whose
+// learning rate (float32 bits, little-endian) and uvarint step interval
+// follow. (The levels' costs one byte, so that the header of an empty
+// input still has room for the model's name.)
 const (
 	extAdapt = 1 << iota
-	extKnown = extAdapt
+	extAdaptWith
+	extKnown = extAdapt | extAdaptWith
+)
+
+// The levels' dynamic evaluation: Adam's learning rate, and the steps of
+// the lanes between two learning steps.
+const (
+	adaptRate  float32 = 1e-4
+	adaptEvery         = 32
 )
 
 // maxAdaptRate bounds a scheme's learning rate, and minAdaptEvery its
@@ -200,12 +211,13 @@ func (s Scheme) append(b []byte, version int) []byte {
 		b = append(b, s.SecondID[:]...)
 	}
 	if version >= formatAdapt {
-		var ext uint64
-		if s.Adapts() {
-			ext |= extAdapt
-		}
-		b = binary.AppendUvarint(b, ext)
-		if s.Adapts() {
+		switch {
+		case !s.Adapts():
+			b = binary.AppendUvarint(b, 0)
+		case s.AdaptRate == adaptRate && s.AdaptEvery == adaptEvery:
+			b = binary.AppendUvarint(b, extAdapt)
+		default:
+			b = binary.AppendUvarint(b, extAdaptWith)
 			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(s.AdaptRate))
 			b = binary.AppendUvarint(b, uint64(s.AdaptEvery))
 		}
@@ -259,10 +271,13 @@ func readScheme(r byteReader, version int) (Scheme, error) {
 		if err != nil {
 			return s, err
 		}
-		if ext&^extKnown != 0 {
+		if ext&^extKnown != 0 || ext == extKnown {
 			return s, formatErr("unknown scheme extension flags %#x", ext)
 		}
 		if ext&extAdapt != 0 {
+			s.AdaptRate, s.AdaptEvery = adaptRate, adaptEvery
+		}
+		if ext&extAdaptWith != 0 {
 			var b [4]byte
 			if _, err := io.ReadFull(r, b[:]); err != nil {
 				return s, truncated(err)
@@ -310,8 +325,8 @@ var levels = [...]Level{
 	5: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 1, Orders: 4, Match: true, Bias: true, Scale: true, CM: cm.Version2}, LaneTokens: 1024},
 	6: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 256, Orders: 4, Match: true, Bias: true, Scale: true, CM: cm.Version2, Second: "small"}, LaneTokens: 4096},
 	7: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 512, Orders: 4, Match: true, Bias: true, Scale: true, CM: cm.Version2, Second: "small"}, LaneTokens: 8192},
-	8: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 256, Orders: 4, Match: true, Bias: true, Scale: true, CM: cm.Version2, Second: "small", AdaptRate: 1e-4, AdaptEvery: 32}, LaneTokens: 4096},
-	9: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 512, Orders: 4, Match: true, Bias: true, Scale: true, CM: cm.Version2, Second: "small", AdaptRate: 1e-4, AdaptEvery: 32}, LaneTokens: 8192},
+	8: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 256, Orders: 4, Match: true, Bias: true, Scale: true, CM: cm.Version2, Second: "small", AdaptRate: adaptRate, AdaptEvery: adaptEvery}, LaneTokens: 4096},
+	9: {Model: "base", Scheme: Scheme{Window: 1024, Keep: 512, Orders: 4, Match: true, Bias: true, Scale: true, CM: cm.Version2, Second: "small", AdaptRate: adaptRate, AdaptEvery: adaptEvery}, LaneTokens: 8192},
 }
 
 // DefaultLevel is the level a Writer uses unless told otherwise.

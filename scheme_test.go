@@ -241,26 +241,36 @@ func TestSchemeAdapt(t *testing.T) {
 			t.Errorf("cut to %d of %d bytes: %v, want a format error", n, len(b), err)
 		}
 	}
+	if len(b) != len(b2)+1 || b[len(b)-1] != extAdapt {
+		t.Errorf("the levels' dynamic evaluation written as %x (version 2 without it: %x)", b, b2)
+	}
+	own := s
+	own.AdaptRate, own.AdaptEvery = 3e-4, 8
+	if got, err := read(own.append(nil, formatAdapt), formatAdapt); err != nil || got != own {
+		t.Errorf("read %+v back as %+v, %v", own, got, err)
+	}
+	b = own.append(nil, formatAdapt)
 	bad := func(ext uint64, rate float32, every uint64) []byte {
 		x := binary.AppendUvarint(bytes.Clone(b2), ext)
 		x = binary.LittleEndian.AppendUint32(x, math.Float32bits(rate))
 		return binary.AppendUvarint(x, every)
 	}
 	for name, x := range map[string][]byte{
-		"extension bit 1": bad(3, 1e-4, 32),
-		"rate 0":          bad(1, 0, 32),
-		"rate NaN":        bad(1, float32(math.NaN()), 32),
-		"rate -1e-4":      bad(1, -1e-4, 32),
-		"rate 0.5":        bad(1, 0.5, 32),
-		"every 0":         bad(1, 1e-4, 0),
-		"every 7":         bad(1, 1e-4, 7),
-		"every too many":  bad(1, 1e-4, maxLaneTokens+1),
+		"extension bit 2": bad(4|2, 1e-4, 32),
+		"bits 0 and 1":    bad(3, 1e-4, 32),
+		"rate 0":          bad(2, 0, 32),
+		"rate NaN":        bad(2, float32(math.NaN()), 32),
+		"rate -1e-4":      bad(2, -1e-4, 32),
+		"rate 0.5":        bad(2, 0.5, 32),
+		"every 0":         bad(2, 1e-4, 0),
+		"every 7":         bad(2, 1e-4, 7),
+		"every too many":  bad(2, 1e-4, maxLaneTokens+1),
 	} {
 		if _, err := read(x, formatAdapt); !errors.Is(err, ErrFormat) {
 			t.Errorf("%s: %v, want a format error", name, err)
 		}
 	}
-	if _, err := read(bad(1, 1e-4, 8), formatAdapt); err != nil {
+	if _, err := read(bad(2, 1e-4, 8), formatAdapt); err != nil {
 		t.Errorf("every 8: %v", err)
 	}
 	// The writer.
