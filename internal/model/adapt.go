@@ -30,6 +30,10 @@ import (
 // results do not depend on the kernel, the threads or the batch: the
 // weights after any number of steps are the same bits on every machine.
 
+// headRows is the most rows whose logits the backward pass holds at once
+// (a variable for the tests; a change of it changes the arithmetic).
+var headRows = 128
+
 // Adam's constants (torch's defaults).
 const (
 	adamBeta1 = 0.9
@@ -54,9 +58,12 @@ type Adapter struct {
 	mu   sync.Mutex
 	recs map[*Cache]*adaptRecord
 
-	// scratch space of the backward pass, reused from step to step
-	bufs [numAdaptBufs][]float32
-	mats [numAdaptMats]kernel.Matrix
+	// scratch space of the backward pass, reused from step to step (as
+	// are the records' slices)
+	toks, ys []int32
+	xs       []float32
+	bufs     [numAdaptBufs][]float32
+	mats     [numAdaptMats]kernel.Matrix
 }
 
 // The backward pass's scratch buffers and matrices.
@@ -247,6 +254,13 @@ func (a *Adapter) record(b *batch, x []float32) {
 	}
 }
 
+// forget empties the records, keeping their memory.
+func (a *Adapter) forget() {
+	for _, rec := range a.recs {
+		rec.tokens, rec.x = rec.tokens[:0], rec.x[:0]
+	}
+}
+
 // Recorded returns the number of rows of cache c recorded since the last
 // step.
 func (a *Adapter) Recorded(c *Cache) int {
@@ -261,7 +275,7 @@ func (a *Adapter) Recorded(c *Cache) int {
 // Forget drops what was recorded since the last step.
 func (a *Adapter) Forget() {
 	a.mu.Lock()
-	clear(a.recs)
+	a.forget()
 	a.mu.Unlock()
 }
 
@@ -291,13 +305,13 @@ func (a *Adapter) gradient(caches []*Cache, targets [][]int32) (bool, error) {
 	c := a.m.cfg
 	d, V, L := c.HiddenSize, c.VocabSize, len(a.layers)
 	n := (L + 1) * d
-	var toks, ys []int32
-	var xs []float32
+	toks, ys := a.toks[:0], a.ys[:0]
+	xs := a.xs[:0]
 	seen := 0
 	for i, cc := range caches {
 		rec := a.recs[cc]
 		got := 0
-		if rec != nil {
+		if rec != nil && len(rec.tokens) > 0 {
 			got = len(rec.tokens)
 			seen++
 		}
@@ -315,10 +329,17 @@ func (a *Adapter) gradient(caches []*Cache, targets [][]int32) (bool, error) {
 			xs = append(xs, rec.x[j*n:(j+1)*n]...)
 		}
 	}
-	if seen != len(a.recs) {
+	with := 0
+	for _, rec := range a.recs {
+		if len(rec.tokens) > 0 {
+			with++
+		}
+	}
+	if seen != with {
 		return false, errors.New("adapter: rows recorded for a cache not given")
 	}
-	clear(a.recs)
+	a.toks, a.ys, a.xs = toks, ys, xs // (their memory, for the next step)
+	a.forget()
 	if len(ys) == 0 {
 		return false, nil
 	}
@@ -344,23 +365,36 @@ func (a *Adapter) backward(toks, ys []int32, xs []float32) {
 	for r := 0; r < R; r++ {
 		kernel.RMSNorm(h[r*d:(r+1)*d], at(r, L), l.norm.w, l.norm.eps)
 	}
-	dl := a.buf(abLogits, R*V)
-	kernel.MatMul(dl, h, R, l.head.w)
+	// The head, headRows rows at a time (the logits of all rows would take
+	// R·V values): dlogits = (softmax − onehot)/R, dE = Σ dlᵀ·h chunk by
+	// chunk in order, dh = dl·E.
 	inv := 1 / float32(R)
-	parallelTasks(R, 4, func(r, _ int) {
-		row := dl[r*V : (r+1)*V]
-		s := kernel.ExpShift(row, row, kernel.Max(row))
-		k := inv / s
-		for i := range row {
-			row[i] = float32(row[i] * k)
-		}
-		row[ys[r]] -= inv
-	})
-	// Head: dE += dlᵀ·h, dh = dl·E.
-	// (the head's gradient is the first its parameter gets: set, not added)
-	kernel.MatMul(a.head.g, a.transpose(abLogitsT, dl, R, V), V, a.matT(amH, h, R, d))
 	dh := a.buf(abDH, R*d)
-	kernel.MatMul(dh, dl, R, a.matT(amHead, a.head.w, V, d))
+	headT := a.matT(amHead, a.head.w, V, d)
+	for r0 := 0; r0 < R; r0 += headRows {
+		r1 := min(R, r0+headRows)
+		c := r1 - r0
+		dl := a.buf(abLogits, c*V)
+		kernel.MatMul(dl, h[r0*d:r1*d], c, l.head.w)
+		parallelTasks(c, 4, func(r, _ int) {
+			row := dl[r*V : (r+1)*V]
+			s := kernel.ExpShift(row, row, kernel.Max(row))
+			k := inv / s
+			for i := range row {
+				row[i] = float32(row[i] * k)
+			}
+			row[ys[r0+r]] -= inv
+		})
+		dlT, hT := a.transpose(abLogitsT, dl, c, V), a.matT(amH, h[r0*d:r1*d], c, d)
+		if r0 == 0 { // (the head's gradient is the first its parameter gets)
+			kernel.MatMul(a.head.g, dlT, V, hT)
+		} else {
+			t := a.buf(abT, V*d)
+			kernel.MatMul(t, dlT, V, hT)
+			kernel.Add(a.head.g, t)
+		}
+		kernel.MatMul(dh[r0*d:r1*d], dl, c, headT)
+	}
 	// Final norm: dx, the gradient of the residual stream.
 	dx := a.buf(abDX, R*d)
 	normBackward(dx, a.norm.g, dh, xs, n, L*d, l.norm.w, l.norm.eps, R)
@@ -509,5 +543,5 @@ func (a *Adapter) Restore(s *AdapterState) {
 		p.push()
 	}
 	a.b1t, a.b2t, a.steps = s.b1t, s.b2t, s.steps
-	clear(a.recs)
+	a.forget()
 }

@@ -72,6 +72,9 @@ func targetsOf(seqs [][]int32) [][]int32 {
 // and its norm, the output head and the input embedding.
 func TestAdapterGradient(t *testing.T) {
 	m, seqs := adaptFixture(t)
+	old := headRows
+	headRows = 5 // the head's gradient summed over chunks of rows
+	defer func() { headRows = old }()
 	am, a, err := NewAdapter(m, 1e-3)
 	if err != nil {
 		t.Fatal(err)
@@ -144,12 +147,18 @@ func TestAdapterGradient(t *testing.T) {
 // text it learnt) and that the model it was copied from did not change.
 func TestAdapterDeterminism(t *testing.T) {
 	m, two := adaptFixture(t)
-	// Thirteen sequences of 8 to 10 tokens, so that ForwardSteps splits
-	// the steps among the threads.
+	// Twenty sequences of 8 to 10 tokens, so that ForwardSteps splits
+	// the steps among the threads and a step's rows are more than
+	// headRows.
 	ids := append(append([]int32{}, two[0]...), two[1][7:]...)
 	var seqs [][]int32
-	for i := 0; i < 13; i++ {
+	targets := 0
+	for i := 0; i < 20; i++ {
 		seqs = append(seqs, ids[i%5:i%5+8+i%3])
+		targets += len(seqs[i]) - 1
+	}
+	if targets <= headRows {
+		t.Fatalf("%d rows a step, not more than headRows %d", targets, headRows)
 	}
 	before := seqLoss(t, m, seqs)
 	d := m.Config().HiddenSize
