@@ -352,8 +352,9 @@ func TestWriteHostileArchives(t *testing.T) {
 		write("cm", append(b, stream...), nil)
 	}
 
-	// Version 2 (lanes and mixing) with level 9's scheme, the largest
-	// window and mixer (and its second model), 32 lanes: lanes-32-3 is a block of 32 lanes of
+	// Version 3 (lanes, mixing and dynamic evaluation) with level 9's
+	// scheme, the largest window and mixer (its second model, and the
+	// model learning), 32 lanes: lanes-32-3 is a block of 32 lanes of
 	// 1024 tokens whose stream is random words (the model and the mixer
 	// run for the whole block, as for a valid one of the same size), beside
 	// which scripts/reader-memory.sh puts a valid level 9 archive.

@@ -236,11 +236,6 @@ func TestSchemeAdapt(t *testing.T) {
 	if got, err := read(append(bytes.Clone(b2), 0), formatAdapt); err != nil || got != plain {
 		t.Errorf("version 3 without extensions read as %+v, %v", got, err)
 	}
-	for n := len(b2); n < len(b); n++ {
-		if _, err := read(b[:n], formatAdapt); !errors.Is(err, ErrFormat) {
-			t.Errorf("cut to %d of %d bytes: %v, want a format error", n, len(b), err)
-		}
-	}
 	if len(b) != len(b2)+1 || b[len(b)-1] != extAdapt {
 		t.Errorf("the levels' dynamic evaluation written as %x (version 2 without it: %x)", b, b2)
 	}
@@ -250,6 +245,11 @@ func TestSchemeAdapt(t *testing.T) {
 		t.Errorf("read %+v back as %+v, %v", own, got, err)
 	}
 	b = own.append(nil, formatAdapt)
+	for n := len(b2); n < len(b); n++ {
+		if _, err := read(b[:n], formatAdapt); !errors.Is(err, ErrFormat) {
+			t.Errorf("cut to %d of %d bytes: %v, want a format error", n, len(b), err)
+		}
+	}
 	bad := func(ext uint64, rate float32, every uint64) []byte {
 		x := binary.AppendUvarint(bytes.Clone(b2), ext)
 		x = binary.LittleEndian.AppendUint32(x, math.Float32bits(rate))
@@ -264,25 +264,41 @@ func TestSchemeAdapt(t *testing.T) {
 		"rate 0.5":        bad(2, 0.5, 32),
 		"every 0":         bad(2, 1e-4, 0),
 		"every 7":         bad(2, 1e-4, 7),
+		"every 65":        bad(2, 1e-4, 65),
 		"every too many":  bad(2, 1e-4, maxLaneTokens+1),
 	} {
 		if _, err := read(x, formatAdapt); !errors.Is(err, ErrFormat) {
 			t.Errorf("%s: %v, want a format error", name, err)
 		}
 	}
-	if _, err := read(bad(2, 1e-4, 8), formatAdapt); err != nil {
-		t.Errorf("every 8: %v", err)
+	for _, every := range []uint64{8, 64} {
+		if _, err := read(bad(2, 1e-4, every), formatAdapt); err != nil {
+			t.Errorf("every %d: %v", every, err)
+		}
+	}
+	rec := own
+	rec.Recompute = true
+	if _, err := read(rec.append(nil, formatAdapt), formatAdapt); !errors.Is(err, ErrFormat) {
+		t.Errorf("dynamic evaluation with recomputing windows: %v, want a format error", err)
 	}
 	// The writer.
 	for name, sc := range map[string]Scheme{
-		"every 4": {Window: 64, Keep: 16, AdaptRate: 1e-4, AdaptEvery: 4},
-		"rate 1":  {Window: 64, Keep: 16, AdaptRate: 1, AdaptEvery: 32},
-		"plain":   {AdaptRate: 1e-4, AdaptEvery: 32},
-		"no rate": {Window: 64, Keep: 16, AdaptEvery: 32},
+		"every 4":   {Window: 64, Keep: 16, AdaptRate: 1e-4, AdaptEvery: 4},
+		"every 100": {Window: 64, Keep: 16, AdaptRate: 1e-4, AdaptEvery: 100},
+		"rate 1":    {Window: 64, Keep: 16, AdaptRate: 1, AdaptEvery: 32},
+		"plain":     {AdaptRate: 1e-4, AdaptEvery: 32},
+		"no rate":   {Window: 64, Keep: 16, AdaptEvery: 32},
+		"recompute": {Window: 64, Keep: 16, Recompute: true, AdaptRate: 1e-4, AdaptEvery: 32},
 	} {
-		if _, err := NewWriter(io.Discard, &Options{Model: "small", Scheme: &sc}); err == nil {
-			t.Errorf("%s: accepted", name)
+		if _, err := NewWriter(io.Discard, &Options{Model: "small", Scheme: &sc}); err == nil || !strings.Contains(err.Error(), "dynamic evaluation") {
+			t.Errorf("%s: %v, want a refusal of the dynamic evaluation", name, err)
 		}
+	}
+	// A scheme that asks a model that cannot learn to learn is refused (a
+	// level's learning is dropped instead, below).
+	asked := Scheme{Window: 64, Keep: 16, AdaptRate: 1e-4, AdaptEvery: 32}
+	if _, err := NewWriter(io.Discard, &Options{Model: testutil.Data(t, "archs", "gpt2"), Scheme: &asked}); err == nil || !strings.Contains(err.Error(), "cannot learn") {
+		t.Errorf("GPT-2 asked to learn: %v", err)
 	}
 	gpt2 := testutil.Data(t, "archs", "gpt2")
 	llama := testutil.Data(t, "archs", "llama")

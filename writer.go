@@ -197,11 +197,11 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 			return nil, errors.New("lmzip: a second model needs lanes (a scheme with a window)")
 		}
 		if s := lv.Scheme; s.Adapts() || s.AdaptEvery != 0 {
-			if err := checkAdapt(s.AdaptRate, s.AdaptEvery); err != nil {
-				return nil, fmt.Errorf("lmzip: %w", err)
-			}
 			if s.Plain() {
 				return nil, errors.New("lmzip: dynamic evaluation needs lanes (a scheme with a window)")
+			}
+			if err := checkAdapt(s); err != nil {
+				return nil, fmt.Errorf("lmzip: %w", err)
 			}
 		}
 	}
@@ -254,6 +254,9 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 			return nil, fmt.Errorf("lmzip: %w", err)
 		}
 		z.scheme = fitScheme(z.scheme, net)
+		if z.opt.Scheme != nil && z.opt.Scheme.Adapts() && !z.scheme.Adapts() {
+			return nil, fmt.Errorf("lmzip: dynamic evaluation: the model %s cannot learn (it needs a Llama-family model)", l.Name)
+		}
 		var l2 *lm.LM
 		if z.scheme.HasSecond() {
 			if l2, err = loadSecond(z.scheme); err != nil {

@@ -107,6 +107,11 @@ run() {
 }
 
 status=0
+echo "== arm64 under qemu: the frozen archive of lmzip-small learning (tied head, 8 lanes) decodes"
+if ! run arm64 -dc testdata/frozen/adapt-slide-shift.lmz | cmp -s - <(head -c 2000 testdata/frozen/input.txt); then
+  echo "portability.sh: arm64 decodes testdata/frozen/adapt-slide-shift.lmz differently" >&2
+  status=1
+fi
 for shape in "--segment 64 --group 4" "--segment 48 --group 1" "--segment 64 --group 4 --recipe int8" "-8 --segment 64 --group 4 --recipe int8"; do
   echo "== archives with $shape"
   ref=""

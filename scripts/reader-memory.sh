@@ -7,8 +7,8 @@
 #   16-2  16 segments of 1024 tokens a block, recipe 2 (the defaults)
 #   32-1  32 segments, recipe 1: the largest caches a header can ask for
 #   1-2   1 segment of 1 token, recipe 2: the smallest
-#   32-3  format version 2 (lanes), level 9's window and mixer, 32 lanes,
-#         recipe 3 (int8)
+#   32-3  format version 3 (lanes), level 9's window, mixer and dynamic
+#         evaluation, 32 lanes, recipe 3 (int8)
 #
 #   scripts/reader-memory.sh [HEADER...]      default: all four
 #

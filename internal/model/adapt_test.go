@@ -11,10 +11,11 @@ import (
 	"github.com/lmzip/lmzip/internal/testutil"
 )
 
-// adaptFixture returns the tiny Llama and two token sequences from its
-// golden inputs.
-func adaptFixture(t *testing.T) (Model, [][]int32) {
-	dir := testutil.Data(t, "archs", "llama")
+// adaptFixture returns a tiny Llama (arch: "llama", whose head is not
+// tied, or "llama3-rope-scaling", whose is) and two token sequences from
+// its golden inputs.
+func adaptFixture(t *testing.T, arch string) (Model, [][]int32) {
+	dir := testutil.Data(t, "archs", arch)
 	m, err := LoadDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +72,13 @@ func targetsOf(seqs [][]int32) [][]int32 {
 // adapted parameter's gradient is exact: the final norm, each layer's MLP
 // and its norm, the output head and the input embedding.
 func TestAdapterGradient(t *testing.T) {
-	m, seqs := adaptFixture(t)
+	for _, arch := range []string{"llama", "llama3-rope-scaling"} {
+		t.Run(arch, func(t *testing.T) { adapterGradient(t, arch) })
+	}
+}
+
+func adapterGradient(t *testing.T, arch string) {
+	m, seqs := adaptFixture(t, arch)
 	old := headRows
 	headRows = 5 // the head's gradient summed over chunks of rows
 	defer func() { headRows = old }()
@@ -102,8 +109,8 @@ func TestAdapterGradient(t *testing.T) {
 		named[fmt.Sprint("layer ", i, " up")] = ly.up
 		named[fmt.Sprint("layer ", i, " down")] = ly.down
 	}
-	if a.head == a.embed {
-		t.Fatal("the fixture's head is not tied: the head and the embedding must be two parameters")
+	if tied := arch != "llama"; (a.head == a.embed) != tied {
+		t.Fatalf("tied %v, but the head and the embedding are one parameter: %v", tied, a.head == a.embed)
 	}
 	const h = 1e-2
 	for name, p := range named {
@@ -146,7 +153,13 @@ func TestAdapterGradient(t *testing.T) {
 // three threads, that the model adapted (its predictions improve on the
 // text it learnt) and that the model it was copied from did not change.
 func TestAdapterDeterminism(t *testing.T) {
-	m, two := adaptFixture(t)
+	for _, arch := range []string{"llama", "llama3-rope-scaling"} {
+		t.Run(arch, func(t *testing.T) { adapterDeterminism(t, arch) })
+	}
+}
+
+func adapterDeterminism(t *testing.T, arch string) {
+	m, two := adaptFixture(t, arch)
 	// Twenty sequences of 8 to 10 tokens, so that ForwardSteps splits
 	// the steps among the threads and a step's rows are more than
 	// headRows.
@@ -233,7 +246,7 @@ func TestAdapterRefusals(t *testing.T) {
 	if _, _, err := NewAdapter(gpt2, 1e-4); err == nil || !strings.Contains(err.Error(), "Llama") {
 		t.Errorf("GPT-2: %v", err)
 	}
-	m, seqs := adaptFixture(t)
+	m, seqs := adaptFixture(t, "llama")
 	for _, lr := range []float32{0, -1, 1, float32(math.NaN())} {
 		if _, _, err := NewAdapter(m, lr); err == nil {
 			t.Errorf("rate %v accepted", lr)
