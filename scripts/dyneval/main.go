@@ -116,15 +116,8 @@ func run(l *lm.LM, toks []int32, lr float32, seg, keep int) float64 {
 		for _, ys := range targets {
 			for _, y := range ys {
 				row := logits[r*V : (r+1)*V]
-				mx := math.Inf(-1)
-				for _, v := range row {
-					mx = math.Max(mx, float64(v))
-				}
-				s := 0.0
-				for _, v := range row {
-					s += math.Exp(float64(v) - mx)
-				}
-				bits += (math.Log(s) + mx - float64(row[y])) / math.Ln2
+				mx, lse := sample.LogSumExp(row)
+				bits += (lse + mx - float64(row[y])) / math.Ln2
 				r++
 			}
 		}

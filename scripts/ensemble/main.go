@@ -95,17 +95,10 @@ func logProbs(name string, toks []int32) [][]float64 {
 	row := make([]float32, V)
 	for i := range toks {
 		m.Logits(row, H[i*d:(i+1)*d], 1)
-		mx := math.Inf(-1)
-		for _, v := range row {
-			mx = math.Max(mx, float64(v))
-		}
-		s := 0.0
-		for _, v := range row {
-			s += math.Exp(float64(v) - mx)
-		}
+		mx, lse := sample.LogSumExp(row)
 		ls := make([]float64, V)
 		for k, v := range row {
-			ls[k] = float64(v) - mx - math.Log(s)
+			ls[k] = float64(v) - mx - lse
 		}
 		out[i] = ls
 	}

@@ -6,6 +6,7 @@ package sample
 
 import (
 	"bytes"
+	"math"
 	"os"
 
 	"github.com/lmzip/lmzip/internal/lm"
@@ -59,4 +60,18 @@ func Hiddens(l *lm.LM, toks []int32) (model.Model, []float32, error) {
 		pos = end
 	}
 	return m, out, nil
+}
+
+// LogSumExp returns the maximum of a row of logits and log Σ exp(v −
+// max), in float64: the row's log-probabilities are v − max − lse.
+func LogSumExp(row []float32) (mx, lse float64) {
+	mx = math.Inf(-1)
+	for _, v := range row {
+		mx = math.Max(mx, float64(v))
+	}
+	s := 0.0
+	for _, v := range row {
+		s += math.Exp(float64(v) - mx)
+	}
+	return mx, math.Log(s)
 }
