@@ -101,8 +101,9 @@ func (a *Adapter) buf(i, n int) []float32 {
 	return a.bufs[i][:n]
 }
 
-// matT returns scratch matrix i set to the transpose of x (rows×cols),
-// as matrixOfT.
+// matT returns scratch matrix i set to x (rows×cols) as a matrix of cols
+// outputs of rows inputs, whose product with a row vector v is v·x
+// (kernel.NewMatrixT).
 func (a *Adapter) matT(i int, x []float32, rows, cols int) *kernel.Matrix {
 	a.mats[i].SetT(x, rows, cols)
 	return &a.mats[i]
@@ -128,7 +129,6 @@ type adaptLayer struct {
 // Adam moments, and how the model is given new weights.
 type adaptParam struct {
 	w, g, m, v []float32
-	out, in    int
 	push       func() // after a step: give the model w
 }
 
@@ -189,8 +189,8 @@ func NewAdapter(m Model, lr float32) (Model, *Adapter, error) {
 		*n = &cp
 		return cp.w
 	}
-	newParam := func(w []float32, out, in int, push func()) *adaptParam {
-		p := &adaptParam{w: w, g: make([]float32, len(w)), m: make([]float32, len(w)), v: make([]float32, len(w)), out: out, in: in, push: push}
+	newParam := func(w []float32, push func()) *adaptParam {
+		p := &adaptParam{w: w, g: make([]float32, len(w)), m: make([]float32, len(w)), v: make([]float32, len(w)), push: push}
 		a.params = append(a.params, p)
 		return p
 	}
@@ -204,7 +204,7 @@ func NewAdapter(m Model, lr float32) (Model, *Adapter, error) {
 		}
 		lin.w = kernel.NewMatrix(w, out, in)
 		m := lin.w
-		return newParam(w, out, in, func() { m.SetFloat32(w) })
+		return newParam(w, func() { m.SetFloat32(w) })
 	}
 	// The embedding becomes float32 (its table is the parameter's
 	// weights); a tied head is packed from it after each step.
@@ -217,17 +217,17 @@ func NewAdapter(m Model, lr float32) (Model, *Adapter, error) {
 	if l.tied {
 		l.head.w = kernel.NewMatrix(table, V, d)
 		h := l.head.w
-		p := newParam(table, V, d, func() { h.SetFloat32(table) })
+		p := newParam(table, func() { h.SetFloat32(table) })
 		a.embed, a.head = p, p
 	} else {
-		a.embed = newParam(e.f32, V, d, func() {})
+		a.embed = newParam(e.f32, func() {})
 		a.head = matrix(&l.head)
 	}
-	a.norm = newParam(ownNorm(&l.norm), 1, d, func() {})
+	a.norm = newParam(ownNorm(&l.norm), func() {})
 	for i := range l.layers {
 		ly := &l.layers[i]
 		a.layers = append(a.layers, adaptLayer{
-			norm: newParam(ownNorm(&ly.mlpNorm), 1, d, func() {}),
+			norm: newParam(ownNorm(&ly.mlpNorm), func() {}),
 			up:   matrix(&ly.mlp.up),
 			down: matrix(&ly.mlp.down),
 		})
@@ -259,17 +259,6 @@ func (a *Adapter) forget() {
 	for _, rec := range a.recs {
 		rec.tokens, rec.x = rec.tokens[:0], rec.x[:0]
 	}
-}
-
-// Recorded returns the number of rows of cache c recorded since the last
-// step.
-func (a *Adapter) Recorded(c *Cache) int {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if rec := a.recs[c]; rec != nil {
-		return len(rec.tokens)
-	}
-	return 0
 }
 
 // Forget drops what was recorded since the last step.

@@ -41,20 +41,25 @@ func seqLoss(t *testing.T, m Model, seqs [][]int32) float64 {
 		lg := make([]float32, len(s)*V)
 		m.Logits(lg, h, len(s))
 		for r := 0; r+1 < len(s); r++ {
-			row := lg[r*V : (r+1)*V]
-			mx := math.Inf(-1)
-			for _, v := range row {
-				mx = math.Max(mx, float64(v))
-			}
-			z := 0.0
-			for _, v := range row {
-				z += math.Exp(float64(v) - mx)
-			}
-			sum += math.Log(z) + mx - float64(row[s[r+1]])
+			sum -= logProb(lg[r*V:(r+1)*V], s[r+1])
 			n++
 		}
 	}
 	return sum / float64(n)
+}
+
+// logProb returns the log-probability (float64) of token y under a row of
+// logits.
+func logProb(row []float32, y int32) float64 {
+	mx := math.Inf(-1)
+	for _, v := range row {
+		mx = math.Max(mx, float64(v))
+	}
+	z := 0.0
+	for _, v := range row {
+		z += math.Exp(float64(v) - mx)
+	}
+	return float64(row[y]) - mx - math.Log(z)
 }
 
 // targetsOf returns each row's target: the next token, none for the last.

@@ -46,6 +46,7 @@ const (
 	bufMLP         // MLP hidden layer (gate and up)
 	bufAct         // gated MLP activations
 	bufTmp         // anything else an architecture needs
+	bufRec         // the rows a model that learns records (see Adapter)
 	numBufs
 )
 

@@ -273,16 +273,7 @@ func TestDefaultModelGoldens(t *testing.T) {
 			}
 			worstLP, bits := 0.0, 0.0
 			for p := 0; p+1 < len(ids); p++ {
-				row := got[p*V : (p+1)*V]
-				mx := math.Inf(-1)
-				for _, l := range row {
-					mx = math.Max(mx, float64(l))
-				}
-				sum := 0.0
-				for _, l := range row {
-					sum += math.Exp(float64(l) - mx)
-				}
-				lp := float64(row[ids[p+1]]) - mx - math.Log(sum)
+				lp := logProb(got[p*V:(p+1)*V], ids[p+1])
 				bits -= lp / math.Ln2
 				worstLP = math.Max(worstLP, math.Abs(lp-float64(wantLogprob[p])))
 			}

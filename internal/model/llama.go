@@ -124,7 +124,7 @@ func (m *llama) Forward(inputs []Input, hidden []float32) error {
 	var rec []float32 // each row's residual stream before each MLP and the final norm
 	d, n := m.cfg.HiddenSize, (len(m.layers)+1)*m.cfg.HiddenSize
 	if m.rec != nil {
-		rec = make([]float32, b.rows*n)
+		rec = b.buf(bufRec, b.rows*n)
 	}
 	keep := func(li int) {
 		for r := 0; r < len(rec)/n; r++ {
