@@ -19,6 +19,29 @@ func FuzzDecompress(f *testing.F) {
 			f.Add(arc)
 		}
 	}
+	// Every level's scheme: lanes, carried context, mixing and, at levels
+	// 8 and 9, the model learning (format version 3), with lanes short
+	// enough that a few hundred bytes make several, all coded by the model.
+	long := bytes.Repeat([]byte("It was the best of times, it was the worst of times; "), 8)
+	for level := 1; level <= 9; level++ {
+		for _, lane := range []int{0, 8} {
+			arc, err := Compress(long, &Options{Model: model, Level: level, LaneTokens: lane, Coders: []string{"lm"}})
+			if err != nil {
+				f.Fatal(err)
+			}
+			info, err := Inspect(bytes.NewReader(arc))
+			if err != nil {
+				f.Fatal(err)
+			}
+			if got := info.Scheme.Adapts(); got != (level >= 8) {
+				f.Fatalf("level %d: learning %v", level, got)
+			}
+			if lane > 0 && info.Segments["lm"] < 4 {
+				f.Fatalf("level %d: %v lanes or segments: too few", level, info.Segments)
+			}
+			f.Add(arc)
+		}
+	}
 	f.Fuzz(func(t *testing.T, arc []byte) {
 		out, err := Decompress(arc, &ReaderOptions{Model: model})
 		if err != nil {
