@@ -2402,6 +2402,46 @@ func (g *gen) biasStep(zmm bool) {
 	g.ret()
 }
 
+// adam emits adam{suffix}: one Adam step of n values (a multiple of the
+// lanes), each operation rounded as adamGeneric rounds it (see Adam).
+func (g *gen) adam(zmm bool) {
+	name, r, w := vecKernel("adam", zmm)
+	g.line(fmt.Sprintf("// func %s(w, grad, m, v *float32, n int, c *AdamStep)", name))
+	g.line(fmt.Sprintf("TEXT ·%s(SB), NOSPLIT, $0-48", name))
+	g.ins("MOVQ w+0(FP), DI")
+	g.ins("MOVQ grad+8(FP), SI")
+	g.ins("MOVQ m+16(FP), BX")
+	g.ins("MOVQ v+24(FP), R8")
+	g.ins("MOVQ n+32(FP), CX")
+	g.ins("MOVQ c+40(FP), DX")
+	// β1, 1−β1, β2, 1−β2, rate, correction and ε in registers 8-14.
+	for i := 0; i < 7; i++ {
+		g.ins("VBROADCASTSS %d(DX), %s%d", 4*i, r, 8+i)
+	}
+	g.floatLoop(name+"_loop", name+"_done", w, func() {
+		g.ins("VMOVUPS (SI), %s0", r)           // g
+		g.ins("VMULPS (BX), %s8, %s1", r, r)    // β1·m
+		g.ins("VMULPS %s9, %s0, %s2", r, r, r)  // (1−β1)·g
+		g.ins("VADDPS %s2, %s1, %s1", r, r, r)  // m
+		g.ins("VMOVUPS %s1, (BX)", r)           //
+		g.ins("VMULPS (R8), %s10, %s3", r, r)   // β2·v
+		g.ins("VMULPS %s11, %s0, %s4", r, r, r) // (1−β2)·g
+		g.ins("VMULPS %s0, %s4, %s4", r, r, r)  // ·g
+		g.ins("VADDPS %s4, %s3, %s3", r, r, r)  // v
+		g.ins("VMOVUPS %s3, (R8)", r)           //
+		g.ins("VSQRTPS %s3, %s5", r, r)         // √v
+		g.ins("VDIVPS %s13, %s5, %s5", r, r, r) // /correction
+		g.ins("VADDPS %s14, %s5, %s5", r, r, r) // +ε
+		g.ins("VDIVPS %s5, %s1, %s6", r, r, r)  // m/den
+		g.ins("VMULPS %s12, %s6, %s6", r, r, r) // rate·
+		g.ins("VMOVUPS (DI), %s7", r)           // w
+		g.ins("VSUBPS %s6, %s7, %s7", r, r, r)  // w − step
+		g.ins("VMOVUPS %s7, (DI)", r)           //
+	}, "DI", "SI", "BX", "R8")
+	g.label(name + "_done")
+	g.ret()
+}
+
 // scaleFreqs emits scaleFreqs{suffix}: f = (u·scale)>>32 + 1 lane by lane
 // (the 64-bit products of the even and of the odd lanes, their high
 // halves merged), the lanes' sums, largest u (unsigned) and the index
@@ -2641,6 +2681,7 @@ func main() {
 	a.scaleFreqs(true)
 	a.rotate(true)
 	a.fixedDot(true)
+	a.adam(true)
 	write("avx512_amd64.s", a)
 
 	b := &gen{tab: "consts<>", lanes: 8}
@@ -2671,6 +2712,7 @@ func main() {
 	b.scaleFreqs(false)
 	b.rotate(false)
 	b.fixedDot(false)
+	b.adam(false)
 	write("avx2_amd64.s", b)
 
 	write("neon_arm64.s", genNEON())

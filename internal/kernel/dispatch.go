@@ -55,6 +55,8 @@ type impl struct {
 	rotate func(lo, hi, cos, sin []float32)
 	// fixedDot is the mixer's expected logit (FixedDot).
 	fixedDot func(f []uint32, x []float32) int64
+	// adam is a step of dynamic evaluation's optimiser (Adam).
+	adam func(w, g, m, v []float32, c *AdamStep)
 }
 
 // A matmulFunc computes dst[r*N+n] for r < m and the columns n of panels
@@ -96,6 +98,7 @@ var genericImpl = impl{
 	scaleFreqs:  scaleFreqsGeneric,
 	rotate:      rotateGeneric,
 	fixedDot:    fixedDotGeneric,
+	adam:        adamGeneric,
 }
 
 // derive returns a copy of the plain Go implementation named name, for an

@@ -122,7 +122,13 @@ func scaleAddMaxAVX512(z, x, b *float32, n int, s float32) float32
 func biasStepAVX512(b *float32, cum *uint32, n int, unit, rate float32)
 
 //go:noescape
+func adamAVX512(w, grad, m, v *float32, n int, c *AdamStep)
+
+//go:noescape
 func maxAVX2(x *float32, n int) float32
+
+//go:noescape
+func adamAVX2(w, grad, m, v *float32, n int, c *AdamStep)
 
 //go:noescape
 func scaleAddMaxAVX2(z, x, b *float32, n int, s float32) float32
@@ -230,6 +236,7 @@ func archImpls() []*impl {
 		s.max = maxAsm(maxAVX512, 16)
 		s.scaleAddMax = scaleAddMaxAsm(scaleAddMaxAVX512, 16)
 		s.biasStep = biasStepAsm(biasStepAVX512, 16)
+		s.adam = adamAsm(adamAVX512, 16)
 		s.scaleFreqs = scaleFreqsAsm(true)
 		s.rotate = rotateAsm(rotateAVX512, 16)
 		s.fixedDot = fixedDotAsm(true)
@@ -251,6 +258,7 @@ func archImpls() []*impl {
 		s.max = maxAsm(maxAVX2, 8)
 		s.scaleAddMax = scaleAddMaxAsm(scaleAddMaxAVX2, 8)
 		s.biasStep = biasStepAsm(biasStepAVX2, 8)
+		s.adam = adamAsm(adamAVX2, 8)
 		s.scaleFreqs = scaleFreqsAsm(false)
 		s.rotate = rotateAsm(rotateAVX2, 8)
 		s.fixedDot = fixedDotAsm(false)
@@ -646,5 +654,17 @@ func biasStepAsm(f func(b *float32, cum *uint32, n int, unit, rate float32), ste
 			f(&b[0], &cum[0], n, unit, rate)
 		}
 		biasStepGeneric(b[n:], cum[n:len(b)+1], unit, rate)
+	}
+}
+
+// adamAsm runs the whole vectors of w through kernel f (step values wide)
+// and the rest in Go.
+func adamAsm(f func(w, g, m, v *float32, n int, c *AdamStep), step int) func(w, g, m, v []float32, c *AdamStep) {
+	return func(w, g, m, v []float32, c *AdamStep) {
+		n := len(w) &^ (step - 1)
+		if n > 0 {
+			f(&w[0], &g[0], &m[0], &v[0], n, c)
+		}
+		adamGeneric(w[n:], g[n:], m[n:], v[n:], c)
 	}
 }

@@ -312,19 +312,43 @@ func (m *Matrix) SetT(x []float32, rows, cols int) {
 
 // SetFloat32 packs w (out rows of in values, as NewMatrix takes it) into
 // m, a float32 matrix of that shape, in place: for weights that change
-// between products (no product may run with m meanwhile).
+// between products (no product may run with m meanwhile). Panels are
+// packed on Threads() goroutines, each in tiles of setTile inputs, so that
+// a tile's writes (setTile rows of a panel) stay in the first-level cache
+// while it reads a cache line of each of the panel's rows.
 func (m *Matrix) SetFloat32(w []float32) {
 	if m.kind != Float32 || len(w) < m.N*m.K {
 		panic(fmt.Sprintf("kernel.SetFloat32: %v matrix %d×%d, %d values", m.kind, m.N, m.K, len(w)))
 	}
 	out, in := m.N, m.K
-	for p := range panels(out) {
-		block := m.f32[p*in*panelWidth : (p+1)*in*panelWidth]
-		for c := 0; c < panelWidth && p*panelWidth+c < out; c++ {
-			row := w[(p*panelWidth+c)*in : (p*panelWidth+c+1)*in]
-			for i, v := range row {
-				block[i*panelWidth+c] = v
+	np := panels(out)
+	workers := min(Threads(), np)
+	Parallel(workers, func(t int) {
+		for p := t * np / workers; p < (t+1)*np/workers; p++ {
+			block := m.f32[p*in*panelWidth : (p+1)*in*panelWidth]
+			n := min(panelWidth, out-p*panelWidth)
+			rows := w[p*panelWidth*in : (p*panelWidth+n)*in]
+			for i0 := 0; i0 < in; i0 += setTile {
+				i1 := min(in, i0+setTile)
+				c := 0
+				for ; c+4 <= n; c += 4 {
+					r0, r1 := rows[c*in:(c+1)*in], rows[(c+1)*in:(c+2)*in]
+					r2, r3 := rows[(c+2)*in:(c+3)*in], rows[(c+3)*in:(c+4)*in]
+					for i := i0; i < i1; i++ {
+						b := block[i*panelWidth+c : i*panelWidth+c+4]
+						b[0], b[1], b[2], b[3] = r0[i], r1[i], r2[i], r3[i]
+					}
+				}
+				for ; c < n; c++ {
+					row := rows[c*in : (c+1)*in]
+					for i := i0; i < i1; i++ {
+						block[i*panelWidth+c] = row[i]
+					}
+				}
 			}
 		}
-	}
+	})
 }
+
+// setTile is the inputs SetFloat32 packs at a time.
+const setTile = 32

@@ -28,3 +28,15 @@ func TestMatrixTAndSetFloat32(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSetFloat32 packs a 2048×768 matrix (an MLP's projection of
+// lmzip-base's size), as dynamic evaluation does after every step.
+func BenchmarkSetFloat32(b *testing.B) {
+	const out, in = 2048, 768
+	x := make([]float32, out*in)
+	m := NewMatrix(make([]float32, out*in), out, in)
+	b.SetBytes(int64(4 * len(x)))
+	for b.Loop() {
+		m.SetFloat32(x)
+	}
+}

@@ -468,21 +468,18 @@ func (a *Adapter) adam() {
 	a.steps++
 	a.b1t = float32(a.b1t * adamBeta1)
 	a.b2t = float32(a.b2t * adamBeta2)
-	step := a.lr / (1 - a.b1t)
-	c2 := float32(math.Sqrt(float64(1 - a.b2t)))
+	c := &kernel.AdamStep{
+		Beta1: adamBeta1, OneMinusBeta1: 1 - adamBeta1,
+		Beta2: adamBeta2, OneMinusBeta2: 1 - adamBeta2,
+		Rate: a.lr / (1 - a.b1t),
+		Corr: float32(math.Sqrt(float64(1 - a.b2t))),
+		Eps:  adamEps,
+	}
 	for _, p := range a.params {
 		const chunk = 1 << 14
 		parallelTasks((len(p.w)+chunk-1)/chunk, 1, func(t, _ int) {
 			lo, hi := t*chunk, min(len(p.w), (t+1)*chunk)
-			w := p.w[lo:hi]
-			g, m, v := p.g[lo:hi][:len(w)], p.m[lo:hi][:len(w)], p.v[lo:hi][:len(w)]
-			for i, gi := range g {
-				mi := float32(adamBeta1*m[i]) + float32((1-adamBeta1)*gi)
-				vi := float32(adamBeta2*v[i]) + float32(float32((1-adamBeta2)*gi)*gi)
-				m[i], v[i] = mi, vi
-				den := float32(float32(math.Sqrt(float64(vi)))/c2) + adamEps
-				w[i] -= float32(step * (mi / den))
-			}
+			kernel.Adam(p.w[lo:hi], p.g[lo:hi], p.m[lo:hi], p.v[lo:hi], c)
 		})
 		p.push()
 	}
