@@ -315,7 +315,8 @@ func (m *Matrix) SetT(x []float32, rows, cols int) {
 // between products (no product may run with m meanwhile). Panels are
 // packed on Threads() goroutines, each in tiles of setTile inputs, so that
 // a tile's writes (setTile rows of a panel) stay in the first-level cache
-// while it reads a cache line of each of the panel's rows.
+// while it reads setTile values of each of the panel's rows, four rows at a
+// time.
 func (m *Matrix) SetFloat32(w []float32) {
 	if m.kind != Float32 || len(w) < m.N*m.K {
 		panic(fmt.Sprintf("kernel.SetFloat32: %v matrix %d×%d, %d values", m.kind, m.N, m.K, len(w)))

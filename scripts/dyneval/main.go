@@ -39,7 +39,8 @@ func main() {
 	if *tokens != "" {
 		_, toks, err := sample.Tokens(*name, flag.Arg(0), 0)
 		check(err)
-		f, err := os.Create(*tokens)
+		// (a new file: an existing one is refused, not overwritten)
+		f, err := os.OpenFile(*tokens, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 		check(err)
 		check(binary.Write(f, binary.LittleEndian, toks))
 		check(f.Close())
