@@ -1,6 +1,7 @@
 // Command wrapprobe measures what line wraps cost lmzip-base and whether a
-// column model would take it off: it runs the model over a file's lanes as
-// the default level cuts them (windows of 1024 positions keeping 256) and
+// column model would take it off: it runs the model over the file cut into
+// at most 16 lanes of at least 4096 tokens (the default level's lanes, as
+// far as one block goes; windows of 1024 positions keeping 256) and
 // prints the ideal code length of the model alone, the share spent on
 // tokens holding a line feed, and the code length after an online boost of
 // each token's logit by the column its text would end at (tokens holding a
