@@ -415,7 +415,7 @@ func (m *Mixer) CopyTo(dst *Mixer) {
 		}
 		d := dst.ngram[k]
 		d.k, d.bits = t.k, t.bits
-		d.slots.copyFrom(t.slots)
+		d.slots.copyFrom(&t.slots)
 	}
 	// Lanes are shared: a lane is copied when it is current (it may still
 	// change); retired lanes never change.
@@ -440,7 +440,7 @@ func (m *Mixer) CopyTo(dst *Mixer) {
 		dst.match = &matchModel{}
 	}
 	mm, dm := m.match, dst.match
-	dm.table.copyFrom(mm.table)
+	dm.table.copyFrom(&mm.table)
 	dm.order = append(dm.order[:0], mm.order...)
 	dm.nextID, dm.kept = mm.nextID, mm.kept
 	dm.lanes = make(map[uint64]*lane, len(mm.lanes))
