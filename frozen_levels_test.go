@@ -95,9 +95,22 @@ func frozenCases() []frozenCase {
 	return cases
 }
 
+// shortFrozen are the cases the tiers that rebuild the kernels (plain Go,
+// GOAMD64=v3: go test -short) decode: every recipe, both models, a second
+// model, sliding by shift and by recompute, and learning. The other cases
+// differ in the mixer and the context-mixing coder, which no kernel runs.
+var shortFrozen = map[string]bool{
+	"level-1": true, "level-6": true, "int8-level-6": true, "second-level-6": true,
+	"slide-shift": true, "int8-slide-recompute": true, "second-slide-shift": true,
+	"adapt-level-8": true, "adapt-slide-shift": true,
+}
+
 func TestFrozenLevels(t *testing.T) {
 	for _, c := range frozenCases() {
 		t.Run(c.name, func(t *testing.T) {
+			if testing.Short() && !shortFrozen[c.name] {
+				t.Skip("not one of the kernel tiers' cases (shortFrozen)")
+			}
 			file := c.file
 			if file == "" {
 				file = "input.txt"
@@ -128,6 +141,22 @@ func TestFrozenLevels(t *testing.T) {
 			if !bytes.Equal(got, input) {
 				t.Fatalf("%s decodes to different bytes", path)
 			}
+			info, err := Inspect(bytes.NewReader(arc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.Segments["lm"] < 2 {
+				t.Fatalf("the archive has %d language-model lanes; it should exercise lockstep decoding", info.Segments["lm"])
+			}
+			if c.cm && info.Segments["cm"] < 1 {
+				t.Fatalf("the archive has no context-mixing lanes; it should exercise the context-mixing model")
+			}
+			// The kernel tiers (-short): decoding proves their
+			// probabilities are the archive's; compressing again is the
+			// full tier's check of the writer.
+			if testing.Short() {
+				return
+			}
 			// Compressing again, with one thread (the archive was made
 			// with two), gives the same bytes.
 			for _, threads := range []int{1} {
@@ -155,16 +184,6 @@ func TestFrozenLevels(t *testing.T) {
 				if !bytes.Equal(again, arc) {
 					t.Fatalf("with the meter's state copied after every block, the archive differs from the frozen %s", path)
 				}
-			}
-			info, err := Inspect(bytes.NewReader(arc))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if info.Segments["lm"] < 2 {
-				t.Fatalf("the archive has %d language-model lanes; it should exercise lockstep decoding", info.Segments["lm"])
-			}
-			if c.cm && info.Segments["cm"] < 1 {
-				t.Fatalf("the archive has no context-mixing lanes; it should exercise the context-mixing model")
 			}
 		})
 	}
