@@ -16,7 +16,8 @@
 #     forced with LMZIP_KERNELS), amd64 with GOAMD64=v3 (where Go may fuse
 #     multiply-adds it is not told not to) and arm64 (NEON, and plain Go;
 #     under qemu) compresses a sample with the tiny Llama of testdata/archs
-#     with 1 and 2 threads and two block shapes: every archive of a shape
+#     with 1 and 2 threads, two block shapes, both recipes with caches
+#     (f16kv, int8) and learning (-8): every archive of a shape
 #     must be byte-identical, and the arm64 build must decode the amd64
 #     archive and the other way round.
 #
@@ -43,6 +44,16 @@ qemu=qemu-aarch64-static
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
+# The arm64 model tests run under qemu in the background while the kernel
+# tests run (qemu emulates on about one core); their result is reported
+# below. The fingerprints pin each tiny model's logits to the amd64 ones;
+# the kernel and thread test runs each under NEON and plain Go; caches in
+# small pages must give the bits of one page (the NEON mix continued from
+# page to page).
+GOARCH=arm64 go test -c -o "$tmp/model.test" ./internal/model
+(cd internal/model && "$qemu" "$tmp/model.test" -test.count=1 -test.run 'TestTinyArchFingerprints|TestTinyArchsKernelsThreadsBatches|TestCachePages|TestAdapter' > "$tmp/model.log" 2>&1) &
+modelpid=$!
+
 echo "== arm64 kernel tests under qemu"
 GOARCH=arm64 go test -c -o "$tmp/kernel.test" ./internal/kernel
 # The float16 rounding sweeps test Go code that has no assembly version
@@ -67,12 +78,10 @@ if command -v qemu-x86_64-static > /dev/null; then
 fi
 
 echo "== arm64 model tests under qemu: every architecture's logits bit for bit, and dynamic evaluation's steps"
-# The fingerprints pin each tiny model's logits to the amd64 ones; the
-# kernel and thread test runs each under NEON and plain Go; caches in
-# small pages must give the bits of one page (the NEON mix continued from
-# page to page).
-GOARCH=arm64 go test -c -o "$tmp/model.test" ./internal/model
-(cd internal/model && "$qemu" "$tmp/model.test" -test.count=1 -test.run 'TestTinyArchFingerprints|TestTinyArchsKernelsThreadsBatches|TestCachePages|TestAdapter')
+if ! wait "$modelpid"; then
+  cat "$tmp/model.log"; exit 1
+fi
+tail -n 1 "$tmp/model.log"
 
 echo "== arm64 context-mixing goldens under qemu: every version's output byte for byte"
 GOARCH=arm64 go test -c -o "$tmp/cm.test" ./internal/cm
@@ -113,39 +122,59 @@ if ! run arm64 -dc testdata/frozen/adapt-slide-shift.lmz | cmp -s - <(head -c 20
   status=1
 fi
 head -c 4000 "$sample" > "$tmp/half.txt"
-for shape in "--segment 64 --group 4" "--segment 48 --group 1" "--segment 64 --group 4 --recipe int8" "-8 --segment 64 --group 4 --recipe int8"; do
+# Build (with environment) and thread count.
+configs=(
+  "amd64:1" "amd64:2" "LMZIP_KERNELS=avx2 amd64:1" "LMZIP_KERNELS=go amd64:2"
+  "amd64-v3:2" "arm64:1" "arm64:2" "LMZIP_KERNELS=go arm64:1"
+)
+for shape in "--segment 64 --group 4 --recipe f16kv" "--segment 48 --group 1" "--segment 64 --group 4 --recipe int8" "-8 --segment 64 --group 4 --recipe int8"; do
   echo "== archives with $shape"
   # Learning (level 8) costs several times as much a token: half the
   # sample still takes dozens of steps.
   in=$sample
   if [[ $shape == -8* ]]; then in=$tmp/half.txt; fi
+  # The configurations run two at a time (qemu emulates on about one
+  # core), each into its own file; then every archive is compared with
+  # the first.
+  pids=()
+  for half in 0 1; do
+    (
+      for i in "${!configs[@]}"; do
+        if (( i % 2 != half )); then continue; fi
+        c=${configs[$i]}
+        # shellcheck disable=SC2086
+        run ${c%:*} -c -q -m "$model" --coders lm $shape -T "${c##*:}" "$in" > "$tmp/out-$i.lmz"
+      done
+    ) &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do
+    wait "$p" || { echo "portability.sh: a compression failed ($shape)" >&2; exit 1; }
+  done
   ref=""
-  # Build (with environment) and thread count.
-  configs=(
-    "amd64:1" "amd64:2" "LMZIP_KERNELS=avx2 amd64:1" "LMZIP_KERNELS=go amd64:2"
-    "amd64-v3:2" "arm64:1" "arm64:2" "LMZIP_KERNELS=go arm64:1"
-  )
-  for c in "${configs[@]}"; do
-    cfg=${c%:*} threads=${c##*:}
-    out="$tmp/out.lmz"
-    # shellcheck disable=SC2086
-    run $cfg -c -q -m "$model" --coders lm $shape -T "$threads" "$in" > "$out"
+  for i in "${!configs[@]}"; do
+    c=${configs[$i]} out=$tmp/out-$i.lmz
     sum=$(sha256sum < "$out" | cut -c1-16)
-    printf '  %-28s -T %d  %6d bytes  %s\n' "$cfg" "$threads" "$(stat -c %s "$out")" "$sum"
+    printf '  %-28s -T %d  %6d bytes  %s\n' "${c%:*}" "${c##*:}" "$(stat -c %s "$out")" "$sum"
     if [ -z "$ref" ]; then
       ref=$sum
-      cp "$out" "$tmp/ref.lmz"
     elif [ "$sum" != "$ref" ]; then
       echo "  DIFFERS from the first archive" >&2
       cp "$out" "$tmp/differs.lmz"
       status=1
     fi
-    if [[ $cfg == arm64 && $threads == 1 ]]; then cp "$out" "$tmp/arm64.lmz"; fi
   done
   echo "  decoding across architectures"
-  run arm64 -d -c -m "$model" "$tmp/ref.lmz" | cmp - "$in"
-  run amd64 -d -c -m "$model" "$tmp/arm64.lmz" | cmp - "$in"
-  run LMZIP_KERNELS=go arm64 -d -c -m "$model" "$tmp/ref.lmz" | cmp - "$in"
+  # out-0 is amd64's archive, out-5 arm64's (configs above).
+  run arm64 -d -c -m "$model" "$tmp/out-0.lmz" > "$tmp/dec-arm64" &
+  a=$!
+  run LMZIP_KERNELS=go arm64 -d -c -m "$model" "$tmp/out-0.lmz" > "$tmp/dec-arm64-go" &
+  b=$!
+  run amd64 -d -c -m "$model" "$tmp/out-5.lmz" > "$tmp/dec-amd64"
+  wait "$a" && wait "$b" || { echo "portability.sh: a decompression failed ($shape)" >&2; exit 1; }
+  for d in dec-arm64 dec-arm64-go dec-amd64; do
+    cmp "$tmp/$d" "$in"
+  done
 done
 if [ $status -ne 0 ]; then
   echo "portability.sh: archives differ" >&2

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 go test -count=1 ./...
-go test -count=1 -tags noasm ./internal/kernel ./internal/model ./internal/lmcoder ./internal/mix
+go test -count=1 -short -tags noasm ./internal/kernel ./internal/model ./internal/lmcoder ./internal/mix
 # The kernel tiers decode the frozen archives with -short: a subset of
 # cases that runs every recipe, model, slide and learning step
 # (frozen_levels_test.go, shortFrozen).

@@ -243,6 +243,13 @@ func sameLogits(t *testing.T, what string, got, want []float32) {
 func TestDefaultModelGoldens(t *testing.T) {
 	for _, name := range []string{"lmzip-small", "lmzip-base"} {
 		t.Run(name, func(t *testing.T) {
+			if testing.Short() && name != "lmzip-small" {
+				// The plain-Go and race tiers: kernels bit-identical to
+				// the full tier's (their own tests) meet transformers
+				// where the full tier does; one real model's shapes run
+				// them and their threads.
+				t.Skip("-short: lmzip-small only")
+			}
 			m, err := LoadDir(filepath.Join(testutil.RepoRoot(t), "models", name))
 			if err != nil {
 				t.Fatal(err)
