@@ -106,6 +106,15 @@ var shortFrozen = map[string]bool{
 }
 
 func TestFrozenLevels(t *testing.T) {
+	names := map[string]bool{}
+	for _, c := range frozenCases() {
+		names[c.name] = true
+	}
+	for name := range shortFrozen {
+		if !names[name] {
+			t.Fatalf("shortFrozen names %q, which is no case: the kernel tiers would skip it unseen", name)
+		}
+	}
 	for _, c := range frozenCases() {
 		t.Run(c.name, func(t *testing.T) {
 			if testing.Short() && !shortFrozen[c.name] {
