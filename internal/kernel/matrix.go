@@ -300,15 +300,65 @@ func (m *Matrix) SetT(x []float32, rows, cols int) {
 		m.f32 = make([]float32, n)
 	}
 	m.f32 = m.f32[:n]
-	for p := range panels(cols) {
-		block := m.f32[p*rows*panelWidth : (p+1)*rows*panelWidth]
-		n := min(panelWidth, cols-p*panelWidth)
-		for i := 0; i < rows; i++ {
-			copy(block[i*panelWidth:i*panelWidth+n], x[i*cols+p*panelWidth:i*cols+p*panelWidth+n])
-			clear(block[i*panelWidth+n : (i+1)*panelWidth])
+	np := panels(cols)
+	pack := func(p0, p1 int) {
+		for p := p0; p < p1; p++ {
+			block := m.f32[p*rows*panelWidth : (p+1)*rows*panelWidth]
+			n := min(panelWidth, cols-p*panelWidth)
+			for i := 0; i < rows; i++ {
+				copy(block[i*panelWidth:i*panelWidth+n], x[i*cols+p*panelWidth:i*cols+p*panelWidth+n])
+				clear(block[i*panelWidth+n : (i+1)*panelWidth])
+			}
 		}
 	}
+	workers := min(Threads(), np)
+	if rows*cols < parallelCopy || workers <= 1 {
+		pack(0, np)
+		return
+	}
+	// A copy of a large matrix: the panels on Threads() goroutines.
+	Parallel(workers, func(t int) { pack(t*np/workers, (t+1)*np/workers) })
 }
+
+// parallelCopy is the number of values from which SetT and Transpose
+// share their work among goroutines.
+const parallelCopy = 1 << 16
+
+// Transpose sets dst (cols×rows) to the transpose of x (rows×cols, row
+// major): dst[c*rows+r] = x[r*cols+c]. It goes through the matrix in
+// blocks of transposeTile×transposeTile values, so that both the reads and
+// the writes of a block stay in the first-level cache, on Threads()
+// goroutines when the matrix is large.
+func Transpose(dst, x []float32, rows, cols int) {
+	if rows < 0 || cols < 0 || len(x) < rows*cols || len(dst) < rows*cols {
+		panic(fmt.Sprintf("kernel.Transpose: %d and %d values for a %d×%d matrix", len(x), len(dst), rows, cols))
+	}
+	bands := (cols + transposeTile - 1) / transposeTile
+	band := func(b0, b1 int) { // the columns [b0, b1)·transposeTile of x
+		for c0 := b0 * transposeTile; c0 < min(cols, b1*transposeTile); c0 += transposeTile {
+			c1 := min(cols, c0+transposeTile)
+			for r0 := 0; r0 < rows; r0 += transposeTile {
+				r1 := min(rows, r0+transposeTile)
+				for c := c0; c < c1; c++ {
+					d := dst[c*rows+r0 : c*rows+r1]
+					for i := range d {
+						d[i] = x[(r0+i)*cols+c]
+					}
+				}
+			}
+		}
+	}
+	workers := min(Threads(), bands)
+	if rows*cols < parallelCopy || workers <= 1 {
+		band(0, bands)
+		return
+	}
+	Parallel(workers, func(t int) { band(t*bands/workers, (t+1)*bands/workers) })
+}
+
+// transposeTile is the side of Transpose's blocks: 32×32 float32 values
+// read and 32×32 written are 8 KiB.
+const transposeTile = 32
 
 // SetFloat32 packs w (out rows of in values, as NewMatrix takes it) into
 // m, a float32 matrix of that shape, in place: for weights that change

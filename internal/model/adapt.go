@@ -29,6 +29,13 @@ import (
 // (no fused multiply-add), and the products are kernel.MatMul's, whose
 // results do not depend on the kernel, the threads or the batch: the
 // weights after any number of steps are the same bits on every machine.
+//
+// An adapted matrix's weights, gradient and Adam moments are kept in the
+// packed layout of the matrix the forward pass multiplies by
+// (kernel.Matrix.Float32s), so that Adam's step, elementwise, updates the
+// matrix in place; the backward pass computes the gradients in that layout
+// (kernel.MatMulPacked) and transposes the matrices it multiplies by
+// (kernel.Matrix.SetTransposed).
 
 // headRows is the most rows whose logits the backward pass holds at once
 // (a variable for the tests; a change of it changes the arithmetic).
@@ -70,7 +77,7 @@ type Adapter struct {
 const (
 	abH = iota
 	abLogits
-	abLogitsT
+	abHT
 	abDH
 	abDX
 	abXN
@@ -84,12 +91,12 @@ const (
 )
 
 const (
-	amH = iota
-	amHead
-	amAct
-	amDown
-	amXN
-	amUp
+	amDL = iota
+	amHeadT
+	amDX
+	amDownT
+	amDGU
+	amUpT
 	numAdaptMats
 )
 
@@ -109,14 +116,17 @@ func (a *Adapter) matT(i int, x []float32, rows, cols int) *kernel.Matrix {
 	return &a.mats[i]
 }
 
+// transposed returns scratch matrix i set to w's transpose
+// (kernel.Matrix.SetTransposed).
+func (a *Adapter) transposed(i int, w *kernel.Matrix) *kernel.Matrix {
+	a.mats[i].SetTransposed(w)
+	return &a.mats[i]
+}
+
 // transpose returns x (rows×cols) transposed, in scratch buffer i.
 func (a *Adapter) transpose(i int, x []float32, rows, cols int) []float32 {
 	t := a.buf(i, rows*cols)
-	for r := 0; r < rows; r++ {
-		for c := 0; c < cols; c++ {
-			t[c*rows+r] = x[r*cols+c]
-		}
-	}
+	kernel.Transpose(t, x, rows, cols)
 	return t
 }
 
@@ -126,10 +136,10 @@ type adaptLayer struct {
 }
 
 // adaptParam is one adapted tensor: its float32 weights, gradient and
-// Adam moments, and how the model is given new weights.
+// Adam moments, all in the layout the model reads the weights in (a
+// matrix's: packed, see Adapter), the weights being the model's own.
 type adaptParam struct {
 	w, g, m, v []float32
-	push       func() // after a step: give the model w
 }
 
 // adaptRecord is what the forward passes recorded of one cache's rows
@@ -189,25 +199,19 @@ func NewAdapter(m Model, lr float32) (Model, *Adapter, error) {
 		*n = &cp
 		return cp.w
 	}
-	newParam := func(w []float32, push func()) *adaptParam {
-		p := &adaptParam{w: w, g: make([]float32, len(w)), m: make([]float32, len(w)), v: make([]float32, len(w)), push: push}
+	newParam := func(w []float32) *adaptParam {
+		p := &adaptParam{w: w, g: make([]float32, len(w)), m: make([]float32, len(w)), v: make([]float32, len(w))}
 		a.params = append(a.params, p)
 		return p
 	}
+	// A matrix becomes float32, its packed values the parameter's weights.
 	matrix := func(lin *linear) *adaptParam {
-		out, in := lin.w.N, lin.w.K
-		w := make([]float32, out*in)
-		for o := 0; o < out; o++ {
-			for i := 0; i < in; i++ {
-				w[o*in+i] = lin.w.At(i, o)
-			}
-		}
-		lin.w = kernel.NewMatrix(w, out, in)
-		m := lin.w
-		return newParam(w, func() { m.SetFloat32(w) })
+		w := lin.w
+		lin.w = kernel.NewMatrixFunc(kernel.Float32, w.N, w.K, func(o, i int) float32 { return w.At(i, o) })
+		return newParam(lin.w.Float32s())
 	}
-	// The embedding becomes float32 (its table is the parameter's
-	// weights); a tied head is packed from it after each step.
+	// The embedding becomes float32: a table of its own, or, when the head
+	// is tied to it, the head's matrix, whose column t is token t's row.
 	e := &l.embed
 	table := make([]float32, V*d)
 	for r := 0; r < V; r++ {
@@ -216,18 +220,18 @@ func NewAdapter(m Model, lr float32) (Model, *Adapter, error) {
 	e.f32, e.bf16 = table, nil
 	if l.tied {
 		l.head.w = kernel.NewMatrix(table, V, d)
-		h := l.head.w
-		p := newParam(table, func() { h.SetFloat32(table) })
+		e.f32, e.packed = nil, l.head.w
+		p := newParam(l.head.w.Float32s())
 		a.embed, a.head = p, p
 	} else {
-		a.embed = newParam(e.f32, func() {})
+		a.embed = newParam(e.f32)
 		a.head = matrix(&l.head)
 	}
-	a.norm = newParam(ownNorm(&l.norm), func() {})
+	a.norm = newParam(ownNorm(&l.norm))
 	for i := range l.layers {
 		ly := &l.layers[i]
 		a.layers = append(a.layers, adaptLayer{
-			norm: newParam(ownNorm(&ly.mlpNorm), func() {}),
+			norm: newParam(ownNorm(&ly.mlpNorm)),
 			up:   matrix(&ly.mlp.up),
 			down: matrix(&ly.mlp.down),
 		})
@@ -344,8 +348,15 @@ func (a *Adapter) backward(toks, ys []int32, xs []float32) {
 	d, V, L, I := c.HiddenSize, c.VocabSize, len(a.layers), l.layers[0].mlp.inner
 	R := len(ys)
 	n := (L + 1) * d
-	for _, p := range a.params {
-		clear(p.g)
+	// The gradients that are sums: the norms' and, when it is not the
+	// head (whose gradient the first product sets), the embedding's. The
+	// MLPs' are set by one product each.
+	clear(a.norm.g)
+	for _, ap := range a.layers {
+		clear(ap.norm.g)
+	}
+	if a.embed != a.head {
+		clear(a.embed.g)
 	}
 	at := func(r, li int) []float32 { return xs[r*n+li*d : r*n+(li+1)*d] }
 
@@ -356,10 +367,10 @@ func (a *Adapter) backward(toks, ys []int32, xs []float32) {
 	}
 	// The head, headRows rows at a time (the logits of all rows would take
 	// R·V values): dlogits = (softmax − onehot)/R, dE = Σ dlᵀ·h chunk by
-	// chunk in order, dh = dl·E.
+	// chunk in order (packed as the head: the products hᵀ·dl), dh = dl·E.
 	inv := 1 / float32(R)
 	dh := a.buf(abDH, R*d)
-	headT := a.matT(amHead, a.head.w, V, d)
+	headT := a.transposed(amHeadT, l.head.w)
 	for r0 := 0; r0 < R; r0 += headRows {
 		r1 := min(R, r0+headRows)
 		c := r1 - r0
@@ -374,12 +385,12 @@ func (a *Adapter) backward(toks, ys []int32, xs []float32) {
 			}
 			row[ys[r0+r]] -= inv
 		})
-		dlT, hT := a.transpose(abLogitsT, dl, c, V), a.matT(amH, h[r0*d:r1*d], c, d)
+		hT, dlm := a.transpose(abHT, h[r0*d:r1*d], c, d), a.matT(amDL, dl, c, V)
 		if r0 == 0 { // (the head's gradient is the first its parameter gets)
-			kernel.MatMul(a.head.g, dlT, V, hT)
+			kernel.MatMulPacked(a.head.g, hT, d, dlm)
 		} else {
-			t := a.buf(abT, V*d)
-			kernel.MatMul(t, dlT, V, hT)
+			t := a.buf(abT, len(a.head.g))
+			kernel.MatMulPacked(t, hT, d, dlm)
 			kernel.Add(a.head.g, t)
 		}
 		kernel.MatMul(dh[r0*d:r1*d], dl, c, headT)
@@ -406,9 +417,9 @@ func (a *Adapter) backward(toks, ys []int32, xs []float32) {
 			copy(act[r*I:(r+1)*I], row[:I])
 			kernel.SwiGLU(act[r*I:(r+1)*I], row[I:])
 		}
-		// down: dWd += dxᵀ·act, dact = dx·Wd.
-		kernel.MatMul(ap.down.g, a.transpose(abT, dx, R, d), d, a.matT(amAct, act, R, I))
-		kernel.MatMul(dact, dx, R, a.matT(amDown, ap.down.w, d, I))
+		// down: dWd = dxᵀ·act (packed: actᵀ·dx), dact = dx·Wd.
+		kernel.MatMulPacked(ap.down.g, a.transpose(abT, act, R, I), I, a.matT(amDX, dx, R, d))
+		kernel.MatMul(dact, dx, R, a.transposed(amDownT, ly.mlp.down.w))
 		// The gate: d/dg silu(g)·u = u·s·(1 + g·(1−s)), s = sigmoid(g).
 		for r := 0; r < R; r++ {
 			g, u := gu[r*2*I:r*2*I+I], gu[r*2*I+I:(r+1)*2*I]
@@ -421,18 +432,25 @@ func (a *Adapter) backward(toks, ys []int32, xs []float32) {
 				dg[i] = float32(float32(da*u[i]) * ds)
 			}
 		}
-		// up: dWgu += dguᵀ·xn, dxn = dgu·Wgu.
-		kernel.MatMul(ap.up.g, a.transpose(abT, dgu, R, 2*I), 2*I, a.matT(amXN, xn, R, d))
-		kernel.MatMul(dxn, dgu, R, a.matT(amUp, ap.up.w, 2*I, d))
+		// up: dWgu = dguᵀ·xn (packed: xnᵀ·dgu), dxn = dgu·Wgu.
+		kernel.MatMulPacked(ap.up.g, a.transpose(abT, xn, R, d), d, a.matT(amDGU, dgu, R, 2*I))
+		kernel.MatMul(dxn, dgu, R, a.transposed(amUpT, ly.mlp.up.w))
 		// The norm before the MLP, into the residual stream's gradient
 		// (which the attention passes through unchanged).
 		normBackward(dxn, ap.norm.g, dxn, xs, n, li*d, ly.mlpNorm.w, ly.mlpNorm.eps, R)
 		kernel.Add(dx, dxn)
 	}
-	// The input embedding.
+	// The input embedding: row t of its own table, or column t of the
+	// tied head's packed matrix.
 	g := a.embed.g
+	if a.embed != a.head {
+		for r, t := range toks {
+			kernel.Add(g[int(t)*d:(int(t)+1)*d], dx[r*d:(r+1)*d])
+		}
+		return
+	}
 	for r, t := range toks {
-		kernel.Add(g[int(t)*d:(int(t)+1)*d], dx[r*d:(r+1)*d])
+		kernel.AddToColumn(g, d, int(t), dx[r*d:(r+1)*d])
 	}
 }
 
@@ -462,8 +480,7 @@ func normBackward(dx, dw, dy, xs []float32, stride, off int, w []float32, eps fl
 	}
 }
 
-// adam takes one Adam step of every parameter and gives the model the new
-// weights.
+// adam takes one Adam step of every parameter (the model's weights).
 func (a *Adapter) adam() {
 	a.steps++
 	a.b1t = float32(a.b1t * adamBeta1)
@@ -481,7 +498,6 @@ func (a *Adapter) adam() {
 			lo, hi := t*chunk, min(len(p.w), (t+1)*chunk)
 			kernel.Adam(p.w[lo:hi], p.g[lo:hi], p.m[lo:hi], p.v[lo:hi], c)
 		})
-		p.push()
 	}
 }
 
@@ -526,7 +542,6 @@ func (a *Adapter) Restore(s *AdapterState) {
 		copy(p.w, s.w[i])
 		copy(p.m, s.m[i])
 		copy(p.v, s.v[i])
-		p.push()
 	}
 	a.b1t, a.b2t, a.steps = s.b1t, s.b2t, s.steps
 	a.forget()

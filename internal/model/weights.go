@@ -456,6 +456,10 @@ type embedding struct {
 	rows, dim int
 	f32       []float32
 	bf16      []uint16
+	// packed, when set, holds the table as the columns of a float32
+	// matrix (row i is column i): a learning model's embedding tied to its
+	// output head (see NewAdapter).
+	packed *kernel.Matrix
 }
 
 // Embedding returns the table of module name (name+".weight", rows ×
@@ -494,6 +498,10 @@ func (w *Weights) Embedding(name string, rows, dim int) embedding {
 
 // row writes row i of the table to dst.
 func (e *embedding) row(dst []float32, i int) {
+	if e.packed != nil {
+		e.packed.Column(dst[:e.dim], i)
+		return
+	}
 	lo := i * e.dim
 	if e.bf16 != nil {
 		for j, b := range e.bf16[lo : lo+e.dim] {

@@ -1,0 +1,92 @@
+package kernel
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+func randomFloat32s(rng *rand.Rand, n int) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = rng.Float32() - 0.5
+	}
+	return x
+}
+
+// TestMatMulPacked checks that MatMulPacked computes MatMul's bits packed
+// as NewMatrixT packs them, for shapes with a partial panel, a product
+// small enough to run on one goroutine and one shared among several, and
+// that it overwrites what dst held.
+func TestMatMulPacked(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, sh := range [][3]int{{1, 1, 1}, {7, 5, 70}, {64, 33, 64}, {130, 96, 200}, {384, 64, 1000}} {
+		m, K, N := sh[0], sh[1], sh[2]
+		x := randomFloat32s(rng, m*K)
+		w := NewMatrix(randomFloat32s(rng, N*K), N, K)
+		p := make([]float32, m*N)
+		MatMul(p, x, m, w)
+		want := NewMatrixT(p, m, N)
+		for _, threads := range []int{1, 3} {
+			old := SetThreads(threads)
+			dst := make([]float32, PackedLen(m, N))
+			for i := range dst {
+				dst[i] = float32(math.NaN())
+			}
+			MatMulPacked(dst, x, m, w)
+			SetThreads(old)
+			if !slices.Equal(dst, want.Float32s()) {
+				t.Errorf("%d rows, %d×%d, %d threads: MatMulPacked differs from MatMul packed", m, K, N, threads)
+			}
+		}
+	}
+}
+
+// TestSetTransposed checks SetTransposed against NewMatrixT of the
+// transpose, for shapes with partial panels on either side, and that the
+// result's products are those of the transpose.
+func TestSetTransposed(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, sh := range [][2]int{{1, 1}, {5, 70}, {64, 64}, {130, 97}, {384, 1024}} {
+		out, in := sh[0], sh[1]
+		wv := randomFloat32s(rng, out*in)
+		w := NewMatrix(wv, out, in) // K = in, N = out
+		m := &Matrix{f32: make([]float32, 3)}
+		m.SetTransposed(w)
+		// W[k][n] = wv[n*in+k]; the transpose's weight from input n to
+		// output k is that: NewMatrixT of wv (out×in) row-major.
+		want := NewMatrixT(wv, out, in)
+		if m.K != want.K || m.N != want.N || !slices.Equal(m.f32, want.f32) {
+			t.Errorf("%d×%d: SetTransposed packs differently", out, in)
+		}
+	}
+}
+
+// TestColumn checks Column against At.
+func TestColumn(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	w := NewMatrix(randomFloat32s(rng, 130*7), 130, 7)
+	dst := make([]float32, 7)
+	for n := range 130 {
+		w.Column(dst, n)
+		for k := range 7 {
+			if dst[k] != w.At(k, n) {
+				t.Fatalf("column %d, input %d: %v, not %v", n, k, dst[k], w.At(k, n))
+			}
+		}
+	}
+}
+
+// BenchmarkSetTransposed transposes lmzip-base's output matrix (16384
+// outputs of 384 inputs), as dynamic evaluation's backward pass does after
+// every step.
+func BenchmarkSetTransposed(b *testing.B) {
+	const out, in = 16384, 384
+	w := NewMatrix(make([]float32, out*in), out, in)
+	var m Matrix
+	b.SetBytes(int64(4 * out * in))
+	for b.Loop() {
+		m.SetTransposed(w)
+	}
+}
