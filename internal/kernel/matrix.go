@@ -311,18 +311,24 @@ func (m *Matrix) SetT(x []float32, rows, cols int) {
 			}
 		}
 	}
-	workers := min(Threads(), np)
-	if rows*cols < parallelCopy || workers <= 1 {
-		pack(0, np)
-		return
-	}
 	// A copy of a large matrix: the panels on Threads() goroutines.
-	Parallel(workers, func(t int) { pack(t*np/workers, (t+1)*np/workers) })
+	split(np, rows*cols >= parallelCopy, pack)
 }
 
-// parallelCopy is the number of values from which SetT and Transpose
-// share their work among goroutines.
+// parallelCopy is the number of values from which SetT, Transpose and
+// SetTransposed share their work among goroutines.
 const parallelCopy = 1 << 16
+
+// split runs f over [0, n) cut into Threads() ranges, one goroutine each,
+// when parallel, or as one range here.
+func split(n int, parallel bool, f func(lo, hi int)) {
+	workers := min(Threads(), n)
+	if !parallel || workers <= 1 {
+		f(0, n)
+		return
+	}
+	Parallel(workers, func(t int) { f(t*n/workers, (t+1)*n/workers) })
+}
 
 // Transpose sets dst (cols×rows) to the transpose of x (rows×cols, row
 // major): dst[c*rows+r] = x[r*cols+c]. It goes through the matrix in
@@ -348,12 +354,7 @@ func Transpose(dst, x []float32, rows, cols int) {
 			}
 		}
 	}
-	workers := min(Threads(), bands)
-	if rows*cols < parallelCopy || workers <= 1 {
-		band(0, bands)
-		return
-	}
-	Parallel(workers, func(t int) { band(t*bands/workers, (t+1)*bands/workers) })
+	split(bands, rows*cols >= parallelCopy, band)
 }
 
 // transposeTile is the side of Transpose's blocks: 32×32 float32 values

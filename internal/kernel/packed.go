@@ -84,12 +84,7 @@ func MatMulPacked(dst, x []float32, m int, w *Matrix) {
 			}
 		}
 	}
-	workers := min(Threads(), np)
-	if 2*m*w.K*w.N < 1<<17 || workers <= 1 {
-		run(0, np)
-		return
-	}
-	Parallel(workers, func(t int) { run(t*np/workers, (t+1)*np/workers) })
+	split(np, 2*m*w.K*w.N >= 1<<17, run) // (MatMul's threshold)
 }
 
 // SetTransposed makes m (which may be a zero Matrix, not w) the float32
@@ -153,10 +148,5 @@ func (m *Matrix) SetTransposed(w *Matrix) {
 			}
 		}
 	}
-	workers := min(Threads(), srcPanels)
-	if K*N < parallelCopy || workers <= 1 {
-		run(0, srcPanels)
-		return
-	}
-	Parallel(workers, func(t int) { run(t*srcPanels/workers, (t+1)*srcPanels/workers) })
+	split(srcPanels, K*N >= parallelCopy, run)
 }

@@ -7,14 +7,6 @@ import (
 	"testing"
 )
 
-func randomFloat32s(rng *rand.Rand, n int) []float32 {
-	x := make([]float32, n)
-	for i := range x {
-		x[i] = rng.Float32() - 0.5
-	}
-	return x
-}
-
 // TestMatMulPacked checks that MatMulPacked computes MatMul's bits packed
 // as NewMatrixT packs them, for shapes with a partial panel, a product
 // small enough to run on one goroutine and one shared among several, and
@@ -23,8 +15,8 @@ func TestMatMulPacked(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, sh := range [][3]int{{1, 1, 1}, {7, 5, 70}, {64, 33, 64}, {130, 96, 200}, {384, 64, 1000}} {
 		m, K, N := sh[0], sh[1], sh[2]
-		x := randomFloat32s(rng, m*K)
-		w := NewMatrix(randomFloat32s(rng, N*K), N, K)
+		x := randSlice(rng, m*K, 1)
+		w := NewMatrix(randSlice(rng, N*K, 1), N, K)
 		p := make([]float32, m*N)
 		MatMul(p, x, m, w)
 		want := NewMatrixT(p, m, N)
@@ -50,7 +42,7 @@ func TestSetTransposed(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, sh := range [][2]int{{1, 1}, {5, 70}, {64, 64}, {130, 97}, {384, 1024}} {
 		out, in := sh[0], sh[1]
-		wv := randomFloat32s(rng, out*in)
+		wv := randSlice(rng, out*in, 1)
 		w := NewMatrix(wv, out, in) // K = in, N = out
 		m := &Matrix{f32: make([]float32, 3)}
 		m.SetTransposed(w)
@@ -66,7 +58,7 @@ func TestSetTransposed(t *testing.T) {
 // TestColumn checks Column against At.
 func TestColumn(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
-	w := NewMatrix(randomFloat32s(rng, 130*7), 130, 7)
+	w := NewMatrix(randSlice(rng, 130*7, 1), 130, 7)
 	dst := make([]float32, 7)
 	for n := range 130 {
 		w.Column(dst, n)
