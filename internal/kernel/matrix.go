@@ -92,8 +92,10 @@ func ParseKind(s string) (Kind, error) {
 }
 
 // Matrix is a weight matrix W with K rows (inputs) and N columns (outputs),
-// packed for MatMul in one of the storage kinds. It is read-only after
-// construction and safe for concurrent use.
+// packed for MatMul in one of the storage kinds. It is safe for concurrent
+// use, and read-only after construction except through SetFloat32,
+// Float32s and SetTransposed, for weights that change between products
+// (no product may run with the matrix meanwhile).
 //
 // Every kind stores W in panels of panelWidth columns: panel p holds
 // columns p*panelWidth ... (p+1)*panelWidth-1, zero-padded past N, so that

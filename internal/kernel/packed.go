@@ -43,7 +43,7 @@ func (m *Matrix) Column(dst []float32, n int) {
 // inputs (or its gradient, kept in that layout): packed's W[k][n] +=
 // v[k] for every k < K, each a float32 addition.
 func AddToColumn(packed []float32, K, n int, v []float32) {
-	if n < 0 || len(v) < K || len(packed) < PackedLen(K, n+1) {
+	if n < 0 || K < 0 || len(v) < K || len(packed) < PackedLen(K, n+1) {
 		panic(fmt.Sprintf("kernel.AddToColumn: column %d of %d values of %d inputs, from %d", n, len(packed), K, len(v)))
 	}
 	col := packed[(n/panelWidth)*K*panelWidth+n%panelWidth:]
@@ -73,10 +73,11 @@ func MatMulPacked(dst, x []float32, m int, w *Matrix) {
 	// MatMul's kernels write as m rows of panelWidth values: that block is
 	// the product's panel in dst.
 	run := func(p0, p1 int) {
+		view := &Matrix{K: w.K, N: panelWidth, kind: Float32}
 		for p := p0; p < p1; p++ {
-			view := Matrix{K: w.K, N: panelWidth, kind: Float32, f32: w.f32[p*w.K*panelWidth : (p+1)*w.K*panelWidth]}
+			view.f32 = w.f32[p*w.K*panelWidth : (p+1)*w.K*panelWidth]
 			block := dst[p*m*panelWidth : (p+1)*m*panelWidth]
-			f(block, a, m, &view, 0, 1)
+			f(block, a, m, view, 0, 1)
 			if cols := w.N - p*panelWidth; cols < panelWidth {
 				for r := 0; r < m; r++ {
 					clear(block[r*panelWidth+cols : (r+1)*panelWidth])
@@ -87,14 +88,18 @@ func MatMulPacked(dst, x []float32, m int, w *Matrix) {
 	split(np, 2*m*w.K*w.N >= 1<<17, run) // (MatMul's threshold)
 }
 
-// SetTransposed makes m (which may be a zero Matrix, not w) the float32
-// matrix of w's transpose, reusing its memory: w.N inputs and w.K outputs,
-// the weight from input n to output k being w's from k to n, so that
+// SetTransposed makes m (which may be a zero Matrix) the float32 matrix
+// of w's transpose, reusing its memory: w.N inputs and w.K outputs, the
+// weight from input n to output k being w's from k to n, so that
 // MatMul(dst, v, m, SetTransposed(w)) computes v·Wᵀ. w must be a float32
-// matrix; the result is NewMatrixT(t, w.N, w.K) with t[n*K+k] = W[k][n].
+// matrix whose values m does not share (m is not w, nor a copy of it); the
+// result is NewMatrixT(t, w.N, w.K) with t[n*K+k] = W[k][n].
 func (m *Matrix) SetTransposed(w *Matrix) {
-	if w.kind != Float32 || m == w {
+	if w.kind != Float32 {
 		panic(fmt.Sprintf("kernel.SetTransposed: a %v matrix", w.kind))
+	}
+	if m == w || len(m.f32) > 0 && len(w.f32) > 0 && &m.f32[:cap(m.f32)][cap(m.f32)-1] == &w.f32[:cap(w.f32)][cap(w.f32)-1] {
+		panic("kernel.SetTransposed: the matrix and its transpose share their values")
 	}
 	K, N := w.K, w.N // of w; m has N inputs and K outputs
 	n := PackedLen(N, K)

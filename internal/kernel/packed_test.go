@@ -36,15 +36,19 @@ func TestMatMulPacked(t *testing.T) {
 }
 
 // TestSetTransposed checks SetTransposed against NewMatrixT of the
-// transpose, for shapes with partial panels on either side, and that the
-// result's products are those of the transpose.
+// transpose, for shapes with partial panels on either side, one matrix
+// reused from shape to shape over values that are not zero (its padding
+// must be set), and that it refuses to transpose a matrix into itself.
 func TestSetTransposed(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	for _, sh := range [][2]int{{1, 1}, {5, 70}, {64, 64}, {130, 97}, {384, 1024}} {
+	m := &Matrix{}
+	for _, sh := range [][2]int{{384, 1024}, {1, 1}, {5, 70}, {64, 64}, {130, 97}} {
 		out, in := sh[0], sh[1]
 		wv := randSlice(rng, out*in, 1)
 		w := NewMatrix(wv, out, in) // K = in, N = out
-		m := &Matrix{f32: make([]float32, 3)}
+		for i := range m.f32[:cap(m.f32)] {
+			m.f32[:cap(m.f32)][i] = float32(math.NaN())
+		}
 		m.SetTransposed(w)
 		// W[k][n] = wv[n*in+k]; the transpose's weight from input n to
 		// output k is that: NewMatrixT of wv (out×in) row-major.
@@ -52,6 +56,20 @@ func TestSetTransposed(t *testing.T) {
 		if m.K != want.K || m.N != want.N || !slices.Equal(m.f32, want.f32) {
 			t.Errorf("%d×%d: SetTransposed packs differently", out, in)
 		}
+	}
+	for _, same := range []func(w *Matrix) *Matrix{
+		func(w *Matrix) *Matrix { return w },
+		func(w *Matrix) *Matrix { c := *w; return &c },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Error("SetTransposed of a matrix into one that shares its values did not panic")
+				}
+			}()
+			w := NewMatrix(randSlice(rng, 70*5, 1), 70, 5)
+			same(w).SetTransposed(w)
+		}()
 	}
 }
 
