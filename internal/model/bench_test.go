@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/lmzip/lmzip/internal/kernel"
 	"github.com/lmzip/lmzip/internal/testutil"
@@ -138,4 +139,68 @@ func BenchmarkPrefill(b *testing.B) {
 			b.ReportMetric(float64(b.N*len(tokens))/b.Elapsed().Seconds(), "tok/s")
 		})
 	}
+}
+
+// BenchmarkAdapterStep times one step of dynamic evaluation as levels 8
+// and 9 take it on lmzip-base (int8 recipe weights, the adapted matrices
+// float32): the backward pass and Adam's step over the rows of 32 steps of
+// 16 lanes (512 rows), on all threads, the forward passes that record them
+// excluded. It reports the step's float32 matrix products as GFLOP/s
+// (kernel.Work) and as a share of what MatMul reaches on this machine
+// (%ceiling, kernel.Ceiling on as many threads, measured first), and its
+// CPU time per step (cpu-ns/op), which other programs on a shared machine
+// disturb less.
+//
+//	go test -run X -bench AdapterStep -benchtime 5x ./internal/model
+func BenchmarkAdapterStep(b *testing.B) {
+	const lanes, steps = 16, 32
+	m := loadWith(b, filepath.Join(testutil.RepoRoot(b), "models", "lmzip-base"), &Options{Linear: StoreInt8, Head: StoreInt8})
+	am, a, err := NewAdapter(m, 1e-4)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := am.Config()
+	caches := make([]*Cache, lanes)
+	targets := make([][]int32, lanes)
+	inputs := make([]Input, lanes)
+	tokens := make([][]int32, lanes)
+	for i := range caches {
+		caches[i] = am.NewCache(c.MaxPositions, KVInt8)
+		tokens[i] = make([]int32, steps+1)
+		for j := range tokens[i] {
+			tokens[i][j] = int32((i*7919 + j*104729 + 13) % c.VocabSize)
+		}
+	}
+	hidden := make([]float32, lanes*steps*c.HiddenSize)
+	record := func() {
+		for i, cache := range caches {
+			cache.Reset()
+			inputs[i] = Input{Cache: cache, Tokens: tokens[i][:steps]}
+			targets[i] = tokens[i][1:]
+		}
+		if err := am.Forward(inputs, hidden); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ceiling := kernel.Ceiling(kernel.Float32, kernel.Threads(), time.Second, nil)
+	var flops uint64
+	var elapsed, cpu time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		record()
+		w0, c0, t0 := kernel.WorkDone(), cpuTime(), time.Now()
+		b.StartTimer()
+		if err := a.Step(caches, targets); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		elapsed += time.Since(t0)
+		cpu += cpuTime() - c0
+		flops += kernel.WorkDone().Sub(w0).MatMul[kernel.Float32]
+		b.StartTimer()
+	}
+	rate := float64(flops) / elapsed.Seconds()
+	b.ReportMetric(rate/1e9, "GFLOP/s")
+	b.ReportMetric(100*rate/ceiling, "%ceiling")
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 }
