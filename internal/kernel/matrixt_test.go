@@ -36,10 +36,7 @@ func TestTranspose(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, sh := range [][2]int{{0, 5}, {1, 1}, {1, 40}, {33, 2}, {65, 97}, {300, 257}} {
 		rows, cols := sh[0], sh[1]
-		x := make([]float32, rows*cols)
-		for i := range x {
-			x[i] = rng.Float32() - 0.5
-		}
+		x := randSlice(rng, rows*cols, 1)
 		dst := make([]float32, rows*cols+1)
 		dst[rows*cols] = 7
 		Transpose(dst, x, rows, cols)

@@ -5,7 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
-	"hash"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -66,7 +66,7 @@ func unevenLlama(t *testing.T, tied bool) string {
 	}
 	add("model.norm.weight", 1, 0.1, d)
 	for l := 0; l < L; l++ {
-		p := "model.layers." + string(rune('0'+l)) + "."
+		p := fmt.Sprintf("model.layers.%d.", l)
 		add(p+"input_layernorm.weight", 1, 0.1, d)
 		add(p+"post_attention_layernorm.weight", 1, 0.1, d)
 		add(p+"mlp.gate_proj.weight", 0, 0.1, I, d)
@@ -134,18 +134,16 @@ func adapterHash(t *testing.T, m Model) string {
 	}
 	step := func(ep int) {
 		var caches []*Cache
+		var seqs [][]int32
 		for i := 0; i < 5; i++ {
 			s := seq(i+ep, 9+i)
 			c := am.NewCache(len(s), KVFloat32)
 			if err := am.Forward([]Input{{Cache: c, Tokens: s}}, make([]float32, len(s)*d)); err != nil {
 				t.Fatal(err)
 			}
-			caches = append(caches, c)
+			caches, seqs = append(caches, c), append(seqs, s)
 		}
-		var targets [][]int32
-		for i := 0; i < 5; i++ {
-			targets = append(targets, targetsOf([][]int32{seq(i+ep, 9+i)})[0])
-		}
+		targets := targetsOf(seqs)
 		if err := a.Step(caches, targets); err != nil {
 			t.Fatal(err)
 		}
@@ -162,7 +160,7 @@ func adapterHash(t *testing.T, m Model) string {
 		step(ep)
 	}
 	h := sha256.New()
-	put := func(h hash.Hash, vs ...float32) {
+	put := func(vs ...float32) {
 		var b [4]byte
 		for _, v := range vs {
 			binary.LittleEndian.PutUint32(b[:], math.Float32bits(v))
@@ -172,21 +170,21 @@ func adapterHash(t *testing.T, m Model) string {
 	mat := func(w *kernel.Matrix) {
 		for n := 0; n < w.N; n++ {
 			for k := 0; k < w.K; k++ {
-				put(h, w.At(k, n))
+				put(w.At(k, n))
 			}
 		}
 	}
 	row := make([]float32, d)
 	for tok := 0; tok < V; tok++ {
 		l.embed.row(row, tok)
-		put(h, row...)
+		put(row...)
 	}
 	mat(l.head.w)
-	put(h, l.norm.w...)
+	put(l.norm.w...)
 	for i := range l.layers {
 		mat(l.layers[i].mlp.up.w)
 		mat(l.layers[i].mlp.down.w)
-		put(h, l.layers[i].mlpNorm.w...)
+		put(l.layers[i].mlpNorm.w...)
 	}
 	s := seq(99, 12)
 	out := make([]float32, len(s)*d)
@@ -195,6 +193,6 @@ func adapterHash(t *testing.T, m Model) string {
 	}
 	lg := make([]float32, len(s)*V)
 	am.Logits(lg, out, len(s))
-	put(h, lg...)
+	put(lg...)
 	return hex.EncodeToString(h.Sum(nil))
 }
