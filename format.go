@@ -21,15 +21,15 @@ const Magic = "\x89LMZ"
 // (carried context and adaptive mixing) and codes lanes. A Writer writes
 // version 1 when its scheme does neither, so such archives stay readable
 // by older lmzip. Version 3 adds extensions to the scheme (dynamic
-// evaluation); a Writer writes it only for a scheme that has one.
+// evaluation, a primer); a Writer writes it only for a scheme that has one.
 const FormatVersion = 3
 
 // The versions a Writer writes: formatPlain for the plain scheme,
-// formatLanes for lanes, formatAdapt for a scheme with extensions.
+// formatLanes for lanes, formatExt for a scheme with extensions.
 const (
 	formatPlain = 1
 	formatLanes = 2
-	formatAdapt = 3
+	formatExt   = 3
 )
 
 // Numeric recipes: how an archive's model probabilities were computed

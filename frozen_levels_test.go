@@ -24,6 +24,8 @@ type frozenCase struct {
 	size int    // bytes of the input
 	file string // the input, in testdata/frozen; "" means input.txt
 	cm   bool   // the archive must have context-mixing lanes
+	// primer: the archive must be primed with this primer (0: none)
+	primer int
 }
 
 // frozenScheme is level lv's scheme as it was when its frozen archive was
@@ -92,6 +94,9 @@ func frozenCases() []frozenCase {
 	adapt := shift
 	adapt.AdaptRate, adapt.AdaptEvery = 3e-4, 24
 	cases = append(cases, frozenCase{name: "adapt-slide-shift", opt: &Options{Model: "small", Recipe: RecipeFloat16, Scheme: &adapt, LaneTokens: 60, GroupSegments: 8}, size: 2000})
+	// A primer: level 6 as it is now on the end of an ebook, whose
+	// licence the writer primes the mixer with.
+	cases = append(cases, frozenCase{name: "primer-level-6", opt: &Options{Level: 6, Recipe: RecipeInt8, LaneTokens: 80, SegmentTokens: 100, GroupSegments: 2}, size: 2300, file: "gutenberg.txt", primer: 1})
 	return cases
 }
 
@@ -156,6 +161,9 @@ func TestFrozenLevels(t *testing.T) {
 			}
 			if info.Segments["lm"] < 2 {
 				t.Fatalf("the archive has %d language-model lanes; it should exercise lockstep decoding", info.Segments["lm"])
+			}
+			if info.Scheme.Primer != c.primer {
+				t.Fatalf("the archive is primed with primer %d, want %d", info.Scheme.Primer, c.primer)
 			}
 			if c.cm && info.Segments["cm"] < 1 {
 				t.Fatalf("the archive has no context-mixing lanes; it should exercise the context-mixing model")

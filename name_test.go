@@ -46,7 +46,7 @@ func TestNameBudget(t *testing.T) {
 	v2second.Version, v2second.Scheme = formatLanes, Levels()[DefaultLevel].Scheme
 	v2second.Scheme.SecondID = [8]byte{1}
 	v3 := v2second
-	v3.Version, v3.Scheme.AdaptRate, v3.Scheme.AdaptEvery = formatAdapt, 3e-4, 8
+	v3.Version, v3.Scheme.AdaptRate, v3.Scheme.AdaptEvery = formatExt, 3e-4, 8
 	for _, h := range []Header{v1, v2, v2second, v3} {
 		for _, n := range []int64{0, 100, 4096, 1 << 20} {
 			for _, second := range []string{"lmzip-small", strings.Repeat("s", 300)} {
@@ -67,7 +67,7 @@ func TestNameBudget(t *testing.T) {
 		if s := levels[lv].Scheme; !s.Plain() {
 			h.Version, h.Scheme = formatLanes, s
 			if s.Adapts() {
-				h.Version = formatAdapt
+				h.Version = formatExt
 			}
 			h.Scheme.SecondID = [8]byte{1}
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/lmzip/lmzip/internal/cm"
 	"github.com/lmzip/lmzip/internal/lmcoder"
 	"github.com/lmzip/lmzip/internal/mix"
+	"github.com/lmzip/lmzip/internal/primer"
 )
 
 // Scheme is how an archive uses its model beyond one window: the context
@@ -55,6 +56,13 @@ type Scheme struct {
 	// format version 3.
 	AdaptRate  float32
 	AdaptEvery int
+	// Primer, when not 0, is the ID of the built-in text (package
+	// internal/primer: 1 is Project Gutenberg's boilerplate) that the
+	// n-gram and match models learn before the first lane. It needs the
+	// match model; archives with it are format version 3. A Writer whose
+	// scheme has the match model and no primer picks one by the start of
+	// its input (Options.NoPrimer turns that off).
+	Primer int
 }
 
 // Adapts reports whether the scheme's model learns the lanes (dynamic
@@ -118,6 +126,13 @@ func (s Scheme) String() string {
 	if s.Adapts() {
 		m += fmt.Sprintf(" dynamic-evaluation(rate %g every %d)", s.AdaptRate, s.AdaptEvery)
 	}
+	if s.Primer != 0 {
+		name := "unknown"
+		if p, ok := primer.Lookup(s.Primer); ok {
+			name = p.Name
+		}
+		m += fmt.Sprintf(" primer(%d %s)", s.Primer, name)
+	}
 	if m == "" {
 		m = " none"
 	}
@@ -146,12 +161,31 @@ const (
 // (adaptRate, adaptEvery); bit 1 (extAdaptWith) dynamic evaluation whose
 // learning rate (float32 bits, little-endian) and uvarint step interval
 // follow. (The levels' costs one byte, so that the header of an empty
-// input still has room for the model's name.)
+// input still has room for the model's name.) Bit 2 (extPrimer) means a
+// primer's ID follows, a uvarint (after the rate and interval, if any).
 const (
 	extAdapt = 1 << iota
 	extAdaptWith
-	extKnown = extAdapt | extAdaptWith
+	extPrimer
+	extKnown = extAdapt | extAdaptWith | extPrimer
 )
+
+// Extended reports whether the scheme has an extension of format version
+// 3: dynamic evaluation or a primer.
+func (s Scheme) Extended() bool { return s.Adapts() || s.Primer != 0 }
+
+// checkPrimer checks a scheme's primer: one this lmzip has, for a scheme
+// with the match model (the models a primer feeds; without it the n-gram
+// models alone would learn the primer, which no writer does).
+func checkPrimer(s Scheme) error {
+	if _, ok := primer.Lookup(s.Primer); !ok {
+		return fmt.Errorf("primer %d is not built into this lmzip: upgrade lmzip", s.Primer)
+	}
+	if !s.Match {
+		return errors.New("a primer without the match model")
+	}
+	return nil
+}
 
 // The levels' dynamic evaluation: Adam's learning rate, and the steps of
 // the lanes between two learning steps.
@@ -220,16 +254,25 @@ func (s Scheme) append(b []byte, version int) []byte {
 		b = append(b, s.Second...)
 		b = append(b, s.SecondID[:]...)
 	}
-	if version >= formatAdapt {
+	if version >= formatExt {
+		var ext uint64
 		switch {
 		case !s.Adapts():
-			b = binary.AppendUvarint(b, 0)
 		case s.AdaptRate == adaptRate && s.AdaptEvery == adaptEvery:
-			b = binary.AppendUvarint(b, extAdapt)
+			ext = extAdapt
 		default:
-			b = binary.AppendUvarint(b, extAdaptWith)
+			ext = extAdaptWith
+		}
+		if s.Primer != 0 {
+			ext |= extPrimer
+		}
+		b = binary.AppendUvarint(b, ext)
+		if ext&extAdaptWith != 0 {
 			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(s.AdaptRate))
 			b = binary.AppendUvarint(b, uint64(s.AdaptEvery))
+		}
+		if s.Primer != 0 {
+			b = binary.AppendUvarint(b, uint64(s.Primer))
 		}
 	}
 	return b
@@ -276,12 +319,12 @@ func readScheme(r byteReader, version int) (Scheme, error) {
 			return s, formatErr("a second model with neither name nor identity")
 		}
 	}
-	if version >= formatAdapt {
+	if version >= formatExt {
 		ext, err := readUvarint(r, 1<<20)
 		if err != nil {
 			return s, err
 		}
-		if ext&^extKnown != 0 || ext == extKnown {
+		if ext&^extKnown != 0 || ext&(extAdapt|extAdaptWith) == extAdapt|extAdaptWith {
 			return s, formatErr("unknown scheme extension flags %#x", ext)
 		}
 		if ext&extAdapt != 0 {
@@ -299,9 +342,25 @@ func readScheme(r byteReader, version int) (Scheme, error) {
 			}
 			s.AdaptEvery = int(every)
 		}
-		if ext != 0 {
+		if ext&(extAdapt|extAdaptWith) != 0 {
 			if err := checkAdapt(s); err != nil {
 				return s, formatErr("%v", err)
+			}
+		}
+		if ext&extPrimer != 0 {
+			id, err := readUvarint(r, 1<<20)
+			if err != nil {
+				return s, err
+			}
+			if id == 0 {
+				return s, formatErr("primer 0")
+			}
+			s.Primer = int(id)
+			if !s.Match {
+				return s, formatErr("a primer without the match model")
+			}
+			if _, ok := primer.Lookup(s.Primer); !ok {
+				return s, fmt.Errorf("lmzip: the archive's primer %d is not built into this lmzip: upgrade lmzip", id)
 			}
 		}
 	}

@@ -8,11 +8,13 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/lmzip/lmzip/internal/cm"
+	"github.com/lmzip/lmzip/internal/primer"
 	"github.com/lmzip/lmzip/internal/testutil"
 )
 
@@ -223,17 +225,17 @@ func TestSchemeAdapt(t *testing.T) {
 		t.Fatal("level 8 does not learn")
 	}
 	s.SecondID = [8]byte{1, 2, 3, 4, 5, 6, 7, 8}
-	b := s.append(nil, formatAdapt)
-	if got, err := read(b, formatAdapt); err != nil || got != s {
+	b := s.append(nil, formatExt)
+	if got, err := read(b, formatExt); err != nil || got != s {
 		t.Fatalf("read %+v back as %+v, %v", s, got, err)
 	}
 	plain := s
 	plain.AdaptRate, plain.AdaptEvery = 0, 0
 	b2 := plain.append(nil, formatLanes)
-	if b3 := plain.append(nil, formatAdapt); !bytes.Equal(b3, append(bytes.Clone(b2), 0)) {
+	if b3 := plain.append(nil, formatExt); !bytes.Equal(b3, append(bytes.Clone(b2), 0)) {
 		t.Errorf("version 3 without extensions: %x, want version 2's %x and 0", b3, b2)
 	}
-	if got, err := read(append(bytes.Clone(b2), 0), formatAdapt); err != nil || got != plain {
+	if got, err := read(append(bytes.Clone(b2), 0), formatExt); err != nil || got != plain {
 		t.Errorf("version 3 without extensions read as %+v, %v", got, err)
 	}
 	if len(b) != len(b2)+1 || b[len(b)-1] != extAdapt {
@@ -241,12 +243,12 @@ func TestSchemeAdapt(t *testing.T) {
 	}
 	own := s
 	own.AdaptRate, own.AdaptEvery = 3e-4, 8
-	if got, err := read(own.append(nil, formatAdapt), formatAdapt); err != nil || got != own {
+	if got, err := read(own.append(nil, formatExt), formatExt); err != nil || got != own {
 		t.Errorf("read %+v back as %+v, %v", own, got, err)
 	}
-	b = own.append(nil, formatAdapt)
+	b = own.append(nil, formatExt)
 	for n := len(b2); n < len(b); n++ {
-		if _, err := read(b[:n], formatAdapt); !errors.Is(err, ErrFormat) {
+		if _, err := read(b[:n], formatExt); !errors.Is(err, ErrFormat) {
 			t.Errorf("cut to %d of %d bytes: %v, want a format error", n, len(b), err)
 		}
 	}
@@ -256,7 +258,7 @@ func TestSchemeAdapt(t *testing.T) {
 		return binary.AppendUvarint(x, every)
 	}
 	for name, x := range map[string][]byte{
-		"extension bit 2": bad(4|2, 1e-4, 32),
+		"extension bit 3": bad(8|2, 1e-4, 32),
 		"bits 0 and 1":    bad(3, 1e-4, 32),
 		"rate 0":          bad(2, 0, 32),
 		"rate NaN":        bad(2, float32(math.NaN()), 32),
@@ -267,18 +269,18 @@ func TestSchemeAdapt(t *testing.T) {
 		"every 65":        bad(2, 1e-4, 65),
 		"every too many":  bad(2, 1e-4, maxLaneTokens+1),
 	} {
-		if _, err := read(x, formatAdapt); !errors.Is(err, ErrFormat) {
+		if _, err := read(x, formatExt); !errors.Is(err, ErrFormat) {
 			t.Errorf("%s: %v, want a format error", name, err)
 		}
 	}
 	for _, every := range []uint64{8, 64} {
-		if _, err := read(bad(2, 1e-4, every), formatAdapt); err != nil {
+		if _, err := read(bad(2, 1e-4, every), formatExt); err != nil {
 			t.Errorf("every %d: %v", every, err)
 		}
 	}
 	rec := own
 	rec.Recompute = true
-	if _, err := read(rec.append(nil, formatAdapt), formatAdapt); !errors.Is(err, ErrFormat) {
+	if _, err := read(rec.append(nil, formatExt), formatExt); !errors.Is(err, ErrFormat) {
 		t.Errorf("dynamic evaluation with recomputing windows: %v, want a format error", err)
 	}
 	// The writer.
@@ -305,7 +307,7 @@ func TestSchemeAdapt(t *testing.T) {
 	for _, tc := range []struct {
 		model string
 		want  int
-	}{{gpt2, formatLanes}, {llama, formatAdapt}} {
+	}{{gpt2, formatLanes}, {llama, formatExt}} {
 		text := bytes.Repeat([]byte("the cat sat on the mat. "), 40)
 		arc, err := Compress(text, &Options{Level: 8, Model: tc.model, LaneTokens: 50})
 		if err != nil {
@@ -315,12 +317,123 @@ func TestSchemeAdapt(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if h.Version != tc.want || h.Scheme.Adapts() != (tc.want == formatAdapt) {
+		if h.Version != tc.want || h.Scheme.Adapts() != (tc.want == formatExt) {
 			t.Errorf("level 8 with %s: version %d, scheme %v", filepath.Base(tc.model), h.Version, h.Scheme)
 		}
 		got, err := Decompress(arc, &ReaderOptions{Model: tc.model})
 		if err != nil || !bytes.Equal(got, text) {
 			t.Errorf("level 8 with %s: round trip %v", filepath.Base(tc.model), err)
 		}
+	}
+}
+
+// TestSchemePrimer checks the primer record of version 3 schemes: it
+// round trips alone and after dynamic evaluation's, a record cut short,
+// primer 0 or a primer without the match model is a format error, and a
+// primer this lmzip lacks is refused with a message to upgrade; a writer
+// refuses such schemes.
+func TestSchemePrimer(t *testing.T) {
+	read := func(b []byte) (Scheme, error) { return readScheme(bufio.NewReader(bytes.NewReader(b)), formatExt) }
+	for _, level := range []int{6, 8} {
+		s := levels[level].Scheme
+		s.SecondID = [8]byte{1, 2, 3, 4, 5, 6, 7, 8}
+		s.Primer = 1
+		own := s
+		if own.Adapts() {
+			own.AdaptRate, own.AdaptEvery = 3e-4, 8
+		}
+		for _, sc := range []Scheme{s, own} {
+			b := sc.append(nil, formatExt)
+			if got, err := read(b); err != nil || got != sc {
+				t.Fatalf("read %+v back as %+v, %v", sc, got, err)
+			}
+			if !strings.Contains(sc.String(), "primer(1 gutenberg)") {
+				t.Errorf("String() = %q, no primer", sc.String())
+			}
+			without := sc
+			without.Primer = 0
+			n := len(without.append(nil, formatExt))
+			for m := n; m < len(b); m++ {
+				if _, err := read(b[:m]); !errors.Is(err, ErrFormat) {
+					t.Errorf("level %d cut to %d of %d bytes: %v, want a format error", level, m, len(b), err)
+				}
+			}
+		}
+	}
+	s := levels[6].Scheme
+	s.SecondID = [8]byte{1, 2, 3, 4, 5, 6, 7, 8}
+	with := func(sc Scheme, id uint64) []byte {
+		b := sc.append(nil, formatLanes)
+		b = binary.AppendUvarint(b, extPrimer)
+		return binary.AppendUvarint(b, id)
+	}
+	if _, err := read(with(s, 0)); !errors.Is(err, ErrFormat) {
+		t.Errorf("primer 0: %v, want a format error", err)
+	}
+	noMatch := s
+	noMatch.Match = false
+	if _, err := read(with(noMatch, 1)); !errors.Is(err, ErrFormat) {
+		t.Errorf("a primer without the match model: %v, want a format error", err)
+	}
+	if _, err := read(with(s, 99)); err == nil || errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "upgrade") {
+		t.Errorf("primer 99: %v, want a refusal saying to upgrade", err)
+	}
+	// The writer.
+	for name, sc := range map[string]Scheme{
+		"unknown":  {Window: 64, Keep: 16, Match: true, Primer: 99},
+		"no match": {Window: 64, Keep: 16, Orders: 2, Primer: 1},
+		"plain":    {Primer: 1},
+	} {
+		if _, err := NewWriter(io.Discard, &Options{Model: "small", Scheme: &sc}); err == nil || !strings.Contains(err.Error(), "primer") {
+			t.Errorf("%s: %v, want a refusal of the primer", name, err)
+		}
+	}
+}
+
+// TestWriterPrimer: a writer primes a level with the match model when
+// its input carries Project Gutenberg's licence, which then costs much
+// less, and not when the input does not carry it or it is told not to;
+// every archive decodes.
+func TestWriterPrimer(t *testing.T) {
+	p, _ := primer.Lookup(1)
+	i := bytes.Index(p.Text, []byte("1.F.3. LIMITED RIGHT"))
+	lic := bytes.ReplaceAll(p.Text[i:i+3000], []byte("\n"), []byte("\r\n")) // as ebooks are stored
+	alice, err := os.ReadFile(testutil.Data(t, "corpora", "canterbury", "alice29.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prose := alice[20000:23000]
+	book := append(bytes.Clone(prose), lic...)
+	sizes := map[string]int{}
+	for _, c := range []struct {
+		name     string
+		text     []byte
+		noPrimer bool
+		want     int
+	}{
+		{"book", book, false, 1},
+		{"book, no primer", book, true, 0},
+		{"prose", prose, false, 0},
+	} {
+		arc, err := Compress(c.text, &Options{Level: 3, NoPrimer: c.noPrimer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := NewReader(bytes.NewReader(arc), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := r.Header()
+		if h.Scheme.Primer != c.want || (h.Version == formatExt) != (c.want != 0) {
+			t.Errorf("%s: version %d, primer %d; want primer %d", c.name, h.Version, h.Scheme.Primer, c.want)
+		}
+		got, err := io.ReadAll(r)
+		if err != nil || !bytes.Equal(got, c.text) {
+			t.Errorf("%s: round trip: %v", c.name, err)
+		}
+		sizes[c.name] = len(arc)
+	}
+	if sizes["book"] > sizes["book, no primer"]*3/4 {
+		t.Errorf("the licence primed: %d bytes, not primed %d: want a quarter less at least", sizes["book"], sizes["book, no primer"])
 	}
 }

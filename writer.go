@@ -17,6 +17,7 @@ import (
 	"github.com/lmzip/lmzip/internal/lmcoder"
 	"github.com/lmzip/lmzip/internal/mix"
 	"github.com/lmzip/lmzip/internal/model"
+	"github.com/lmzip/lmzip/internal/primer"
 	"github.com/lmzip/lmzip/internal/recipe"
 	"github.com/lmzip/lmzip/models"
 )
@@ -57,6 +58,10 @@ type Options struct {
 	Level int
 	// Scheme, if not nil, replaces the level's scheme.
 	Scheme *Scheme
+	// NoPrimer stops a Writer from priming its adaptive models with a
+	// built-in text that the start of the input shares (see
+	// Scheme.Primer); a scheme's own primer is still used.
+	NoPrimer bool
 	// LaneTokens, if positive, replaces the level's shortest lane.
 	LaneTokens int
 }
@@ -196,6 +201,14 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 		if lv.Scheme.Plain() && lv.Scheme.HasSecond() {
 			return nil, errors.New("lmzip: a second model needs lanes (a scheme with a window)")
 		}
+		if s := lv.Scheme; s.Primer != 0 {
+			if s.Plain() {
+				return nil, errors.New("lmzip: a primer needs lanes (a scheme with a window)")
+			}
+			if err := checkPrimer(s); err != nil {
+				return nil, fmt.Errorf("lmzip: %w", err)
+			}
+		}
 		if s := lv.Scheme; s.Adapts() || s.AdaptEvery != 0 {
 			if s.Plain() {
 				return nil, errors.New("lmzip: dynamic evaluation needs lanes (a scheme with a window)")
@@ -267,8 +280,8 @@ func NewWriter(w io.Writer, opt *Options) (*Writer, error) {
 		if z.lanes, err = newLanes(l, l2, rec, z.scheme); err != nil {
 			return nil, err
 		}
-		if z.scheme.Adapts() {
-			version = formatAdapt
+		if z.scheme.Extended() {
+			version = formatExt
 		}
 	}
 	group := z.opt.GroupSegments
@@ -372,7 +385,7 @@ func (z *Writer) Close() error {
 		}
 		z.pending = nil
 	}
-	z.begin(0)
+	z.begin(0, nil)
 	z.flushStored()
 	z.startArchive()
 	z.out = append(z.out, tagEnd)
@@ -383,15 +396,39 @@ func (z *Writer) Close() error {
 }
 
 // begin fixes the header before the first chunk of n bytes (0 for empty
-// input) is coded: the model name it records depends on how much input
-// there is at least, and the checksum covers the header.
-func (z *Writer) begin(n int) {
+// input), filtered to text, is coded: the primer it records depends on the
+// text, the model name on how much input there is at least, and the
+// checksum covers the header.
+func (z *Writer) begin(n int, text []byte) {
 	if z.begun {
 		return
 	}
 	z.begun = true
+	z.choosePrimer(text)
 	recordNames(&z.header, z.lm.Name, int64(n))
 	z.crc = crc32.Update(0, castagnoli, z.header.append(nil))
+}
+
+// choosePrimer gives a scheme with the match model and no primer of its
+// own the built-in primer that text (the first chunk) shares enough with,
+// if any, and primes the mixer with it.
+func (z *Writer) choosePrimer(text []byte) {
+	s := &z.header.Scheme
+	if z.lanes == nil || !s.Match || s.Primer != 0 || z.opt.NoPrimer {
+		return
+	}
+	p := primer.Choose(text)
+	if p == nil {
+		return
+	}
+	s.Primer, z.scheme.Primer = p.ID, p.ID
+	z.header.Version = max(z.header.Version, formatExt)
+	prime(z.lanes.Mixer(), z.lm, p)
+}
+
+// prime makes the mixer learn primer p, tokenised by model l's tokenizer.
+func prime(mx *mix.Mixer, l *lm.LM, p *primer.Primer) {
+	mx.Prime(l.Tokenizer.Encode(p.Text))
 }
 
 func (z *Writer) startArchive() {
@@ -435,9 +472,9 @@ type segment struct {
 
 // compressChunk filters, tokenises and codes one chunk of input.
 func (z *Writer) compressChunk(raw []byte) error {
-	z.begin(len(raw))
-	z.crc = crc32.Update(z.crc, castagnoli, raw)
 	filtered, lineEnds := filter.EncodeCRLF(raw)
+	z.begin(len(raw), filtered)
+	z.crc = crc32.Update(z.crc, castagnoli, raw)
 	// Each token's stretch of the text: a segment's text is taken from
 	// the input, and is the tokens' bytes except where the tokenizer cannot
 	// spell the input (see tokenizer.EncodeSpans).
@@ -815,6 +852,13 @@ func newLanes(l, l2 *lm.LM, r *recipe.Recipe, s Scheme) (*lmcoder.Lanes, error) 
 	mx, err := mix.New(s.mix(), net.Config().VocabSize)
 	if err != nil {
 		return nil, fmt.Errorf("lmzip: %w", err)
+	}
+	if s.Primer != 0 {
+		p, ok := primer.Lookup(s.Primer)
+		if !ok {
+			return nil, fmt.Errorf("lmzip: primer %d is not built into this lmzip: upgrade lmzip", s.Primer)
+		}
+		prime(mx, l, p)
 	}
 	var ad *model.Adapter
 	if s.Adapts() {

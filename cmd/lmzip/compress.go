@@ -31,6 +31,7 @@ type fileOptions struct {
 	recipe  string
 	suffix  string
 	level   int
+	noPrime bool
 }
 
 // Modes of the file commands: each registers only the flags it uses.
@@ -82,6 +83,7 @@ func (o *fileOptions) register(fs *flagSet, mode int) {
 		fs.countVar(&o.group, 0, "group", "N", fmt.Sprintf("segments per block, decoded in lockstep (default 16, at most %d)", lmzip.MaxGroupSegments))
 		fs.stringVar(&o.coders, 0, "coders", "LIST", "coders a segment may use: lm,cm,raw (default all)")
 		fs.stringVar(&o.recipe, 0, "recipe", "NAME", "numeric recipe: "+recipeNames()+" (default "+defaultRecipeName()+")")
+		fs.boolVar(&o.noPrime, 0, "no-primer", "do not prime the adaptive models with a built-in text the input carries")
 	}
 }
 
@@ -109,6 +111,11 @@ the base model learning the file as it is coded (dynamic evaluation: much
 slower both ways, smaller on long prose). With -m another model, levels
 6-9 use it alone (the small model may not share its vocabulary), learning
 if it is of the Llama family.
+
+The levels that mix (2, 3 and 5-9) prime their n-gram and match models with
+a built-in text when the input carries it: Project Gutenberg's header and
+licence, which every ebook of theirs repeats word for word, then costs
+almost nothing (--no-primer turns this off; lmzip info shows the primer).
 
 Examples:
   lmzip compress book.txt            book.txt.lmz
@@ -182,7 +189,7 @@ func runCompress(args []string) int {
 	if o.level != 0 && (o.level < 1 || o.level > 9) {
 		return usageError("compression level %d: levels are 1 to 9", o.level)
 	}
-	opt := &lmzip.Options{Model: o.model, SegmentTokens: o.segment, GroupSegments: o.group, Level: o.level}
+	opt := &lmzip.Options{Model: o.model, SegmentTokens: o.segment, GroupSegments: o.group, Level: o.level, NoPrimer: o.noPrime}
 	if o.recipe != "" {
 		id, err := lmzip.ParseRecipe(o.recipe)
 		if err != nil {

@@ -454,3 +454,15 @@ func (m *Mixer) CopyTo(dst *Mixer) {
 
 // Restore makes m a copy of snapshot (from Clone), which stays unchanged.
 func (m *Mixer) Restore(snapshot *Mixer) { snapshot.CopyTo(m) }
+
+// Prime feeds tokens to the n-gram and match models as a lane of text
+// that ended before the current lanes began: their contexts find it as
+// they would an earlier lane's. The learned weights (boosts, bias, scale)
+// do not change. Encoder and decoder must prime alike, at the same point.
+func (m *Mixer) Prime(tokens []int32) {
+	l := m.newLane()
+	for _, y := range tokens {
+		m.observe(l, y)
+	}
+	m.retire(l)
+}

@@ -302,3 +302,31 @@ func sameTable[T comparable](a, b chunked[T]) bool {
 	}
 	return true
 }
+
+// A primed mixer codes the primer's text as a repeat; priming a clone
+// gives the same distributions as priming the original.
+func TestPrime(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	text := make([]int32, 3000)
+	for i := range text {
+		text[i] = int32(r.IntN(testVocab))
+	}
+	lanes := [][]int32{text[:1500], text[1500:]}
+	cold, _ := run(t, newMixer(t, full), lanes, false)
+	m := newMixer(t, full)
+	m.Prime(text)
+	c := m.Clone()
+	primed, sum := run(t, m, lanes, false)
+	if primed > cold/4 {
+		t.Errorf("primed with the text itself: %.0f bits, cold %.0f: want less than a quarter", primed, cold)
+	}
+	if _, sum2 := run(t, c, lanes, true); sum2 != sum {
+		t.Errorf("a clone of the primed mixer predicts differently (%08x, %08x)", sum2, sum)
+	}
+	// Priming with other text changes nothing it should not: the weights.
+	o := newMixer(t, full)
+	o.Prime([]int32{1, 2, 3, 4, 5})
+	if o.scale != 1 || o.boost[0] != 0 || o.bias[1] != 0 {
+		t.Error("priming changed learned weights")
+	}
+}
