@@ -16,6 +16,7 @@ import (
 	"github.com/lmzip/lmzip/internal/hub"
 	"github.com/lmzip/lmzip/internal/lm"
 	"github.com/lmzip/lmzip/internal/lmcoder"
+	"github.com/lmzip/lmzip/internal/primer"
 	"github.com/lmzip/lmzip/internal/recipe"
 	"github.com/lmzip/lmzip/models"
 )
@@ -53,6 +54,7 @@ type Reader struct {
 	lm          *lm.LM
 	coder       *lmcoder.Coder
 	lanes       *lmcoder.Lanes // version 2
+	primer      *primer.Primer // the scheme's primer, until the mixer learns it
 	cm          *cm.Model
 	multistream bool
 
@@ -168,7 +170,7 @@ func (z *Reader) Close() error {
 // startScheme checks a header's segments against the model and, for
 // version 2, makes the lane coder with a fresh mixer.
 func (z *Reader) startScheme(h *Header) error {
-	z.lanes = nil
+	z.lanes, z.primer = nil, nil
 	if h.Version < 2 {
 		if h.SegmentTokens > z.lm.Context {
 			return formatErr("segments of %d tokens exceed the model's context of %d", h.SegmentTokens, z.lm.Context)
@@ -197,8 +199,16 @@ func (z *Reader) startScheme(h *Header) error {
 			return formatErr("a window of %d positions exceeds the second model's context of %d", h.Scheme.Window, l2.Context)
 		}
 	}
-	z.lanes, err = newLanes(z.lm, l2, r, h.Scheme)
-	return err
+	if z.lanes, err = newLanes(z.lm, l2, r, h.Scheme); err != nil {
+		return err
+	}
+	if h.Scheme.Primer != 0 {
+		// Primed before the first block the model codes (decodeBlock):
+		// nothing touches the mixer before, and a member without such a
+		// block costs no priming.
+		z.primer, _ = primer.Lookup(h.Scheme.Primer) // checked by readScheme
+	}
+	return nil
 }
 
 // coderFor returns the language-model decoder for an archive's header.
@@ -451,6 +461,10 @@ func (z *Reader) decodeBlock(b *block) ([]byte, error) {
 	if hasLM {
 		var err error
 		if z.lanes != nil {
+			if z.primer != nil {
+				prime(z.lanes.Mixer(), z.lm, z.primer)
+				z.primer = nil
+			}
 			lmTokens, err = z.lanes.Decode(b.lm, lmLengths)
 		} else {
 			lmTokens, err = z.coder.Decode(b.lm, lmLengths)

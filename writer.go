@@ -411,18 +411,25 @@ func (z *Writer) begin(n int, text []byte) {
 
 // choosePrimer gives a scheme with the match model and no primer of its
 // own the built-in primer that text (the first chunk) shares enough with,
-// if any, and primes the mixer with it.
+// if any, and primes the mixer with the scheme's primer (a reader primes
+// before the first block the model codes: the mixer is the same).
 func (z *Writer) choosePrimer(text []byte) {
 	s := &z.header.Scheme
-	if z.lanes == nil || !s.Match || s.Primer != 0 || z.opt.NoPrimer {
+	if z.lanes == nil {
 		return
 	}
-	p := primer.Choose(text)
-	if p == nil {
-		return
+	if s.Primer == 0 {
+		if !s.Match || z.opt.NoPrimer {
+			return
+		}
+		p := primer.Choose(text)
+		if p == nil {
+			return
+		}
+		s.Primer, z.scheme.Primer = p.ID, p.ID
+		z.header.Version = max(z.header.Version, formatExt)
 	}
-	s.Primer, z.scheme.Primer = p.ID, p.ID
-	z.header.Version = max(z.header.Version, formatExt)
+	p, _ := primer.Lookup(s.Primer) // checked by NewWriter
 	prime(z.lanes.Mixer(), z.lm, p)
 }
 
@@ -852,13 +859,6 @@ func newLanes(l, l2 *lm.LM, r *recipe.Recipe, s Scheme) (*lmcoder.Lanes, error) 
 	mx, err := mix.New(s.mix(), net.Config().VocabSize)
 	if err != nil {
 		return nil, fmt.Errorf("lmzip: %w", err)
-	}
-	if s.Primer != 0 {
-		p, ok := primer.Lookup(s.Primer)
-		if !ok {
-			return nil, fmt.Errorf("lmzip: primer %d is not built into this lmzip: upgrade lmzip", s.Primer)
-		}
-		prime(mx, l, p)
 	}
 	var ad *model.Adapter
 	if s.Adapts() {

@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lmzip/lmzip/internal/testutil"
 )
 
 // The primers' texts are part of the format: an archive primed with one
@@ -54,5 +58,25 @@ func TestChoose(t *testing.T) {
 	}
 	if n := p.Shared([]byte(lic)); n < 3900 || n > 4000 {
 		t.Errorf("Shared(4000 bytes of the licence) = %d, want about 4000", n)
+	}
+}
+
+// No file of the Canterbury and Calgary corpora carries Project
+// Gutenberg's licence (those that come from it have the short headers of
+// 1990s ebooks), so a writer primes none of them: their archives are as
+// without primers.
+func TestChooseCorpora(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(testutil.Data(t, "corpora"), "*", "*"))
+	if err != nil || len(files) < 20 {
+		t.Fatalf("corpora: %d files, %v", len(files), err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p := Choose(b[:min(len(b), 1<<20)]); p != nil {
+			t.Errorf("%s: primer %s chosen", filepath.Base(f), p.Name)
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/lmzip/lmzip/internal/lm"
 	"github.com/lmzip/lmzip/internal/lmcoder"
 	"github.com/lmzip/lmzip/internal/mix"
+	"github.com/lmzip/lmzip/internal/primer"
 	"github.com/lmzip/lmzip/internal/recipe"
 )
 
@@ -27,6 +28,7 @@ var exploreMixers = []struct {
 	{"+ match", mix.Config{Bias: true, Orders: 4, Match: true}},
 	{"+ scale", mix.Config{Bias: true, Orders: 4, Match: true, Scale: true}},
 	{"+ second model", mix.Config{Bias: true, Orders: 4, Match: true, Scale: true, Second: true}},
+	{"+ primer", mix.Config{Bias: true, Orders: 4, Match: true, Scale: true, Second: true}}, // primed below, as a writer would
 	{"match alone", mix.Config{Match: true}},
 	{"n-gram 1-4 alone", mix.Config{Orders: 4}},
 }
@@ -73,6 +75,13 @@ func runExplore(model, second, contexts string, laneTokens int, files []string) 
 			for _, m := range exploreMixers[1:] {
 				mx, err := mix.New(m.cfg, V)
 				check(err)
+				if m.name == "+ primer" {
+					// The primer a writer chooses by the first chunk
+					// (1 MiB), if any.
+					if p := primer.Choose(filtered[:min(len(filtered), 1<<20)]); p != nil {
+						mx.Prime(l.Tokenizer.Encode(p.Text))
+					}
+				}
 				coder.Shadow = append(coder.Shadow, mx)
 			}
 			t0 := time.Now()
