@@ -37,7 +37,8 @@ func TestRecordedName(t *testing.T) {
 }
 
 // The names recorded leave room for the header, a stored run and the end
-// record in both format versions, with and without a second model; every
+// record in every format version, with and without a second model, with
+// dynamic evaluation and a primer; every
 // level records its built-in model's name whole even for empty input.
 func TestNameBudget(t *testing.T) {
 	v1 := Header{Version: formatPlain, Recipe: 2, SegmentTokens: 1024, GroupSegments: 16}
@@ -47,7 +48,9 @@ func TestNameBudget(t *testing.T) {
 	v2second.Scheme.SecondID = [8]byte{1}
 	v3 := v2second
 	v3.Version, v3.Scheme.AdaptRate, v3.Scheme.AdaptEvery = formatExt, 3e-4, 8
-	for _, h := range []Header{v1, v2, v2second, v3} {
+	primed := v3 // the most a scheme records: its own learning, a second model and a primer
+	primed.Scheme.Primer = 1
+	for _, h := range []Header{v1, v2, v2second, v3, primed} {
 		for _, n := range []int64{0, 100, 4096, 1 << 20} {
 			for _, second := range []string{"lmzip-small", strings.Repeat("s", 300)} {
 				g := h

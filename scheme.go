@@ -324,8 +324,12 @@ func readScheme(r byteReader, version int) (Scheme, error) {
 		if err != nil {
 			return s, err
 		}
-		if ext&^extKnown != 0 || ext&(extAdapt|extAdaptWith) == extAdapt|extAdaptWith {
-			return s, formatErr("unknown scheme extension flags %#x", ext)
+		if ext&(extAdapt|extAdaptWith) == extAdapt|extAdaptWith {
+			return s, formatErr("scheme extension flags %#x: two kinds of dynamic evaluation", ext)
+		}
+		if ext&^extKnown != 0 {
+			// Extensions are how the format grows: a later lmzip's.
+			return s, fmt.Errorf("lmzip: the archive uses scheme extensions (%#x) newer than this lmzip implements: upgrade lmzip", ext&^extKnown)
 		}
 		if ext&extAdapt != 0 {
 			s.AdaptRate, s.AdaptEvery = adaptRate, adaptEvery

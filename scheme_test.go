@@ -3,17 +3,21 @@ package lmzip
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/lmzip/lmzip/internal/cm"
+	"github.com/lmzip/lmzip/internal/lm"
 	"github.com/lmzip/lmzip/internal/primer"
 	"github.com/lmzip/lmzip/internal/testutil"
 )
@@ -258,20 +262,24 @@ func TestSchemeAdapt(t *testing.T) {
 		return binary.AppendUvarint(x, every)
 	}
 	for name, x := range map[string][]byte{
-		"extension bit 3": bad(8|2, 1e-4, 32),
-		"bits 0 and 1":    bad(3, 1e-4, 32),
-		"rate 0":          bad(2, 0, 32),
-		"rate NaN":        bad(2, float32(math.NaN()), 32),
-		"rate -1e-4":      bad(2, -1e-4, 32),
-		"rate 0.5":        bad(2, 0.5, 32),
-		"every 0":         bad(2, 1e-4, 0),
-		"every 7":         bad(2, 1e-4, 7),
-		"every 65":        bad(2, 1e-4, 65),
-		"every too many":  bad(2, 1e-4, maxLaneTokens+1),
+		"bits 0 and 1":         bad(3, 1e-4, 32),
+		"bits 0, 1 and primer": bad(7, 1e-4, 32),
+		"rate 0":               bad(2, 0, 32),
+		"rate NaN":             bad(2, float32(math.NaN()), 32),
+		"rate -1e-4":           bad(2, -1e-4, 32),
+		"rate 0.5":             bad(2, 0.5, 32),
+		"every 0":              bad(2, 1e-4, 0),
+		"every 7":              bad(2, 1e-4, 7),
+		"every 65":             bad(2, 1e-4, 65),
+		"every too many":       bad(2, 1e-4, maxLaneTokens+1),
 	} {
 		if _, err := read(x, formatExt); !errors.Is(err, ErrFormat) {
 			t.Errorf("%s: %v, want a format error", name, err)
 		}
+	}
+	// A later lmzip's extension: not corrupt, newer.
+	if _, err := read(bad(8|2, 1e-4, 32), formatExt); err == nil || errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "upgrade") {
+		t.Errorf("extension bit 3: %v, want a refusal saying to upgrade", err)
 	}
 	for _, every := range []uint64{8, 64} {
 		if _, err := read(bad(2, 1e-4, every), formatExt); err != nil {
@@ -435,5 +443,104 @@ func TestWriterPrimer(t *testing.T) {
 	}
 	if sizes["book"] > sizes["book, no primer"]*3/4 {
 		t.Errorf("the licence primed: %d bytes, not primed %d: want a quarter less at least", sizes["book"], sizes["book, no primer"])
+	}
+	// A scheme's own primer is used whatever the input; a writer whose
+	// model may code nothing chooses none.
+	own := levels[3].Scheme
+	own.Primer = 1
+	for _, c := range []struct {
+		name string
+		opt  *Options
+		want int
+	}{
+		{"the scheme's primer", &Options{Model: "small", Scheme: &own}, 1},
+		{"no language model", &Options{Level: 3, Coders: []string{"cm", "raw"}}, 0},
+	} {
+		text := prose
+		if c.want == 0 {
+			text = book
+		}
+		arc, err := Compress(text, c.opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := Inspect(bytes.NewReader(arc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Scheme.Primer != c.want {
+			t.Errorf("%s: primer %d, want %d", c.name, info.Scheme.Primer, c.want)
+		}
+		if got, err := Decompress(arc, nil); err != nil || !bytes.Equal(got, text) {
+			t.Errorf("%s: round trip: %v", c.name, err)
+		}
+	}
+}
+
+// TestPrimerLater: the reader learns the primer before the first block
+// the model codes, the writer before the first block; a stored block
+// before it changes nothing, and members primed and not, concatenated,
+// each decode, on one thread and two.
+func TestPrimerLater(t *testing.T) {
+	p, _ := primer.Lookup(1)
+	i := bytes.Index(p.Text, []byte("1.F.3. LIMITED RIGHT"))
+	lic := bytes.ReplaceAll(p.Text[i:i+2500], []byte("\n"), []byte("\r\n"))
+	noise := make([]byte, 3000)
+	r := rand.New(rand.NewPCG(3, 3))
+	for i := range noise {
+		noise[i] = byte(r.Uint32())
+	}
+	text := append(noise, lic...)
+	opt := &Options{Level: 2, GroupSegments: 1, SegmentTokens: 300, LaneTokens: 300}
+	arc, err := Compress(text, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := Inspect(bytes.NewReader(arc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Scheme.Primer != 1 || info.Stored < 1 || info.Segments["lm"] < 2 {
+		t.Fatalf("primer %d, %d stored blocks, %d language-model lanes: want a primed archive whose first block is stored", info.Scheme.Primer, info.Stored, info.Segments["lm"])
+	}
+	plain, err := Compress(noise[:200], &Options{Level: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := slices.Concat(arc, plain, arc)
+	want := slices.Concat(text, noise[:200], text)
+	for _, threads := range []int{1, 2} {
+		old := SetThreads(threads)
+		got, err := Decompress(all, nil)
+		SetThreads(old)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%d threads: the members decode to %d bytes (want %d): %v", threads, len(got), len(want), err)
+		}
+	}
+}
+
+// TestPrimerTokens pins the tokens of each primer under each built-in
+// model's tokenizer: a primed archive depends on them, so a change to how
+// the tokenizer splits text that alters them is a format change.
+func TestPrimerTokens(t *testing.T) {
+	want := map[string]string{
+		"base/1":  "c625ab691acebb94af7f99ea558d9037d632253cff9aa1945992064a7aff34ab",
+		"small/1": "c625ab691acebb94af7f99ea558d9037d632253cff9aa1945992064a7aff34ab", // the same tokenizer
+	}
+	for _, m := range []string{"base", "small"} {
+		l, err := lm.Load(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range primer.All() {
+			h := sha256.New()
+			for _, tok := range l.Tokenizer.Encode(p.Text) {
+				binary.Write(h, binary.LittleEndian, tok)
+			}
+			key := fmt.Sprintf("%s/%d", m, p.ID)
+			if got := fmt.Sprintf("%x", h.Sum(nil)); got != want[key] {
+				t.Errorf("%s: the primer's tokens hash to %s, want %s", key, got, want[key])
+			}
+		}
 	}
 }

@@ -419,7 +419,7 @@ func (z *Writer) choosePrimer(text []byte) {
 		return
 	}
 	if s.Primer == 0 {
-		if !s.Match || z.opt.NoPrimer {
+		if !s.Match || z.opt.NoPrimer || !z.allowed[methodLM] {
 			return
 		}
 		p := primer.Choose(text)
