@@ -178,14 +178,18 @@ func (s Scheme) Extended() bool { return s.Adapts() || s.Primer != 0 }
 // with the match model (the models a primer feeds; without it the n-gram
 // models alone would learn the primer, which no writer does).
 func checkPrimer(s Scheme) error {
+	if !s.Match {
+		return errPrimerNoMatch
+	}
 	if _, ok := primer.Lookup(s.Primer); !ok {
 		return fmt.Errorf("primer %d is not built into this lmzip: upgrade lmzip", s.Primer)
 	}
-	if !s.Match {
-		return errors.New("a primer without the match model")
-	}
 	return nil
 }
+
+// errPrimerNoMatch is checkPrimer's error for a scheme without the match
+// model: in an archive, a format error (no writer makes one).
+var errPrimerNoMatch = errors.New("a primer without the match model")
 
 // The levels' dynamic evaluation: Adam's learning rate, and the steps of
 // the lanes between two learning steps.
@@ -360,11 +364,10 @@ func readScheme(r byteReader, version int) (Scheme, error) {
 				return s, formatErr("primer 0")
 			}
 			s.Primer = int(id)
-			if !s.Match {
-				return s, formatErr("a primer without the match model")
-			}
-			if _, ok := primer.Lookup(s.Primer); !ok {
-				return s, fmt.Errorf("lmzip: the archive's primer %d is not built into this lmzip: upgrade lmzip", id)
+			if err := checkPrimer(s); err == errPrimerNoMatch {
+				return s, formatErr("%v", err)
+			} else if err != nil {
+				return s, fmt.Errorf("lmzip: the archive's %v", err)
 			}
 		}
 	}
